@@ -1,0 +1,190 @@
+//! File type detection by magic bytes. The edge uses it to validate uploads
+//! and the host to pick a decoder, so both always agree. Names and declared
+//! content types are never trusted.
+
+use crate::error::{ApiError, ErrorCode};
+use serde::{Deserialize, Serialize};
+
+/// The upload formats the DocuRift spec lists: PDF, PNG, JPG/JPEG, WEBP, TIFF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Pdf,
+    Png,
+    Jpeg,
+    Webp,
+    Tiff,
+}
+
+/// Largest upload accepted: 50 MB, as in the spec ("Maximum size: 50MB").
+pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+
+impl FileKind {
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Png => "image/png",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Webp => "image/webp",
+            FileKind::Tiff => "image/tiff",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Png => "png",
+            FileKind::Jpeg => "jpg",
+            FileKind::Webp => "webp",
+            FileKind::Tiff => "tiff",
+        }
+    }
+
+    /// Detect the format from the first bytes of the file.
+    pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+        // PDF: "%PDF-" may be preceded by junk within the first 1024 bytes (ISO 32000 tolerance).
+        let head = &bytes[..bytes.len().min(1024)];
+        if head.windows(5).any(|w| w == b"%PDF-") {
+            return Some(FileKind::Pdf);
+        }
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Some(FileKind::Png);
+        }
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Some(FileKind::Jpeg);
+        }
+        if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            return Some(FileKind::Webp);
+        }
+        if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+            return Some(FileKind::Tiff);
+        }
+        None
+    }
+
+    /// Like [`FileKind::sniff`], with the spec's error when nothing matches.
+    pub fn detect(bytes: &[u8]) -> Result<FileKind, ApiError> {
+        if bytes.is_empty() {
+            return Err(ApiError::new(ErrorCode::InvalidFile, "The file is empty"));
+        }
+        FileKind::sniff(bytes).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidFileType,
+                "Unsupported file format: use PDF, PNG, JPG, WEBP, or TIFF",
+            )
+        })
+    }
+}
+
+/// A cheap page-count estimate for credit reservation at upload, without
+/// parsing the file: PDF page objects are counted from `/Type /Page`
+/// markers, TIFF pages by walking the IFD chain; other images are one page.
+/// The host reports the exact count after processing and credits are settled then.
+pub fn estimate_pages(kind: FileKind, bytes: &[u8]) -> u32 {
+    match kind {
+        FileKind::Pdf => estimate_pdf_pages(bytes).max(1),
+        FileKind::Tiff => count_tiff_pages(bytes).max(1),
+        _ => 1,
+    }
+}
+
+fn estimate_pdf_pages(bytes: &[u8]) -> u32 {
+    // Counts "/Type /Page" and "/Type/Page" not followed by "s" (which would be /Pages).
+    // Compressed object streams hide page objects; the fallback is 1 and the
+    // settlement after processing corrects it.
+    let mut n = 0u32;
+    let mut i = 0;
+    while let Some(pos) = find(&bytes[i..], b"/Type") {
+        let mut j = i + pos + 5;
+        while j < bytes.len() && matches!(bytes[j], b' ' | b'\r' | b'\n' | b'\t') {
+            j += 1;
+        }
+        if bytes[j..].starts_with(b"/Page") {
+            let after = bytes.get(j + 5).copied().unwrap_or(b' ');
+            if !after.is_ascii_alphanumeric() {
+                n += 1;
+            }
+        }
+        i = j.max(i + pos + 1);
+    }
+    n
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn count_tiff_pages(b: &[u8]) -> u32 {
+    let le = b.starts_with(b"II");
+    let rd16 = |o: usize| -> Option<u32> {
+        let s = b.get(o..o + 2)?;
+        Some(if le { u16::from_le_bytes([s[0], s[1]]) } else { u16::from_be_bytes([s[0], s[1]]) } as u32)
+    };
+    let rd32 = |o: usize| -> Option<u32> {
+        let s = b.get(o..o + 4)?;
+        let a = [s[0], s[1], s[2], s[3]];
+        Some(if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+    };
+    let mut pages = 0;
+    let mut off = rd32(4).unwrap_or(0) as usize;
+    // Bounded walk: a malicious file could loop its IFD chain.
+    while off != 0 && pages < 10_000 {
+        let Some(n) = rd16(off) else { break };
+        pages += 1;
+        let next = off + 2 + 12 * n as usize;
+        match rd32(next) {
+            Some(o) if (o as usize) > off => off = o as usize,
+            _ => break,
+        }
+    }
+    pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_each_format() {
+        assert_eq!(FileKind::sniff(b"%PDF-1.7\n..."), Some(FileKind::Pdf));
+        assert_eq!(FileKind::sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileKind::Png));
+        assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileKind::Jpeg));
+        assert_eq!(FileKind::sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(FileKind::Webp));
+        assert_eq!(FileKind::sniff(b"II*\0\x08\0\0\0"), Some(FileKind::Tiff));
+        assert_eq!(FileKind::sniff(b"MM\0*\0\0\0\x08"), Some(FileKind::Tiff));
+        assert_eq!(FileKind::sniff(b"GIF89a"), None);
+        assert_eq!(FileKind::sniff(b"PK\x03\x04"), None);
+    }
+
+    #[test]
+    fn detect_errors_are_precise() {
+        assert_eq!(FileKind::detect(b"").unwrap_err().code, ErrorCode::InvalidFile);
+        assert_eq!(FileKind::detect(b"hello").unwrap_err().code, ErrorCode::InvalidFileType);
+    }
+
+    #[test]
+    fn estimates_pdf_pages() {
+        let pdf = b"%PDF-1.4\n1 0 obj <</Type /Pages /Kids [2 0 R 3 0 R] /Count 2>> endobj\n2 0 obj <</Type /Page>> endobj 3 0 obj <</Type/Page /Parent 1 0 R>> endobj";
+        assert_eq!(estimate_pages(FileKind::Pdf, pdf), 2);
+        assert_eq!(estimate_pages(FileKind::Pdf, b"%PDF-1.4 garbage"), 1);
+        assert_eq!(estimate_pages(FileKind::Png, b"\x89PNG"), 1);
+    }
+
+    #[test]
+    fn counts_tiff_ifds_and_survives_loops() {
+        // Two IFDs with zero entries each, little-endian.
+        let mut t = b"II*\0".to_vec();
+        t.extend_from_slice(&8u32.to_le_bytes());
+        t.extend_from_slice(&0u16.to_le_bytes());
+        t.extend_from_slice(&14u32.to_le_bytes());
+        t.extend_from_slice(&0u16.to_le_bytes());
+        t.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(estimate_pages(FileKind::Tiff, &t), 2);
+        // An IFD pointing at itself stops the walk.
+        let mut l = b"II*\0".to_vec();
+        l.extend_from_slice(&8u32.to_le_bytes());
+        l.extend_from_slice(&0u16.to_le_bytes());
+        l.extend_from_slice(&8u32.to_le_bytes());
+        assert_eq!(estimate_pages(FileKind::Tiff, &l), 1);
+    }
+}

@@ -1,0 +1,15 @@
+//! Types and rules shared by the Folio edge worker (wasm32) and host (native).
+//! No I/O lives here, so everything is unit-tested natively.
+
+pub mod document;
+pub mod error;
+pub mod filetype;
+pub mod ids;
+pub mod language;
+
+pub use document::{DocumentData, DocumentStatus, ProcessingMetadata, ProcessingResult};
+pub use error::{ApiError, ErrorCode};
+pub use filetype::FileKind;
+
+/// The contract version of `wit/extractor.wit` this build of Folio speaks.
+pub const PLUGIN_CONTRACT_VERSION: &str = "0.1.0";
