@@ -1,0 +1,175 @@
+//! Field helpers shared by the receipt, invoice and generic extractors:
+//! choosing a date by its label, reading the value after a label, and
+//! turning picked amounts into fields.
+
+use crate::context::{Context, DateHit};
+use crate::date::{Time, parse_time};
+use crate::model::{Extraction, SourceRef, Value};
+use crate::totals::Picked;
+
+/// Labels that mark the document's own date.
+pub const DATE_LABELS: &[&str] = &[
+    "invoice date", "receipt date", "bill date", "date of issue", "issue date", "issued", "transaction date", "trans date", "date time",
+    "date", "dated", "tarikh", "datum", "rechnungsdatum", "belegdatum", "date de facture", "fecha", "fecha de emision", "data", "data fattura",
+    "factuurdatum",
+];
+
+/// Labels of other dates a document carries.
+pub const OTHER_DATE_LABELS: &[&str] = &[
+    "due", "due date", "payment due", "expiry", "expiry date", "exp", "expires", "valid until", "valid till", "valid thru", "delivery date",
+    "ship date", "shipping date", "order date", "period", "from", "to", "birth", "dob", "member since", "faellig", "fallig", "falligkeitsdatum",
+    "zahlbar bis", "echeance", "date d echeance", "vencimiento", "fecha de vencimiento", "scadenza", "vervaldatum", "lieferdatum",
+];
+
+/// Scores every date and returns the best one for `labels`, avoiding dates
+/// labelled with `avoid`. Confidence reflects the label and whether the
+/// day/month order was certain.
+pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(DateHit, f32)> {
+    let mut best: Option<(f32, DateHit, bool)> = None;
+    for hit in &ctx.dates {
+        let row = &ctx.rows[hit.row];
+        let mut score = 0.0f32;
+        let labelled_here = label_before(row, hit.start, labels);
+        let avoided_here = label_before(row, hit.start, avoid);
+        let labelled_above = hit.row > 0 && row_ends_with_label(ctx, hit.row - 1, labels) && hit.start == 0;
+        let avoided_above = hit.row > 0 && row_ends_with_label(ctx, hit.row - 1, avoid) && hit.start == 0;
+        let labelled = (labelled_here && !avoided_here) || (labelled_above && !avoided_above);
+        if labelled {
+            score += 3.0;
+        }
+        if avoided_here || avoided_above && !labelled_here {
+            score -= 4.0;
+        }
+        if !(1990..=2100).contains(&hit.date.year) {
+            score -= 3.0;
+        }
+        if matches!(hit.raw, crate::date::RawDate::Named(_)) || !hit.raw.is_ambiguous() {
+            score += 0.2;
+        }
+        // A time next to it: transaction timestamps.
+        if row.tokens[hit.end.min(row.tokens.len())..].iter().any(|t| parse_time(&t.text, None).is_some()) {
+            score += 0.3;
+        }
+        score -= 0.01 * hit.row as f32;
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, *hit, labelled));
+        }
+    }
+    let (score, hit, labelled) = best?;
+    let mut conf: f32 = if labelled { 0.92 } else if score > -1.0 { 0.72 } else { 0.35 };
+    if hit.raw.is_ambiguous() && !ctx.date_order_from_evidence {
+        conf -= 0.15;
+    }
+    let row = &ctx.rows[hit.row];
+    Some((hit, conf * (0.6 + 0.4 * row.span_confidence(hit.start, hit.end))))
+}
+
+/// Whether one of `labels` appears in `row` before token `before`, with
+/// nothing but punctuation between (allowing `Date/Time`).
+fn label_before(row: &crate::layout::Row, before: usize, labels: &[&str]) -> bool {
+    labels.iter().any(|l| {
+        row.find_label(l).is_some_and(|(_, b)| b <= before && row.tokens[b..before].iter().all(|t| t.key.is_empty() || t.key == "TIME" || t.key.len() <= 2 && !t.key.chars().any(|c| c.is_ascii_digit())))
+    })
+}
+
+/// Whether `row` ends with one of `labels` (`DATE:` alone, value below).
+fn row_ends_with_label(ctx: &Context, ri: usize, labels: &[&str]) -> bool {
+    let row = &ctx.rows[ri];
+    labels.iter().any(|l| row.find_label(l).is_some_and(|(_, b)| row.tokens[b..].iter().all(|t| t.key.is_empty())))
+}
+
+/// The time of day near the chosen date, else after a time label, else the
+/// first time on the document.
+pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceRef)> {
+    let time_in = |ri: usize, from: usize| -> Option<(Time, SourceRef)> {
+        let row = &ctx.rows[ri];
+        (from..row.tokens.len()).find_map(|ti| {
+            let next = row.tokens.get(ti + 1).map(|t| t.text.as_str());
+            parse_time(&row.tokens[ti].text, next).map(|(t, used)| (t, row.source(ti, if used { ti + 2 } else { ti + 1 })))
+        })
+    };
+    if let Some(d) = date {
+        if let Some(t) = time_in(d.row, d.end) {
+            return Some(t);
+        }
+        // Same row before the date, or the row just below.
+        if let Some(t) = time_in(d.row, 0) {
+            return Some(t);
+        }
+    }
+    for (ri, row) in ctx.rows.iter().enumerate() {
+        if let Some((_, b)) = row.find_any_label(&["time", "masa", "zeit", "uhrzeit", "heure", "hora", "ora"]).map(|(_, a, b)| (a, b)) {
+            if let Some(t) = time_in(ri, b) {
+                return Some(t);
+            }
+        }
+    }
+    (0..ctx.rows.len()).find_map(|ri| time_in(ri, 0))
+}
+
+/// The text after a label on the same row (skipping `:`, `#`, `No.`), or on
+/// the next row when the label ends its row. Returns text, source, OCR confidence.
+pub fn text_after_label(ctx: &Context, labels: &[&str], accept: impl Fn(&str) -> bool) -> Option<(String, SourceRef, f32)> {
+    for (ri, row) in ctx.rows.iter().enumerate() {
+        for label in labels {
+            let Some((_, b)) = row.find_label(label) else { continue };
+            let mut j = b;
+            while j < row.tokens.len() && (row.tokens[j].key.is_empty() || matches!(row.tokens[j].key.as_str(), "NO" | "NUMBER" | "NR" | "NUM" | "N")) {
+                j += 1;
+            }
+            if j < row.tokens.len() {
+                // The value is one token, or several when separated by
+                // single spaces (`INV 2024 001`) but not beyond a big gap.
+                let mut end = j + 1;
+                while end < row.tokens.len() && end - j < 3 {
+                    let gap = row.tokens[end].bbox.left - row.tokens[end - 1].bbox.right();
+                    if gap > row.bbox.height * 1.2 || row.tokens[end].key.is_empty() || !row.tokens[end].text.chars().any(|c| c.is_ascii_digit()) {
+                        break;
+                    }
+                    end += 1;
+                }
+                let value = row.span_text(j, end);
+                let value = value.trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '#')).to_string();
+                if accept(&value) {
+                    return Some((value, row.source(j, end), row.span_confidence(j, end)));
+                }
+            } else if let Some(next) = ctx.rows.get(ri + 1) {
+                if let Some(first) = next.tokens.first() {
+                    let value = first.text.trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '#')).to_string();
+                    if accept(&value) {
+                        return Some((value, next.source(0, 1), first.confidence));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Adds a money field from a picked amount.
+pub fn push_money(out: &mut Extraction, ctx: &Context, key: &str, picked: Option<&Picked>) {
+    if let Some(p) = picked {
+        let currency = p.hit.amount.currency.as_deref().filter(|c| *c != "$").map(str::to_string).or_else(|| ctx.currency.clone());
+        let row = &ctx.rows[p.hit.row];
+        let ocr = row.tokens[p.hit.token].confidence;
+        let repaired = if p.hit.amount.repaired { 0.85 } else { 1.0 };
+        out.push(
+            key,
+            Value::Money { amount: round_cents(p.value), currency },
+            p.confidence * (0.6 + 0.4 * ocr) * repaired,
+            Some(row.source(p.hit.token, p.hit.token + 1)),
+        );
+    }
+}
+
+pub fn round_cents(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Document-level confidence: the weighted share of key fields found,
+/// each counted at its own confidence.
+pub fn weighted_confidence(out: &Extraction, weights: &[(&str, f32)]) -> f32 {
+    let total: f32 = weights.iter().map(|(_, w)| w).sum();
+    let got: f32 = weights.iter().filter_map(|(k, w)| out.field(k).map(|f| f.confidence * w)).sum();
+    if total > 0.0 { (got / total).clamp(0.0, 1.0) } else { 0.0 }
+}

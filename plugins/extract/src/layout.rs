@@ -1,0 +1,372 @@
+//! Page layout: OCR lines grouped into visual rows and split into tokens
+//! with boxes, plus label matching on those tokens.
+//!
+//! OCR engines and annotators cut a printed row differently: one line for
+//! `TOTAL : 55.10`, or three (`TOTAL`, `:`, `55.10`). Grouping fragments whose
+//! vertical extents overlap into one [`Row`] makes "the value to the right
+//! of the label" work the same for both.
+
+use crate::model::{BBox, Document, SourceRef};
+use crate::text::alnum_key;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub text: String,
+    /// Letters and digits of the text (before any parenthesis), uppercased:
+    /// `Total(RM):` -> `TOTAL`.
+    pub key: String,
+    /// `key` with digits OCR confuses with letters mapped to those letters
+    /// (`T0TAL` -> `TOTAI`, `TOTAL` -> `TOTAI`), for matching labels.
+    pub label_key: String,
+    pub bbox: BBox,
+    pub confidence: f32,
+}
+
+impl Token {
+    fn new(text: String, bbox: BBox, confidence: f32) -> Token {
+        let before_paren = match text.find('(') {
+            Some(i) if i > 0 && text[..i].chars().any(char::is_alphanumeric) => &text[..i],
+            _ => &text,
+        };
+        let key = alnum_key(before_paren);
+        let label_key = label_fold(&key);
+        Token { text, key, label_key, bbox, confidence }
+    }
+}
+
+/// Folds characters OCR swaps inside words so labels match despite them.
+pub fn label_fold(key: &str) -> String {
+    key.chars()
+        .map(|c| match c {
+            '0' => 'O',
+            '1' | 'L' | '|' => 'I',
+            '5' => 'S',
+            '8' => 'B',
+            '6' => 'G',
+            c => c,
+        })
+        .collect()
+}
+
+/// One visual row of a page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub page: u32,
+    pub page_width: f32,
+    pub page_height: f32,
+    pub bbox: BBox,
+    /// Left to right.
+    pub tokens: Vec<Token>,
+    /// Tokens joined by single spaces.
+    pub text: String,
+    /// Mean token confidence.
+    pub confidence: f32,
+}
+
+impl Row {
+    pub fn texts(&self) -> Vec<&str> {
+        self.tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    /// Text of tokens `[a, b)` joined by spaces.
+    pub fn span_text(&self, a: usize, b: usize) -> String {
+        self.tokens[a..b].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn span_bbox(&self, a: usize, b: usize) -> BBox {
+        let mut it = self.tokens[a..b].iter();
+        let first = it.next().map(|t| t.bbox).unwrap_or(self.bbox);
+        it.fold(first, |acc, t| acc.union(&t.bbox))
+    }
+
+    pub fn span_confidence(&self, a: usize, b: usize) -> f32 {
+        let n = b.saturating_sub(a);
+        if n == 0 {
+            return self.confidence;
+        }
+        self.tokens[a..b].iter().map(|t| t.confidence).sum::<f32>() / n as f32
+    }
+
+    pub fn source(&self, a: usize, b: usize) -> SourceRef {
+        SourceRef { page: self.page, bbox: self.span_bbox(a, b) }
+    }
+
+    pub fn row_source(&self) -> SourceRef {
+        SourceRef { page: self.page, bbox: self.bbox }
+    }
+
+    /// Finds `label` (any spacing/punctuation/case: `sub total` matches
+    /// `SUB-TOTAL:` and `Subtotal`) as whole tokens. Returns the token range.
+    pub fn find_label(&self, label: &str) -> Option<(usize, usize)> {
+        let want = label_fold(&alnum_key(label));
+        if want.is_empty() {
+            return None;
+        }
+        self.find_label_key(&want, 0)
+    }
+
+    fn find_label_key(&self, want: &str, from: usize) -> Option<(usize, usize)> {
+        for i in from..self.tokens.len() {
+            if self.tokens[i].label_key.is_empty() || !want.starts_with(self.tokens[i].label_key.as_str()) {
+                continue;
+            }
+            let mut acc = String::new();
+            for j in i..self.tokens.len() {
+                let k = &self.tokens[j].label_key;
+                // A parenthesis starts a qualifier, not more label:
+                // `TOTAL (GST INCL)` is a total, not `TOTAL GST`.
+                if j > i && self.tokens[j].text.starts_with('(') {
+                    break;
+                }
+                if k.is_empty() {
+                    continue;
+                }
+                acc.push_str(k);
+                if acc == want {
+                    return Some((i, j + 1));
+                }
+                if !want.starts_with(acc.as_str()) {
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    /// The first of `labels` found in the row: (label index, start, end).
+    /// Earlier labels win, so list specific labels before general ones.
+    pub fn find_any_label(&self, labels: &[&str]) -> Option<(usize, usize, usize)> {
+        labels.iter().enumerate().find_map(|(i, l)| self.find_label(l).map(|(a, b)| (i, a, b)))
+    }
+
+    /// True when any token (as a whole) is one of `words` (folded keys).
+    pub fn has_word(&self, words: &[&str]) -> bool {
+        self.tokens.iter().any(|t| words.iter().any(|w| t.key == *w))
+    }
+
+    /// Vertical position on the page, 0 (top) to 1 (bottom).
+    pub fn relative_y(&self) -> f32 {
+        if self.page_height > 0.0 { self.bbox.center_y() / self.page_height } else { 0.5 }
+    }
+}
+
+struct Segment {
+    page: u32,
+    bbox: BBox,
+    tokens: Vec<Token>,
+    /// Vertical correction for the page's skew at this segment's position.
+    shift: f32,
+}
+
+impl Segment {
+    /// The box with the page skew removed.
+    fn adjusted(&self) -> BBox {
+        BBox { top: self.bbox.top + self.shift, ..self.bbox }
+    }
+}
+
+/// The page's text slope (dy/dx): the slope under which most pairs of
+/// side-by-side fragments line up. Pages whose lines are whole rows give no
+/// pairs and slope 0.
+fn estimate_skew(segs: &[Segment]) -> f32 {
+    const STEPS: i32 = 12;
+    const MAX_SLOPE: f32 = 0.06;
+    let mut best = (0.0f32, 0.0f32);
+    for step in -STEPS..=STEPS {
+        let slope = MAX_SLOPE * step as f32 / STEPS as f32;
+        let mut score = 0.0f32;
+        for (i, a) in segs.iter().enumerate() {
+            for b in &segs[i + 1..] {
+                let dx = b.bbox.center_x() - a.bbox.center_x();
+                if a.bbox.horizontal_overlap(&b.bbox) > 0.0 || dx.abs() < 1.0 {
+                    continue;
+                }
+                let h = a.bbox.height.min(b.bbox.height).max(1.0);
+                let dy = (b.bbox.center_y() - a.bbox.center_y()) - slope * dx;
+                let closeness = 1.0 - dy.abs() / (0.35 * h);
+                if closeness > 0.0 {
+                    score += closeness;
+                }
+            }
+        }
+        // Ties go to the smaller slope.
+        let score = score - slope.abs();
+        if step == -STEPS || score > best.1 + 1e-3 || (score >= best.1 - 1e-3 && slope.abs() < best.0.abs()) {
+            best = (slope, score);
+        }
+    }
+    best.0
+}
+
+/// Groups a document's lines into rows, in reading order (page, then top to
+/// bottom; left to right within a row).
+pub fn build_rows(doc: &Document) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for page in &doc.pages {
+        let mut segs: Vec<Segment> = page
+            .lines
+            .iter()
+            .filter(|l| !l.text.trim().is_empty())
+            .map(|l| {
+                let mut tokens = Vec::new();
+                for w in l.words_or_split() {
+                    split_word(&w.text, w.bbox, w.confidence, &mut tokens);
+                }
+                Segment { page: page.number, bbox: l.bbox, tokens, shift: 0.0 }
+            })
+            .filter(|s| !s.tokens.is_empty())
+            .collect();
+        // Skewed scans put a row's right end lower (or higher) than its
+        // left: group in coordinates with the skew taken out.
+        let slope = estimate_skew(&segs);
+        let mid_x = page.width / 2.0;
+        for s in &mut segs {
+            s.shift = -slope * (s.bbox.center_x() - mid_x);
+        }
+        segs.sort_by(|a, b| a.adjusted().center_y().total_cmp(&b.adjusted().center_y()));
+
+        let mut groups: Vec<Vec<Segment>> = Vec::new();
+        for seg in segs {
+            let mut best: Option<(usize, f32)> = None;
+            // Only recent rows can share a row with this segment.
+            let lo = groups.len().saturating_sub(8);
+            for (gi, group) in groups.iter().enumerate().skip(lo) {
+                if let Some(score) = same_row_score(group, &seg) {
+                    if best.is_none_or(|(_, s)| score > s) {
+                        best = Some((gi, score));
+                    }
+                }
+            }
+            match best {
+                Some((gi, _)) => groups[gi].push(seg),
+                None => groups.push(vec![seg]),
+            }
+        }
+        for group in groups {
+            let mut tokens: Vec<Token> = group.into_iter().flat_map(|s| s.tokens).collect();
+            tokens.sort_by(|a, b| a.bbox.left.total_cmp(&b.bbox.left));
+            let bbox = tokens.iter().skip(1).fold(tokens[0].bbox, |acc, t| acc.union(&t.bbox));
+            let text = tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            let confidence = tokens.iter().map(|t| t.confidence).sum::<f32>() / tokens.len() as f32;
+            rows.push(Row { page: page.number, page_width: page.width, page_height: page.height, bbox, tokens, text, confidence });
+        }
+    }
+    rows.sort_by(|a, b| a.page.cmp(&b.page).then(a.bbox.center_y().total_cmp(&b.bbox.center_y())));
+    rows
+}
+
+/// How well `seg` continues `group` as the same printed row, or `None`.
+fn same_row_score(group: &[Segment], seg: &Segment) -> Option<f32> {
+    if group[0].page != seg.page {
+        return None;
+    }
+    // Compare with the horizontally nearest member: rows on a skewed scan
+    // drift, neighbours don't.
+    let nearest = group.iter().min_by(|a, b| horizontal_gap(&a.bbox, &seg.bbox).total_cmp(&horizontal_gap(&b.bbox, &seg.bbox)))?;
+    let (n, s) = (nearest.adjusted(), seg.adjusted());
+    let min_h = n.height.min(s.height).max(1.0);
+    let overlap = n.vertical_overlap(&s) / min_h;
+    if overlap < 0.5 {
+        return None;
+    }
+    // Centres must be close too, so a tall box doesn't swallow two rows.
+    let max_h = n.height.max(s.height).max(1.0);
+    if (n.center_y() - s.center_y()).abs() > 0.6 * max_h {
+        return None;
+    }
+    // Fragments of one row sit side by side.
+    for m in group {
+        let min_w = m.bbox.width.min(seg.bbox.width).max(1.0);
+        if m.bbox.horizontal_overlap(&seg.bbox) > 0.3 * min_w {
+            return None;
+        }
+    }
+    Some(overlap)
+}
+
+fn horizontal_gap(a: &BBox, b: &BBox) -> f32 {
+    (a.left.max(b.left) - a.right().min(b.right())).max(0.0)
+}
+
+/// Splits `DATE:25/12/2018` into `DATE:` and `25/12/2018` (a label glued to
+/// its value), keeping times (`8:13:39`) and ratios intact.
+fn split_word(text: &str, bbox: BBox, confidence: f32, out: &mut Vec<Token>) {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ':' && i >= 2 && i + 1 < n {
+            let letters_before = chars[..i].iter().filter(|c| c.is_alphabetic()).count();
+            let label_end = chars[i - 1].is_alphabetic() || matches!(chars[i - 1], '.' | ')' | '#');
+            if letters_before >= 2 && label_end {
+                let w = bbox.width / n as f32;
+                let left: String = chars[..=i].iter().collect();
+                let right: String = chars[i + 1..].iter().collect();
+                out.push(Token::new(left, BBox::new(bbox.left, bbox.top, w * (i + 1) as f32, bbox.height), confidence));
+                split_word(&right, BBox::new(bbox.left + w * (i + 1) as f32, bbox.top, w * (n - i - 1) as f32, bbox.height), confidence, out);
+                return;
+            }
+        }
+    }
+    out.push(Token::new(text.to_string(), bbox, confidence));
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{Line, Page};
+
+    /// A document from `(left, top, right, bottom, text)` line boxes.
+    pub fn doc_from_boxes(lines: &[(f32, f32, f32, f32, &str)]) -> Document {
+        let lines = lines.iter().map(|&(l, t, r, b, text)| Line::from_text(text, BBox::from_ltrb(l, t, r, b), 0.95)).collect();
+        Document { language: "en".into(), pages: vec![Page { number: 1, width: 600.0, height: 1000.0, lines }], ..Document::default() }
+    }
+
+    #[test]
+    fn fragments_on_one_printed_row_are_grouped() {
+        let doc = doc_from_boxes(&[
+            (10.0, 100.0, 80.0, 120.0, "TOTAL"),
+            (300.0, 101.0, 310.0, 121.0, ":"),
+            (400.0, 99.0, 480.0, 119.0, "55.10"),
+            (10.0, 130.0, 80.0, 150.0, "CASH"),
+            (400.0, 131.0, 480.0, 151.0, "60.00"),
+        ]);
+        let rows = build_rows(&doc);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text, "TOTAL : 55.10");
+        assert_eq!(rows[1].text, "CASH 60.00");
+    }
+
+    #[test]
+    fn skewed_scans_group_by_the_page_slope() {
+        // The right column sits 20 px lower: a 2-degree skew across 600 px,
+        // with rows 40 px apart and boxes as tall as the spacing.
+        let mut lines = Vec::new();
+        let labels = ["ITEM COUNT", "TOTAL", "ROUNDING", "TOTAL AFTER ROUNDING", "CASH", "CHANGE"];
+        let values = ["2", "5.00", "0.00", "5.00", "10.00", "5.00"];
+        for (i, (l, v)) in labels.iter().zip(values).enumerate() {
+            let y = 100.0 + 40.0 * i as f32;
+            lines.push((40.0, y, 300.0, y + 40.0, *l));
+            lines.push((560.0, y + 20.0, 600.0, y + 60.0, v));
+        }
+        let rows = build_rows(&doc_from_boxes(&lines));
+        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, vec!["ITEM COUNT 2", "TOTAL 5.00", "ROUNDING 0.00", "TOTAL AFTER ROUNDING 5.00", "CASH 10.00", "CHANGE 5.00"]);
+    }
+
+    #[test]
+    fn stacked_lines_stay_separate_rows() {
+        let doc = doc_from_boxes(&[(10.0, 100.0, 200.0, 120.0, "LINE ONE"), (10.0, 112.0, 200.0, 132.0, "LINE TWO")]);
+        assert_eq!(build_rows(&doc).len(), 2);
+    }
+
+    #[test]
+    fn glued_labels_are_split_and_labels_match_loosely() {
+        let doc = doc_from_boxes(&[(10.0, 10.0, 300.0, 30.0, "DATE:25/12/2018 8:13:39 PM"), (10.0, 40.0, 300.0, 60.0, "SUB-TOTAL (RM): 12.00 T0TAL(RM): 13.00")]);
+        let rows = build_rows(&doc);
+        assert_eq!(rows[0].texts(), vec!["DATE:", "25/12/2018", "8:13:39", "PM"]);
+        assert_eq!(rows[1].find_label("sub total"), Some((0, 1)));
+        assert_eq!(rows[1].find_label("total"), Some((3, 4)), "OCR 0 for O; SUB-TOTAL is not TOTAL");
+        assert_eq!(rows[1].find_label("subtotal rm"), None, "labels stop at a parenthesis");
+        assert_eq!(rows[0].find_label("time"), None);
+    }
+}

@@ -1,0 +1,536 @@
+//! The money summary of a receipt or invoice: subtotal, tax, tip, rounding,
+//! total, amount paid and change. Rows are classified by their labels (in
+//! several languages); the total is then chosen among the labelled
+//! candidates by cross-checks: cash minus change, subtotal plus tax
+//! (plus rounding/service, minus discount), agreement between candidates,
+//! and position before the payment lines.
+
+use crate::context::{AmountHit, Context};
+use crate::money::{cents, same_amount};
+
+fn same_cents(a: f64, b: f64) -> bool {
+    cents(a) == cents(b)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A total; the number is the label's strength (3 = explicit final total).
+    Total(u8),
+    Subtotal,
+    Tax,
+    Rounding,
+    Discount,
+    ServiceCharge,
+    Tip,
+    Paid,
+    Change,
+    /// `TOTAL QTY`, `ITEM COUNT`: looks like a total, is not money.
+    NotMoney,
+}
+
+/// Labels and their roles. Within a row the leftmost match wins, longer
+/// labels before shorter ones at the same position.
+const LABELS: &[(&str, Role)] = &[
+    ("total qty", Role::NotMoney),
+    ("total quantity", Role::NotMoney),
+    ("total item", Role::NotMoney),
+    ("total items", Role::NotMoney),
+    ("total item s", Role::NotMoney),
+    ("total pcs", Role::NotMoney),
+    ("total no", Role::NotMoney),
+    ("total count", Role::NotMoney),
+    ("total units", Role::NotMoney),
+    ("total weight", Role::NotMoney),
+    ("total points", Role::NotMoney),
+    ("item count", Role::NotMoney),
+    ("qty count", Role::NotMoney),
+    ("no of items", Role::NotMoney),
+    ("qty", Role::NotMoney),
+    ("total saving", Role::Discount),
+    ("total savings", Role::Discount),
+    ("you saved", Role::Discount),
+    ("total discount", Role::Discount),
+    ("discount", Role::Discount),
+    ("disc", Role::Discount),
+    ("rabatt", Role::Discount),
+    ("remise", Role::Discount),
+    ("descuento", Role::Discount),
+    ("sconto", Role::Discount),
+    ("subtotal", Role::Subtotal),
+    ("sub total", Role::Subtotal),
+    ("total excl", Role::Subtotal),
+    ("total excluding", Role::Subtotal),
+    ("total exclusive", Role::Subtotal),
+    ("total before tax", Role::Subtotal),
+    ("total before gst", Role::Subtotal),
+    ("amount excl", Role::Subtotal),
+    ("total ex", Role::Subtotal),
+    ("total sales excl", Role::Subtotal),
+    ("net amount", Role::Subtotal),
+    ("nettobetrag", Role::Subtotal),
+    ("netto", Role::Subtotal),
+    ("zwischensumme", Role::Subtotal),
+    ("sous total", Role::Subtotal),
+    ("total ht", Role::Subtotal),
+    ("montant ht", Role::Subtotal),
+    ("base imponible", Role::Subtotal),
+    ("imponibile", Role::Subtotal),
+    ("subtotaal", Role::Subtotal),
+    ("grand total", Role::Total(3)),
+    ("total amount due", Role::Total(3)),
+    ("total due", Role::Total(3)),
+    ("amount due", Role::Total(3)),
+    ("balance due", Role::Total(3)),
+    ("amount payable", Role::Total(3)),
+    ("total payable", Role::Total(3)),
+    ("nett total", Role::Total(3)),
+    ("net total", Role::Total(3)),
+    ("total amount", Role::Total(3)),
+    ("total amt", Role::Total(3)),
+    ("rounded total", Role::Total(3)),
+    ("total rounded", Role::Total(3)),
+    ("total amt rounded", Role::Total(3)),
+    ("total after rounding", Role::Total(3)),
+    ("total incl", Role::Total(3)),
+    ("total inclusive", Role::Total(3)),
+    ("total including", Role::Total(3)),
+    ("total sales", Role::Total(2)),
+    ("total to pay", Role::Total(3)),
+    ("to pay", Role::Total(3)),
+    ("please pay", Role::Total(3)),
+    ("jumlah besar", Role::Total(3)),
+    ("jumlah keseluruhan", Role::Total(3)),
+    ("jumlah", Role::Total(2)),
+    ("gesamtbetrag", Role::Total(3)),
+    ("gesamtsumme", Role::Total(3)),
+    ("endbetrag", Role::Total(3)),
+    ("zu zahlen", Role::Total(3)),
+    ("gesamt", Role::Total(2)),
+    ("summe", Role::Total(2)),
+    ("total ttc", Role::Total(3)),
+    ("montant ttc", Role::Total(3)),
+    ("net a payer", Role::Total(3)),
+    ("a payer", Role::Total(3)),
+    ("importe total", Role::Total(3)),
+    ("total a pagar", Role::Total(3)),
+    ("totale", Role::Total(2)),
+    ("totaal", Role::Total(2)),
+    ("te betalen", Role::Total(3)),
+    ("total", Role::Total(2)),
+    ("due", Role::Total(2)),
+    ("amount", Role::Total(1)),
+    ("rounding adjustment", Role::Rounding),
+    ("rounding adj", Role::Rounding),
+    ("round adj", Role::Rounding),
+    ("rounding", Role::Rounding),
+    ("penggenapan", Role::Rounding),
+    ("rundung", Role::Rounding),
+    ("arrondi", Role::Rounding),
+    ("service charge", Role::ServiceCharge),
+    ("svc charge", Role::ServiceCharge),
+    ("svc chg", Role::ServiceCharge),
+    ("serv charge", Role::ServiceCharge),
+    ("service chg", Role::ServiceCharge),
+    ("tip", Role::Tip),
+    ("tips", Role::Tip),
+    ("gratuity", Role::Tip),
+    ("trinkgeld", Role::Tip),
+    ("pourboire", Role::Tip),
+    ("propina", Role::Tip),
+    ("mancia", Role::Tip),
+    ("total tax", Role::Tax),
+    ("total gst", Role::Tax),
+    ("total vat", Role::Tax),
+    ("tax amount", Role::Tax),
+    ("gst amount", Role::Tax),
+    ("vat amount", Role::Tax),
+    ("gst payable", Role::Tax),
+    ("gst tax", Role::Tax),
+    ("sales tax", Role::Tax),
+    ("service tax", Role::Tax),
+    ("gst", Role::Tax),
+    ("sst", Role::Tax),
+    ("vat", Role::Tax),
+    ("tax", Role::Tax),
+    ("hst", Role::Tax),
+    ("pst", Role::Tax),
+    ("mwst", Role::Tax),
+    ("ust", Role::Tax),
+    ("tva", Role::Tax),
+    ("iva", Role::Tax),
+    ("btw", Role::Tax),
+    ("cukai", Role::Tax),
+    ("change due", Role::Change),
+    ("change", Role::Change),
+    ("kembalian", Role::Change),
+    ("baki", Role::Change),
+    ("ruckgeld", Role::Change),
+    ("wechselgeld", Role::Change),
+    ("rendu", Role::Change),
+    ("monnaie", Role::Change),
+    ("cambio", Role::Change),
+    ("vuelto", Role::Change),
+    ("resto", Role::Change),
+    ("cash tendered", Role::Paid),
+    ("amount tendered", Role::Paid),
+    ("tendered", Role::Paid),
+    ("amount paid", Role::Paid),
+    ("paid", Role::Paid),
+    ("payment", Role::Paid),
+    ("pay", Role::Paid),
+    ("cash", Role::Paid),
+    ("tunai", Role::Paid),
+    ("visa", Role::Paid),
+    ("mastercard", Role::Paid),
+    ("master", Role::Paid),
+    ("amex", Role::Paid),
+    ("credit card", Role::Paid),
+    ("debit card", Role::Paid),
+    ("card", Role::Paid),
+    ("bargeld", Role::Paid),
+    ("gegeben", Role::Paid),
+    ("bar", Role::Paid),
+    ("especes", Role::Paid),
+    ("efectivo", Role::Paid),
+    ("contanti", Role::Paid),
+];
+
+/// A row whose label gives it a role, with the amount that goes with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Labelled {
+    pub row: usize,
+    pub role: Role,
+    pub label: &'static str,
+    pub label_start: usize,
+    pub label_end: usize,
+    pub value: Option<AmountHit>,
+    /// More than one amount after the label (a tax summary line).
+    pub multi: bool,
+}
+
+/// Classifies every row that carries a summary label.
+pub fn classify(ctx: &Context) -> Vec<Labelled> {
+    let mut out = Vec::new();
+    for (ri, row) in ctx.rows.iter().enumerate() {
+        let mut best: Option<(usize, usize, usize)> = None; // (label idx, start, end)
+        for (li, (label, _)) in LABELS.iter().enumerate() {
+            if let Some((a, b)) = row.find_label(label) {
+                let better = match best {
+                    None => true,
+                    Some((_, ba, bb)) => a < ba || (a == ba && b > bb),
+                };
+                if better {
+                    best = Some((li, a, b));
+                }
+            }
+        }
+        let Some((li, a, b)) = best else { continue };
+        // A label deep inside a description (`... TOTAL CARE SHAMPOO`) is not
+        // a summary line: it must start the row or follow at most two tokens.
+        if a > 2 {
+            continue;
+        }
+        let (label, mut role) = LABELS[li];
+        let after: Vec<&AmountHit> = ctx.amounts_after(ri, b).filter(|h| plausible_money(ctx, h)).collect();
+        let (mut value, multi) = match after.len() {
+            0 => (value_below(ctx, ri, b), false),
+            1 => (Some(after[0].clone()), false),
+            _ => (after.last().map(|a| (*a).clone()), true),
+        };
+        if let Some(v) = value.as_mut() {
+            // Payments printed as negatives (`CASH -50.00`) are still payments.
+            if matches!(role, Role::Paid | Role::Change) {
+                v.amount.value = v.amount.value.abs();
+            }
+            // A "rounding" line holding a whole amount is the rounded total.
+            if role == Role::Rounding && v.amount.value.abs() >= 1.0 {
+                role = Role::Total(2);
+            }
+        }
+        out.push(Labelled { row: ri, role, label, label_start: a, label_end: b, value, multi });
+    }
+    out
+}
+
+/// The amount on the next row when the label ends its own row (`TOTAL:` /
+/// `55.10`): the next row must hold nothing but amounts and currency marks.
+fn value_below(ctx: &Context, ri: usize, label_end: usize) -> Option<AmountHit> {
+    let row = &ctx.rows[ri];
+    let trailing_is_noise = row.tokens[label_end..].iter().all(|t| t.key.is_empty() || crate::money::currency_of_token(&t.text).is_some());
+    if !trailing_is_noise {
+        return None;
+    }
+    let next = ctx.rows.get(ri + 1)?;
+    if next.page != row.page || next.bbox.top - row.bbox.bottom() > 1.5 * row.bbox.height.max(next.bbox.height) {
+        return None;
+    }
+    let hits = &ctx.amounts[ri + 1];
+    let only_amounts = next.tokens.iter().enumerate().all(|(ti, t)| {
+        t.key.is_empty() || hits.iter().any(|h| h.token == ti) || crate::money::currency_of_token(&t.text).is_some()
+    });
+    if only_amounts { hits.last().filter(|h| plausible_money(ctx, h)).cloned() } else { None }
+}
+
+/// Money on a summary line has decimals (`12.00`, `.57`), unless the
+/// document has no decimal amounts at all (yen, rupiah, won); never a long
+/// code (`2008011381468`) or a zero-padded number (`000584089600`).
+fn plausible_money(ctx: &Context, h: &AmountHit) -> bool {
+    let text = &ctx.rows[h.row].tokens[h.token].text;
+    let int_digits = text.split(['.', ',']).next().map(crate::text::digit_count).unwrap_or(0);
+    if int_digits > 9 {
+        return false;
+    }
+    if h.amount.decimals > 0 {
+        return h.amount.decimals <= 3;
+    }
+    let document_has_decimals = ctx.amounts.iter().flatten().any(|a| a.amount.decimals == 2);
+    !document_has_decimals && !text.starts_with('0') && int_digits <= 9
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Picked {
+    pub value: f64,
+    pub hit: AmountHit,
+    pub confidence: f32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub subtotal: Option<Picked>,
+    pub tax: Option<Picked>,
+    pub tip: Option<Picked>,
+    pub rounding: Option<Picked>,
+    pub discount: Option<Picked>,
+    pub total: Option<Picked>,
+    pub paid: Option<Picked>,
+    pub change: Option<Picked>,
+    /// The total agrees with subtotal + tax or with paid - change.
+    pub total_cross_checked: bool,
+    /// Label of the payment line (`CASH`, `VISA`), for the payment method.
+    pub payment_label: Option<&'static str>,
+}
+
+fn pick(l: &Labelled, conf: f32) -> Option<Picked> {
+    let hit = l.value.clone()?;
+    Some(Picked { value: hit.amount.value, hit, confidence: conf })
+}
+
+/// The summary of the document's money lines.
+pub fn summarize(ctx: &Context) -> Summary {
+    let labelled = classify(ctx);
+    let with_value = |role: fn(&Role) -> bool| labelled.iter().filter(move |l| role(&l.role) && l.value.is_some());
+
+    let first_payment_row = labelled.iter().filter(|l| matches!(l.role, Role::Paid | Role::Change) && l.value.is_some()).map(|l| l.row).min();
+    let before_payment = |row: usize| first_payment_row.is_none_or(|p| row <= p);
+
+    let subtotal = with_value(|r| *r == Role::Subtotal).find(|l| before_payment(l.row) && !l.multi).or_else(|| with_value(|r| *r == Role::Subtotal).next());
+    let taxes: Vec<&Labelled> = with_value(|r| *r == Role::Tax).filter(|l| before_payment(l.row)).collect();
+    let tax = taxes.iter().find(|l| !l.multi).or(taxes.first()).copied();
+    let rounding = with_value(|r| *r == Role::Rounding).find(|l| before_payment(l.row));
+    let discount = with_value(|r| *r == Role::Discount).find(|l| before_payment(l.row));
+    let service = with_value(|r| *r == Role::ServiceCharge).find(|l| before_payment(l.row));
+    let tip = with_value(|r| *r == Role::Tip).next();
+    let paid = with_value(|r| *r == Role::Paid).find(|l| l.value.as_ref().is_some_and(|v| v.amount.value > 0.0));
+    let change = with_value(|r| *r == Role::Change).find(|l| paid.is_none_or(|p| l.row >= p.row));
+
+    let v = |l: Option<&Labelled>| l.and_then(|l| l.value.as_ref()).map(|h| h.amount.value);
+    let paid_minus_change = match (v(paid), v(change)) {
+        (Some(p), Some(c)) if p >= c => Some(p - c),
+        _ => None,
+    };
+    let sub_v = v(subtotal);
+    let mut sums: Vec<f64> = Vec::new();
+    if let Some(s) = sub_v {
+        let tax_v = v(tax).unwrap_or(0.0);
+        let round_v = v(rounding).unwrap_or(0.0);
+        let svc_v = v(service).unwrap_or(0.0);
+        let disc_v = v(discount).map(f64::abs).unwrap_or(0.0);
+        for with_tax in [true, false] {
+            for with_round in [true, false] {
+                for with_disc in [false, true] {
+                    let total = s + if with_tax { tax_v } else { 0.0 } + svc_v + if with_round { round_v } else { 0.0 } - if with_disc { disc_v } else { 0.0 };
+                    sums.push(total);
+                }
+            }
+        }
+    }
+
+    let candidates: Vec<&Labelled> = labelled
+        .iter()
+        .filter(|l| matches!(l.role, Role::Total(_)))
+        .filter(|l| l.value.as_ref().is_some_and(|h| h.amount.decimals > 0 || ctx.format.decimal_comma || h.amount.value >= 1.0))
+        .collect();
+    let max_value = candidates.iter().filter_map(|l| v(Some(l))).fold(0.0f64, f64::max);
+    let mut best: Option<(f32, &Labelled, bool)> = None;
+    for c in &candidates {
+        let value = v(Some(c)).unwrap();
+        let Role::Total(strength) = c.role else { continue };
+        let mut score = strength as f32;
+        let mut checked = false;
+        if let Some(pmc) = paid_minus_change {
+            if same_cents(pmc, value) {
+                score += 2.5;
+                checked = true;
+            }
+        } else if v(paid).is_some_and(|p| same_cents(p, value)) {
+            score += 1.5;
+            checked = true;
+        }
+        if sums.iter().any(|s| same_amount(*s, value)) && value > 0.0 {
+            score += 1.5;
+            checked = true;
+        }
+        if let Some(r) = v(rounding) {
+            if r != 0.0 && candidates.iter().any(|o| !std::ptr::eq(*o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov + r, value))) {
+                score += 1.0;
+            }
+        }
+        let agreeing = candidates.iter().filter(|o| !std::ptr::eq(**o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov, value))).count();
+        score += 0.3 * agreeing.min(3) as f32;
+        if same_cents(value, max_value) {
+            score += 0.5;
+        }
+        if c.multi {
+            score -= 0.7;
+        }
+        if value <= 0.0 {
+            score -= 3.0;
+        }
+        if !before_payment(c.row) {
+            score -= 1.0;
+        }
+        if c.label_start == 0 {
+            score += 0.3;
+        }
+        if best.is_none_or(|(s, _, _)| score > s) {
+            best = Some((score, c, checked));
+        }
+    }
+
+    let mut total = best.and_then(|(_, l, checked)| {
+        let Role::Total(strength) = l.role else { return None };
+        let conf = if checked { 0.95 } else if strength >= 2 { 0.75 } else { 0.55 };
+        pick(l, conf)
+    });
+    let total_cross_checked = best.is_some_and(|(_, _, c)| c);
+    // No labelled total: cash minus change; else subtotal plus tax when
+    // that figure is printed somewhere (a total whose label OCR lost); else
+    // the subtotal.
+    if total.is_none() {
+        if let (Some(pmc), Some(p)) = (paid_minus_change, paid) {
+            total = pick(p, 0.5).map(|mut t| {
+                t.value = pmc;
+                t
+            });
+        } else if let Some(hit) = sums.iter().find_map(|s| ctx.amounts.iter().flatten().find(|h| same_cents(h.amount.value, *s) && plausible_money(ctx, h))) {
+            total = Some(Picked { value: hit.amount.value, hit: hit.clone(), confidence: 0.6 });
+        } else if let Some(s) = subtotal {
+            total = pick(s, 0.35);
+        }
+    }
+
+    Summary {
+        subtotal: subtotal.and_then(|l| pick(l, 0.8)),
+        tax: tax.and_then(|l| pick(l, 0.75)),
+        tip: tip.and_then(|l| pick(l, 0.75)),
+        rounding: rounding.and_then(|l| pick(l, 0.7)),
+        discount: discount.and_then(|l| pick(l, 0.7)),
+        total,
+        paid: paid.and_then(|l| pick(l, 0.75)),
+        change: change.and_then(|l| pick(l, 0.75)),
+        total_cross_checked,
+        payment_label: paid.map(|l| l.label),
+    }
+}
+
+/// A normalised payment method from the label of the payment line.
+pub fn payment_method(label: &str) -> &'static str {
+    match label {
+        "visa" => "visa",
+        "mastercard" | "master" => "mastercard",
+        "amex" => "amex",
+        "credit card" => "credit card",
+        "debit card" => "debit card",
+        "card" => "card",
+        "cash" | "cash tendered" | "tunai" | "bargeld" | "bar" | "especes" | "efectivo" | "contanti" | "gegeben" => "cash",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::tests::doc_from_boxes;
+    use crate::model::Document;
+
+    fn doc(lines: &[&str]) -> Document {
+        let boxes: Vec<(f32, f32, f32, f32, &str)> =
+            lines.iter().enumerate().map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t)).collect();
+        doc_from_boxes(&boxes)
+    }
+
+    fn total_of(lines: &[&str]) -> Option<f64> {
+        summarize(&Context::new(&doc(lines))).total.map(|t| t.value)
+    }
+
+    #[test]
+    fn total_is_cross_checked_against_cash_and_change() {
+        let lines = ["ITEM A 80.00", "TOTAL SALES : 327.00", "DISCOUNT : 0.00", "TOTAL : 0.00", "ROUNDING : 0.00", "TOTAL SALES : 327.00", "CASH : 327.00", "CHANGE : 0.00"];
+        let s = summarize(&Context::new(&doc(&lines)));
+        assert_eq!(s.total.as_ref().map(|t| t.value), Some(327.0));
+        assert!(s.total_cross_checked);
+        assert_eq!(s.payment_label.map(payment_method), Some("cash"));
+    }
+
+    #[test]
+    fn rounded_total_beats_unrounded_and_tax_summary_lines_lose() {
+        let lines = [
+            "SUB-TOTAL (EX) : 52.00",
+            "TOTAL TAX : 3.12",
+            "ROUNDING : -0.02",
+            "TOTAL : 55.10",
+            "CASH : 60.00",
+            "CHANGE : 4.90",
+            "GST SUMMARY AMOUNT TAX",
+            "TOTAL : 52.00 3.12",
+        ];
+        let s = summarize(&Context::new(&doc(&lines)));
+        assert_eq!(s.total.as_ref().unwrap().value, 55.10);
+        assert_eq!(s.subtotal.as_ref().unwrap().value, 52.0);
+        assert_eq!(s.tax.as_ref().unwrap().value, 3.12);
+        assert_eq!(s.rounding.as_ref().unwrap().value, -0.02);
+        assert!(s.total_cross_checked);
+    }
+
+    #[test]
+    fn subtotal_plus_tax_confirms_the_total_without_payment_lines() {
+        let lines = ["Subtotal $100.00", "Sales Tax (8%) $8.00", "Total $108.00", "Total items 3"];
+        let s = summarize(&Context::new(&doc(&lines)));
+        assert_eq!(s.total.as_ref().unwrap().value, 108.0);
+        assert!(s.total_cross_checked);
+        assert_eq!(s.tax.as_ref().unwrap().value, 8.0);
+    }
+
+    #[test]
+    fn value_on_the_row_below_the_label() {
+        assert_eq!(total_of(&["SUBTOTAL 9.00", "TOTAL:", "RM 9.00", "THANK YOU"]), Some(9.0));
+    }
+
+    #[test]
+    fn german_receipt_with_decimal_commas() {
+        let lines = ["Brot 2,50", "Kaffee 1.234,50", "Summe EUR 1.237,00", "MwSt 19% 197,50", "Gegeben 1.250,00", "Rückgeld 13,00"];
+        let s = summarize(&Context::new(&doc(&lines)));
+        assert_eq!(s.total.as_ref().unwrap().value, 1237.0);
+        assert!(s.total_cross_checked);
+    }
+
+    #[test]
+    fn counts_are_not_totals() {
+        assert_eq!(total_of(&["TOTAL QTY: 3", "TOTAL ITEM(S): 2", "TOTAL 12.30", "VISA 12.30"]), Some(12.3));
+    }
+
+    #[test]
+    fn ocr_confused_total_amount_is_repaired() {
+        assert_eq!(total_of(&["T0TAL 1O.5O", "CASH 20.00", "CHANGE 9.50"]), Some(10.5));
+    }
+}
