@@ -1,6 +1,6 @@
 //! Where the host finds its assets and plugins.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use std::path::PathBuf;
 
 /// The data directory holding OCR assets (`tesseract-core.wasm`,
@@ -37,7 +37,7 @@ pub fn data_file(rel: &str) -> Result<PathBuf> {
             data_dir().display()
         );
     }
-    Ok(p).context("data file")
+    Ok(p)
 }
 
 fn home() -> PathBuf {

@@ -1,8 +1,62 @@
+//! `folio work --edge URL --token TOKEN [--concurrency N]`: serve jobs for an edge.
+
+use crate::runner::{Runner, RunnerConfig};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Base URL of the Folio edge (e.g. http://127.0.0.1:8787 or https://folio.example.com).
+    #[arg(long, env = "FOLIO_EDGE_URL")]
+    edge: String,
+    /// The edge's host token (its HOST_TOKEN secret).
+    #[arg(long, env = "FOLIO_HOST_TOKEN", hide_env_values = true)]
+    token: String,
+    /// Documents processed at once (pages of one document are OCR'd in parallel anyway).
+    #[arg(long, default_value_t = 1)]
+    concurrency: usize,
+    /// Name reported to the edge; defaults to hostname-pid.
+    #[arg(long)]
+    host_id: Option<String>,
+    /// Long-poll wait per lease request, in seconds.
+    #[arg(long, default_value_t = 20)]
+    wait_seconds: u32,
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464).
+    #[arg(long, env = "FOLIO_METRICS_ADDR")]
+    metrics_addr: Option<String>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let host_id = args.host_id.unwrap_or_else(default_host_id);
+    let processor = pipeline_processor()?;
+    let runner = Runner::new(RunnerConfig {
+        edge_url: args.edge,
+        token: args.token,
+        concurrency: args.concurrency,
+        host_id,
+        wait_seconds: args.wait_seconds.min(folio_core::jobs::MAX_LEASE_WAIT_SECONDS),
+        min_backoff: Duration::from_millis(250),
+        max_backoff: Duration::from_secs(30),
+    });
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, runner.stop_flag())?;
+    }
+    if let Some(addr) = &args.metrics_addr {
+        let bound = crate::runner::metrics::serve(addr, runner.metrics())?;
+        crate::runner::log::info("metrics listening", &[("url", format!("http://{bound}/metrics").into())]);
+    }
+    runner.run(processor)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_host_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "host".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// The OCR + plugin pipeline as the runner's job processor.
+fn pipeline_processor() -> anyhow::Result<Arc<dyn crate::runner::JobProcessor>> {
+    // Wired once host/src/pipeline.rs lands (issue #3).
+    anyhow::bail!("the processing pipeline is not available in this build yet")
 }

@@ -1,0 +1,312 @@
+//! `folio work`: lease jobs from a Folio edge, process them, report back.
+//!
+//! Each of `concurrency` worker threads long-polls the edge for a lease,
+//! downloads the file, runs the [`JobProcessor`] (the OCR + plugin pipeline)
+//! while a heartbeat thread keeps the lease alive, then posts the result or a
+//! precise error. The edge owns all state: a host that dies simply stops
+//! heartbeating, its lease expires and another host gets the job. So the
+//! runner keeps nothing on disk and many runners can serve one edge.
+//!
+//! Shutdown (SIGTERM/SIGINT): stop leasing, let jobs in progress finish and
+//! report, give back (release) any lease that arrives after the signal, exit.
+
+pub mod client;
+pub mod log;
+pub mod metrics;
+
+use client::{EdgeClient, EdgeError};
+use folio_core::jobs::{JobOptions, Lease, LeaseRequest};
+use folio_core::{ApiError, ErrorCode, ProcessingResult};
+use metrics::Metrics;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// What the runner does with a leased file. The production implementation is
+/// the OCR + plugin pipeline; tests can plug in anything real.
+pub trait JobProcessor: Send + Sync {
+    fn process(&self, doc_id: &str, file_name: &str, bytes: &[u8], options: &JobOptions) -> Result<ProcessingResult, JobError>;
+    /// Document types this host can extract (sent with lease requests).
+    fn document_types(&self) -> Vec<String>;
+}
+
+/// A processing failure and whether another attempt could succeed.
+#[derive(Debug)]
+pub struct JobError {
+    pub error: ApiError,
+    /// Transient (e.g. an internal error): the edge re-queues while attempts remain.
+    pub retryable: bool,
+}
+
+impl From<ApiError> for JobError {
+    fn from(error: ApiError) -> Self {
+        let retryable = error.code == ErrorCode::InternalError;
+        Self { error, retryable }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    pub edge_url: String,
+    pub token: String,
+    pub concurrency: usize,
+    pub host_id: String,
+    /// Long-poll wait per lease request.
+    pub wait_seconds: u32,
+    /// Backoff bounds when the edge is unreachable.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+pub struct Runner {
+    cfg: RunnerConfig,
+    client: Arc<EdgeClient>,
+    metrics: Arc<Metrics>,
+    stop: Arc<AtomicBool>,
+    busy: Arc<AtomicUsize>,
+}
+
+impl Runner {
+    pub fn new(cfg: RunnerConfig) -> Self {
+        let client = Arc::new(EdgeClient::new(&cfg.edge_url, &cfg.token));
+        Self {
+            cfg,
+            client,
+            metrics: Arc::new(Metrics::default()),
+            stop: Arc::new(AtomicBool::new(false)),
+            busy: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// The flag that stops the runner; SIGTERM/SIGINT set it.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Runs until the stop flag is set, then waits for jobs in progress.
+    pub fn run(&self, processor: Arc<dyn JobProcessor>) -> anyhow::Result<()> {
+        log::info("runner started", &[("edge", self.cfg.edge_url.as_str().into()), ("hostId", self.cfg.host_id.as_str().into()), ("concurrency", self.cfg.concurrency.into())]);
+        let mut handles = Vec::new();
+        for i in 0..self.cfg.concurrency.max(1) {
+            let w = Worker {
+                cfg: self.cfg.clone(),
+                client: self.client.clone(),
+                metrics: self.metrics.clone(),
+                stop: self.stop.clone(),
+                busy: self.busy.clone(),
+                processor: processor.clone(),
+            };
+            handles.push(std::thread::Builder::new().name(format!("worker-{i}")).spawn(move || w.run())?);
+        }
+        while !self.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        log::info("stopping: finishing jobs in progress", &[("busy", self.busy.load(Ordering::SeqCst).into())]);
+        // Workers idle in a long-poll are not waited for: if the edge hands
+        // them a job after we exit, its lease simply expires and is re-queued.
+        while self.busy.load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for h in handles {
+            if h.is_finished() {
+                let _ = h.join();
+            }
+        }
+        log::info("runner stopped", &[]);
+        Ok(())
+    }
+}
+
+struct Worker {
+    cfg: RunnerConfig,
+    client: Arc<EdgeClient>,
+    metrics: Arc<Metrics>,
+    stop: Arc<AtomicBool>,
+    busy: Arc<AtomicUsize>,
+    processor: Arc<dyn JobProcessor>,
+}
+
+impl Worker {
+    fn run(&self) {
+        let req = LeaseRequest {
+            host_id: self.cfg.host_id.clone(),
+            wait_seconds: self.cfg.wait_seconds,
+            document_types: self.processor.document_types(),
+        };
+        let mut backoff = Backoff::new(self.cfg.min_backoff, self.cfg.max_backoff);
+        while !self.stop.load(Ordering::SeqCst) {
+            match self.client.lease(&req) {
+                Ok(None) => backoff.reset(),
+                Ok(Some(lease)) => {
+                    backoff.reset();
+                    self.busy.fetch_add(1, Ordering::SeqCst);
+                    if self.stop.load(Ordering::SeqCst) {
+                        self.release(&lease);
+                    } else {
+                        self.handle(lease);
+                    }
+                    self.busy.fetch_sub(1, Ordering::SeqCst);
+                }
+                Err(e) => {
+                    self.metrics.edge_errors.fetch_add(1, Ordering::Relaxed);
+                    let wait = backoff.next();
+                    log::warn("lease request failed; backing off", &[("error", e.to_string().into()), ("retryInMs", (wait.as_millis() as u64).into())]);
+                    self.sleep_unless_stopped(wait);
+                }
+            }
+        }
+    }
+
+    fn release(&self, lease: &Lease) {
+        match self.client.release(&lease.lease_id) {
+            Ok(_) => {
+                self.metrics.jobs_released.fetch_add(1, Ordering::Relaxed);
+                log::info("released lease on shutdown", &[("docId", lease.doc_id.as_str().into())]);
+            }
+            Err(e) => log::warn("release failed; the lease will expire", &[("docId", lease.doc_id.as_str().into()), ("error", e.to_string().into())]),
+        }
+    }
+
+    fn handle(&self, lease: Lease) {
+        let started = Instant::now();
+        self.metrics.jobs_leased.fetch_add(1, Ordering::Relaxed);
+        self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        log::info("job leased", &[("docId", lease.doc_id.as_str().into()), ("attempt", lease.attempt.into()), ("type", lease.options.document_type.as_str().into())]);
+        let lost = AtomicBool::new(false);
+        let outcome = std::thread::scope(|s| {
+            let (done_tx, done_rx) = mpsc::channel::<()>();
+            s.spawn(|| self.heartbeat_until_done(&lease, done_rx, &lost));
+            let outcome = self.fetch_and_process(&lease);
+            drop(done_tx);
+            outcome
+        });
+        self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if lost.load(Ordering::SeqCst) {
+            self.metrics.leases_lost.fetch_add(1, Ordering::Relaxed);
+            log::warn("lease lost while processing; result dropped", &[("docId", lease.doc_id.as_str().into())]);
+            return;
+        }
+        let doc = lease.doc_id.as_str();
+        let report = match outcome {
+            Ok(result) => {
+                let pages = result.pages_processed;
+                let r = self.with_retries(|| self.client.complete(&lease.lease_id, result.clone()));
+                if r.is_ok() {
+                    self.metrics.jobs_completed.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.pages_processed.fetch_add(pages as u64, Ordering::Relaxed);
+                    log::info("job completed", &[("docId", doc.into()), ("pages", pages.into()), ("ms", (started.elapsed().as_millis() as u64).into())]);
+                }
+                r.map(|_| ())
+            }
+            Err(JobError { error, retryable }) => {
+                let r = self.with_retries(|| self.client.fail(&lease.lease_id, error.clone(), retryable));
+                if r.is_ok() {
+                    self.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
+                    log::warn("job failed", &[("docId", doc.into()), ("code", error.code.as_str().into()), ("message", error.message.as_str().into()), ("retryable", retryable.into())]);
+                }
+                r.map(|_| ())
+            }
+        };
+        self.metrics.observe_job(started.elapsed());
+        if let Err(e) = report {
+            if matches!(e, EdgeError::LeaseLost(_)) {
+                self.metrics.leases_lost.fetch_add(1, Ordering::Relaxed);
+            }
+            log::warn("could not report job; the lease will expire and the job be retried", &[("docId", doc.into()), ("error", e.to_string().into())]);
+        }
+    }
+
+    fn fetch_and_process(&self, lease: &Lease) -> Result<ProcessingResult, JobError> {
+        let bytes = self.with_retries(|| self.client.fetch_file(lease)).map_err(|e| JobError {
+            error: ApiError::new(ErrorCode::InternalError, format!("could not download the file: {e}")),
+            retryable: true,
+        })?;
+        let processor = self.processor.clone();
+        // A panic in processing must not take the worker (or the lease) down with it.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| processor.process(&lease.doc_id, &lease.file.file_name, &bytes, &lease.options)))
+            .unwrap_or_else(|_| Err(JobError { error: ApiError::new(ErrorCode::InternalError, "processing panicked"), retryable: true }))
+    }
+
+    fn heartbeat_until_done(&self, lease: &Lease, done: mpsc::Receiver<()>, lost: &AtomicBool) {
+        let every = Duration::from_secs((lease.lease_seconds / 3).max(1) as u64);
+        loop {
+            match done.recv_timeout(every) {
+                Err(mpsc::RecvTimeoutError::Timeout) => match self.client.heartbeat(&lease.lease_id) {
+                    Ok(_) => {}
+                    Err(EdgeError::LeaseLost(_)) => {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(e) => log::warn("heartbeat failed", &[("docId", lease.doc_id.as_str().into()), ("error", e.to_string().into())]),
+                },
+                _ => return,
+            }
+        }
+    }
+
+    /// Retries transport failures a few times; API answers are final.
+    fn with_retries<T>(&self, mut f: impl FnMut() -> Result<T, EdgeError>) -> Result<T, EdgeError> {
+        let mut backoff = Backoff::new(self.cfg.min_backoff, self.cfg.max_backoff);
+        let mut tries = 0;
+        loop {
+            match f() {
+                Err(EdgeError::Transport(e)) if tries < 5 => {
+                    tries += 1;
+                    self.metrics.edge_errors.fetch_add(1, Ordering::Relaxed);
+                    log::warn("edge call failed; retrying", &[("error", e.into()), ("try", tries.into())]);
+                    std::thread::sleep(backoff.next());
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn sleep_unless_stopped(&self, d: Duration) {
+        let until = Instant::now() + d;
+        while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50).min(until - Instant::now()));
+        }
+    }
+}
+
+/// Exponential backoff with full jitter.
+struct Backoff {
+    min: Duration,
+    max: Duration,
+    current: Duration,
+}
+
+impl Backoff {
+    fn new(min: Duration, max: Duration) -> Self {
+        Self { min, max, current: min }
+    }
+    fn reset(&mut self) {
+        self.current = self.min;
+    }
+    fn next(&mut self) -> Duration {
+        let cap = self.current;
+        self.current = (self.current * 2).min(self.max);
+        let jitter = (folio_core::ids::random_u64() % 1000) as f64 / 1000.0;
+        self.min.max(cap.mul_f64(0.5 + 0.5 * jitter))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_the_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        let waits: Vec<_> = (0..8).map(|_| b.next()).collect();
+        assert!(waits.iter().all(|w| *w >= Duration::from_millis(100) && *w <= Duration::from_secs(2)), "{waits:?}");
+        assert!(waits[7] >= Duration::from_secs(1), "{waits:?}");
+        b.reset();
+        assert!(b.next() <= Duration::from_millis(100));
+    }
+}
