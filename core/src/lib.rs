@@ -6,6 +6,13 @@ pub mod error;
 pub mod filetype;
 pub mod ids;
 pub mod language;
+// Edge API (issue #5): submission rules, edge<->host jobs, secrets, time, URL guard, Veryfi compat.
+pub mod api;
+pub mod jobs;
+pub mod secret;
+pub mod time;
+pub mod url_guard;
+pub mod veryfi;
 
 pub use document::{DocumentData, DocumentStatus, ProcessingMetadata, ProcessingResult};
 pub use error::{ApiError, ErrorCode};

@@ -1,0 +1,532 @@
+//! Public API rules with no I/O: submission fields (DocuRift's multipart form
+//! and Veryfi's JSON map onto the same [`RawSubmission`]), the `202` answer,
+//! list queries and cursors, idempotency fingerprints, rate-limit windows.
+
+use crate::document::{DEFAULT_DOCUMENT_TYPE, validate_document_type};
+use crate::error::{ApiError, ErrorCode};
+use crate::filetype::FileKind;
+use crate::language::{DEFAULT_LANGUAGE, validate_language};
+use crate::url_guard::validate_webhook_url;
+use crate::DocumentStatus;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// Largest `callbackMetadata` accepted (its JSON text), echoed in every webhook.
+pub const MAX_CALLBACK_METADATA_BYTES: usize = 4096;
+/// Longest `webhookSecret`.
+pub const MAX_WEBHOOK_SECRET_LEN: usize = 256;
+/// Longest `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+/// Longest stored file name.
+pub const MAX_FILE_NAME_LEN: usize = 255;
+/// Page size bounds for `GET /v1/documents`.
+pub const DEFAULT_LIST_LIMIT: u32 = 20;
+pub const MAX_LIST_LIMIT: u32 = 100;
+
+/// Spec: "Processing priority: normal, high (paid plans only) Default: normal".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    #[default]
+    Normal,
+    High,
+}
+
+impl Priority {
+    pub fn parse(s: &str) -> Result<Priority, ApiError> {
+        match s {
+            "normal" => Ok(Priority::Normal),
+            "high" => Ok(Priority::High),
+            _ => Err(ApiError::new(
+                ErrorCode::InvalidPriority,
+                format!("Invalid priority {s:?}: use \"normal\" or \"high\""),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
+
+    /// Queue rank: lower is served first.
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::High => 0,
+            Priority::Normal => 1,
+        }
+    }
+}
+
+/// Plans decide whether `priority=high` is allowed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    #[default]
+    Free,
+    Paid,
+}
+
+impl Plan {
+    pub fn parse(s: &str) -> Option<Plan> {
+        match s {
+            "free" => Some(Plan::Free),
+            "paid" => Some(Plan::Paid),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Paid => "paid",
+        }
+    }
+
+    /// `PRIORITY_NOT_ALLOWED` for `high` on a free plan.
+    pub fn check_priority(self, p: Priority) -> Result<(), ApiError> {
+        if p == Priority::High && self != Plan::Paid {
+            return Err(ApiError::new(
+                ErrorCode::PriorityNotAllowed,
+                "priority \"high\" is available on paid plans only",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `extractTables`: a boolean ("Default: true"). Forms send text, so
+/// `true`/`false`/`1`/`0` are accepted, case-insensitively.
+pub fn parse_extract_tables(s: &str) -> Result<bool, ApiError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidExtractTables,
+            format!("Invalid extractTables {s:?}: use true or false"),
+        )),
+    }
+}
+
+/// `callbackMetadata`: "Custom metadata to include in the webhook payload",
+/// an object. Forms send it as JSON text.
+pub fn parse_callback_metadata(s: &str) -> Result<Map<String, Value>, ApiError> {
+    if s.len() > MAX_CALLBACK_METADATA_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::InvalidCallbackMetadata,
+            format!("callbackMetadata is larger than {MAX_CALLBACK_METADATA_BYTES} bytes"),
+        ));
+    }
+    match serde_json::from_str::<Value>(s) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::new(ErrorCode::InvalidCallbackMetadata, "callbackMetadata must be a JSON object")),
+        Err(e) => Err(ApiError::new(
+            ErrorCode::InvalidCallbackMetadata,
+            format!("callbackMetadata is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// A display-safe file name: the last path component, control characters
+/// removed, at most [`MAX_FILE_NAME_LEN`] bytes; `document.<ext>` when nothing is left.
+pub fn sanitize_file_name(name: &str, kind: FileKind) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let mut clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    clean = clean.trim().to_string();
+    while clean.len() > MAX_FILE_NAME_LEN {
+        clean.pop();
+    }
+    if clean.is_empty() || clean == "." || clean == ".." {
+        format!("document.{}", kind.extension())
+    } else {
+        clean
+    }
+}
+
+/// What the deployment accepts (from the worker's configuration).
+#[derive(Clone, Debug)]
+pub struct SubmissionPolicy {
+    /// Document types with an installed extractor (`DOCUMENT_TYPES`).
+    pub document_types: Vec<String>,
+    /// ISO 639-1 codes with an installed OCR model (`LANGUAGES`).
+    pub languages: Vec<String>,
+    /// Accept loopback webhook URLs (local development only).
+    pub allow_loopback: bool,
+}
+
+/// Submission fields as received, text as the client sent it. Empty
+/// strings count as absent (HTML forms send empty fields).
+#[derive(Clone, Debug, Default)]
+pub struct RawSubmission<'a> {
+    pub document_type: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub priority: Option<&'a str>,
+    pub extract_tables: Option<&'a str>,
+    pub callback_metadata: Option<&'a str>,
+    pub webhook_url: Option<&'a str>,
+    pub webhook_secret: Option<&'a str>,
+}
+
+/// Validated submission options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmissionOptions {
+    pub document_type: String,
+    pub language: String,
+    pub priority: Priority,
+    pub extract_tables: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_metadata: Option<Map<String, Value>>,
+}
+
+fn present(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+/// Validates every field, each with its precise error code.
+pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Result<SubmissionOptions, ApiError> {
+    let document_type = present(raw.document_type).unwrap_or(DEFAULT_DOCUMENT_TYPE).trim();
+    validate_document_type(document_type)?;
+    if !policy.document_types.iter().any(|t| t == document_type) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidDocumentType,
+            format!(
+                "Unknown documentType {document_type:?}; available: {}",
+                policy.document_types.join(", ")
+            ),
+        ));
+    }
+    let language = present(raw.language).unwrap_or(DEFAULT_LANGUAGE).trim();
+    let installed: Vec<&str> = policy.languages.iter().map(String::as_str).collect();
+    validate_language(language, &installed)?;
+    let priority = present(raw.priority).map(|p| Priority::parse(p.trim())).transpose()?.unwrap_or_default();
+    let extract_tables = present(raw.extract_tables).map(parse_extract_tables).transpose()?.unwrap_or(true);
+    let callback_metadata = present(raw.callback_metadata).map(parse_callback_metadata).transpose()?;
+    let webhook_url = present(raw.webhook_url)
+        .map(|u| validate_webhook_url(u, policy.allow_loopback))
+        .transpose()?;
+    let webhook_secret = present(raw.webhook_secret).map(str::to_string);
+    if webhook_secret.as_ref().is_some_and(|s| s.len() > MAX_WEBHOOK_SECRET_LEN) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("webhookSecret is longer than {MAX_WEBHOOK_SECRET_LEN} characters"),
+        ));
+    }
+    Ok(SubmissionOptions {
+        document_type: document_type.to_string(),
+        language: language.to_string(),
+        priority,
+        extract_tables,
+        webhook_url,
+        webhook_secret,
+        callback_metadata,
+    })
+}
+
+/// The spec's `202` body `data`: `id`, `status`, `estimatedCompletionTime`,
+/// `queuePosition`, `webhookConfigured`, `createdAt`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmissionAccepted {
+    pub id: String,
+    pub status: DocumentStatus,
+    pub estimated_completion_time: String,
+    /// 1-based position among queued documents (1 = next to be picked up).
+    pub queue_position: u64,
+    pub webhook_configured: bool,
+    pub created_at: String,
+}
+
+/// The spec's message when a webhook is configured.
+pub const ACCEPTED_MESSAGE_WEBHOOK: &str =
+    "Document submitted for processing. You will receive a webhook notification when complete.";
+/// The message when there is no webhook to wait for.
+pub const ACCEPTED_MESSAGE_POLL: &str =
+    "Document submitted for processing. Poll GET /v1/documents/{id} for the result.";
+
+/// `{"success": true, "data": {...}, "message": "..."}`.
+pub fn accepted_envelope(accepted: &SubmissionAccepted) -> Value {
+    let message = if accepted.webhook_configured { ACCEPTED_MESSAGE_WEBHOOK } else { ACCEPTED_MESSAGE_POLL };
+    serde_json::json!({"success": true, "data": accepted, "message": message})
+}
+
+/// `{"success": true, "data": ...}`.
+pub fn ok_envelope(data: impl Serialize) -> Value {
+    serde_json::json!({"success": true, "data": data})
+}
+
+/// `Idempotency-Key`: 1..=255 visible ASCII characters.
+pub fn validate_idempotency_key(k: &str) -> Result<(), ApiError> {
+    if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+/// What identifies "the same request" for an `Idempotency-Key`: the file
+/// bytes, its name and every option. A retry must match it; the same key
+/// with a different request is `IDEMPOTENCY_CONFLICT`.
+pub fn submission_fingerprint(file: &[u8], file_name: &str, options: &SubmissionOptions) -> String {
+    let mut h = Sha256::new();
+    h.update(Sha256::digest(file));
+    h.update(file_name.as_bytes());
+    h.update([0]);
+    h.update(serde_json::to_vec(options).expect("options serialise"));
+    hex::encode(h.finalize())
+}
+
+/// `GET /v1/documents` query: `status`, `documentType`, `limit`, `cursor`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListQuery {
+    pub status: Option<DocumentStatus>,
+    pub document_type: Option<String>,
+    pub limit: u32,
+    pub cursor: Option<ListCursor>,
+}
+
+/// Position after the last document of a page (lists run newest first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCursor {
+    pub created_at_ms: i64,
+    pub doc_id: String,
+}
+
+impl ListCursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.created_at_ms, self.doc_id))
+    }
+
+    pub fn decode(s: &str) -> Option<ListCursor> {
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+        let (ms, id) = raw.split_once(':')?;
+        crate::ids::is_document_id(id)
+            .then(|| Some(ListCursor { created_at_ms: ms.parse().ok()?, doc_id: id.to_string() }))?
+    }
+}
+
+pub fn parse_list_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<ListQuery, ApiError> {
+    let bad = |m: String| ApiError::new(ErrorCode::InvalidRequest, m);
+    let mut q = ListQuery { limit: DEFAULT_LIST_LIMIT, ..Default::default() };
+    for (k, v) in pairs {
+        match k {
+            "status" => {
+                q.status = Some(DocumentStatus::parse(v).ok_or_else(|| {
+                    bad(format!("Invalid status {v:?}: use queued, processing, completed or failed"))
+                })?)
+            }
+            "documentType" => {
+                validate_document_type(v)?;
+                q.document_type = Some(v.to_string());
+            }
+            "limit" => {
+                q.limit = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|l| (1..=MAX_LIST_LIMIT).contains(l))
+                    .ok_or_else(|| bad(format!("Invalid limit {v:?}: use 1 to {MAX_LIST_LIMIT}")))?
+            }
+            "cursor" => q.cursor = Some(ListCursor::decode(v).ok_or_else(|| bad("Invalid cursor".into()))?),
+            _ => {}
+        }
+    }
+    Ok(q)
+}
+
+/// Per-key request limit: at most `requests` per fixed window of `window_seconds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    pub requests: u32,
+    pub window_seconds: u32,
+}
+
+/// The state of one key's window after counting a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateDecision {
+    /// Allowed; store the new window start and count.
+    Allow { window_start_ms: i64, count: u32 },
+    /// Refused; `Retry-After` is this many seconds (at least 1).
+    Deny { retry_after_seconds: u32 },
+}
+
+/// Fixed-window counting: a request in the current window increments its
+/// count; one past the window starts a new window.
+pub fn rate_check(limit: RateLimit, now_ms: i64, window_start_ms: i64, count: u32) -> RateDecision {
+    let window_ms = limit.window_seconds.max(1) as i64 * 1000;
+    if now_ms >= window_start_ms + window_ms || now_ms < window_start_ms {
+        return RateDecision::Allow { window_start_ms: now_ms, count: 1 };
+    }
+    if count < limit.requests {
+        return RateDecision::Allow { window_start_ms, count: count + 1 };
+    }
+    let remaining_ms = window_start_ms + window_ms - now_ms;
+    RateDecision::Deny { retry_after_seconds: ((remaining_ms + 999) / 1000).max(1) as u32 }
+}
+
+/// The `429` error.
+pub fn rate_limited(retry_after_seconds: u32) -> ApiError {
+    ApiError::new(
+        ErrorCode::RateLimitExceeded,
+        format!("Too many requests for this API key; retry after {retry_after_seconds} s"),
+    )
+}
+
+/// The `402` error, in the spec's words.
+pub fn insufficient_credits(needed: i64, available: i64) -> ApiError {
+    ApiError::new(
+        ErrorCode::InsufficientCredits,
+        format!("Insufficient credits for estimated page count ({needed} needed, {available} available)"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> SubmissionPolicy {
+        SubmissionPolicy {
+            document_types: vec!["invoice".into(), "receipt".into(), "generic".into()],
+            languages: vec!["en".into()],
+            allow_loopback: false,
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let o = parse_submission(&RawSubmission::default(), &policy()).unwrap();
+        assert_eq!(o.document_type, "generic"); // "Default: generic"
+        assert_eq!(o.language, "en"); // "Default: en"
+        assert_eq!(o.priority, Priority::Normal); // "Default: normal"
+        assert!(o.extract_tables); // "Default: true"
+        assert_eq!(o.webhook_url, None);
+        let empty = RawSubmission { document_type: Some(""), priority: Some(" "), ..Default::default() };
+        assert_eq!(parse_submission(&empty, &policy()).unwrap(), o);
+    }
+
+    #[test]
+    fn each_bad_field_has_its_code() {
+        let cases: Vec<(RawSubmission, ErrorCode)> = vec![
+            (RawSubmission { document_type: Some("passport"), ..Default::default() }, ErrorCode::InvalidDocumentType),
+            (RawSubmission { document_type: Some("Invoice!"), ..Default::default() }, ErrorCode::InvalidDocumentType),
+            (RawSubmission { language: Some("english"), ..Default::default() }, ErrorCode::UnsupportedLanguage),
+            (RawSubmission { language: Some("de"), ..Default::default() }, ErrorCode::UnsupportedLanguage),
+            (RawSubmission { priority: Some("urgent"), ..Default::default() }, ErrorCode::InvalidPriority),
+            (RawSubmission { extract_tables: Some("yes"), ..Default::default() }, ErrorCode::InvalidExtractTables),
+            (RawSubmission { callback_metadata: Some("[1,2]"), ..Default::default() }, ErrorCode::InvalidCallbackMetadata),
+            (RawSubmission { callback_metadata: Some("{nope"), ..Default::default() }, ErrorCode::InvalidCallbackMetadata),
+            (RawSubmission { webhook_url: Some("http://example.com/h"), ..Default::default() }, ErrorCode::InvalidWebhookUrl),
+            (RawSubmission { webhook_url: Some("https://10.1.2.3/h"), ..Default::default() }, ErrorCode::InvalidWebhookUrl),
+        ];
+        for (raw, code) in cases {
+            assert_eq!(parse_submission(&raw, &policy()).unwrap_err().code, code, "{raw:?}");
+        }
+        let big = format!("{{\"k\":\"{}\"}}", "x".repeat(MAX_CALLBACK_METADATA_BYTES));
+        let raw = RawSubmission { callback_metadata: Some(&big), ..Default::default() };
+        assert_eq!(parse_submission(&raw, &policy()).unwrap_err().code, ErrorCode::InvalidCallbackMetadata);
+    }
+
+    #[test]
+    fn good_fields_parse() {
+        let raw = RawSubmission {
+            document_type: Some("invoice"),
+            priority: Some("high"),
+            extract_tables: Some("FALSE"),
+            callback_metadata: Some(r#"{"internalId":"order-12345","department":"accounts-payable"}"#),
+            webhook_url: Some("https://your-app.com/webhooks/docurift"),
+            webhook_secret: Some("whsec_your_secret_here"),
+            ..Default::default()
+        };
+        let o = parse_submission(&raw, &policy()).unwrap();
+        assert_eq!(o.priority, Priority::High);
+        assert!(!o.extract_tables);
+        assert_eq!(o.callback_metadata.unwrap()["internalId"], "order-12345");
+        assert_eq!(o.webhook_url.as_deref(), Some("https://your-app.com/webhooks/docurift"));
+    }
+
+    #[test]
+    fn plans_gate_high_priority() {
+        assert_eq!(Plan::Free.check_priority(Priority::High).unwrap_err().code, ErrorCode::PriorityNotAllowed);
+        Plan::Free.check_priority(Priority::Normal).unwrap();
+        Plan::Paid.check_priority(Priority::High).unwrap();
+        assert!(Priority::High.rank() < Priority::Normal.rank());
+    }
+
+    #[test]
+    fn file_names_are_sanitised() {
+        assert_eq!(sanitize_file_name("../../etc/passwd", FileKind::Pdf), "passwd");
+        assert_eq!(sanitize_file_name("C:\\Users\\me\\scan.pdf", FileKind::Pdf), "scan.pdf");
+        assert_eq!(sanitize_file_name("a\u{0}b\nc.png", FileKind::Png), "abc.png");
+        assert_eq!(sanitize_file_name("", FileKind::Jpeg), "document.jpg");
+        assert_eq!(sanitize_file_name("..", FileKind::Tiff), "document.tiff");
+        assert!(sanitize_file_name(&"é".repeat(300), FileKind::Png).len() <= MAX_FILE_NAME_LEN);
+    }
+
+    #[test]
+    fn accepted_envelope_has_the_spec_shape() {
+        let a = SubmissionAccepted {
+            id: "doc_abc123xyz456".into(),
+            status: DocumentStatus::Queued,
+            estimated_completion_time: "2024-01-26T10:35:00Z".into(),
+            queue_position: 3,
+            webhook_configured: true,
+            created_at: "2024-01-26T10:30:00Z".into(),
+        };
+        let v = accepted_envelope(&a);
+        let keys: Vec<&str> = v["data"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["id", "status", "estimatedCompletionTime", "queuePosition", "webhookConfigured", "createdAt"]);
+        assert_eq!(v["success"], true);
+        assert_eq!(v["message"], ACCEPTED_MESSAGE_WEBHOOK);
+    }
+
+    #[test]
+    fn fingerprints_cover_file_and_options() {
+        let o = parse_submission(&RawSubmission::default(), &policy()).unwrap();
+        let a = submission_fingerprint(b"file", "a.png", &o);
+        assert_eq!(a, submission_fingerprint(b"file", "a.png", &o));
+        assert_ne!(a, submission_fingerprint(b"filf", "a.png", &o));
+        assert_ne!(a, submission_fingerprint(b"file", "b.png", &o));
+        let mut o2 = o.clone();
+        o2.extract_tables = false;
+        assert_ne!(a, submission_fingerprint(b"file", "a.png", &o2));
+        validate_idempotency_key("order-42/retry").unwrap();
+        assert!(validate_idempotency_key("").is_err());
+        assert!(validate_idempotency_key("has space").is_err());
+    }
+
+    #[test]
+    fn list_queries_and_cursors() {
+        let c = ListCursor { created_at_ms: 1_706_265_000_000, doc_id: "doc_abc123xyz456".into() };
+        assert_eq!(ListCursor::decode(&c.encode()), Some(c.clone()));
+        assert_eq!(ListCursor::decode("garbage!"), None);
+        let q = parse_list_query([("status", "completed"), ("documentType", "invoice"), ("limit", "5"), ("cursor", c.encode().as_str())]).unwrap();
+        assert_eq!(q.status, Some(DocumentStatus::Completed));
+        assert_eq!(q.limit, 5);
+        assert_eq!(q.cursor, Some(c));
+        assert_eq!(parse_list_query([]).unwrap().limit, DEFAULT_LIST_LIMIT);
+        for bad in [("status", "done"), ("limit", "0"), ("limit", "101"), ("cursor", "x"), ("documentType", "A B")] {
+            assert!(parse_list_query([bad]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_window_rate_limit() {
+        let l = RateLimit { requests: 2, window_seconds: 10 };
+        assert_eq!(rate_check(l, 1000, 0, 0), RateDecision::Allow { window_start_ms: 0, count: 1 });
+        assert_eq!(rate_check(l, 2000, 0, 1), RateDecision::Allow { window_start_ms: 0, count: 2 });
+        assert_eq!(rate_check(l, 2500, 0, 2), RateDecision::Deny { retry_after_seconds: 8 });
+        assert_eq!(rate_check(l, 9999, 0, 2), RateDecision::Deny { retry_after_seconds: 1 });
+        assert_eq!(rate_check(l, 10_000, 0, 2), RateDecision::Allow { window_start_ms: 10_000, count: 1 });
+    }
+}
