@@ -27,6 +27,12 @@ pub fn tesseract_model(iso639_1: &str) -> Option<&'static str> {
     LANGUAGES.iter().find(|(c, _)| *c == iso639_1).map(|(_, m)| *m)
 }
 
+/// The ISO 639-1 code whose Tesseract model is `model` (e.g. `eng` -> `en`),
+/// used to name installed traineddata files in ISO terms.
+pub fn iso639_1_for_model(model: &str) -> Option<&'static str> {
+    LANGUAGES.iter().find(|(_, m)| *m == model).map(|(c, _)| *c)
+}
+
 /// Validates `language` against ISO 639-1 and the installed languages.
 /// `installed` lists ISO 639-1 codes with a model available.
 pub fn validate_language(code: &str, installed: &[&str]) -> Result<(), ApiError> {
@@ -54,6 +60,9 @@ mod tests {
     fn maps_and_validates() {
         assert_eq!(tesseract_model("en"), Some("eng"));
         assert_eq!(tesseract_model("de"), Some("deu"));
+        assert_eq!(iso639_1_for_model("eng"), Some("en"));
+        assert_eq!(iso639_1_for_model("chi_sim"), Some("zh"));
+        assert_eq!(iso639_1_for_model("osd"), None);
         validate_language("en", &["en"]).unwrap();
         let e = validate_language("de", &["en"]).unwrap_err();
         assert_eq!(e.code, ErrorCode::UnsupportedLanguage);

@@ -9,4 +9,5 @@
 pub mod cli;
 pub mod config;
 pub mod model;
+pub mod ocr;
 pub mod runner;
