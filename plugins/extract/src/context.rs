@@ -45,8 +45,12 @@ pub struct Context {
 
 impl Context {
     pub fn new(doc: &Document) -> Context {
-        let locale = Locale::from_document(doc);
-        let rows = build_rows(doc);
+        Context::from_rows(build_rows(doc), Locale::from_document(doc))
+    }
+
+    /// The same analysis over rows arranged differently (e.g. the column
+    /// blocks of an invoice header, see [`crate::layout::blocks`]).
+    pub fn from_rows(rows: Vec<Row>, locale: Locale) -> Context {
         let format = NumberFormat::infer(rows.iter().flat_map(|r| r.tokens.iter().map(|t| t.text.as_str())), locale.decimal_comma());
 
         let mut raw_dates = Vec::new();

@@ -316,6 +316,14 @@ pub struct FoundDate {
 /// joined by spaces (`05 MAR 2018`, `OCT 3, 2016`) before single tokens.
 pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
     let mut out = Vec::new();
+    // Which tokens name a month (alone or inside `02/JAN/2017`).
+    let month: Vec<bool> = tokens
+        .iter()
+        .map(|t| {
+            t.chars().filter(|c| c.is_alphabetic()).count() >= 3
+                && (month_number(t.trim_matches(|c: char| !c.is_alphanumeric())).is_some() || t.split(['/', '-', '.', ',']).any(|p| month_number(p).is_some()))
+        })
+        .collect();
     let mut i = 0;
     while i < tokens.len() {
         let mut found = None;
@@ -323,8 +331,11 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
             if i + len > tokens.len() {
                 continue;
             }
-            // Multi-token dates need a month name.
-            if len > 1 && !tokens[i..i + len].iter().any(|t| month_number(t.trim_matches(|c: char| !c.is_alphanumeric())).is_some() || t.split(['/', '-', '.']).any(|p| month_number(p).is_some())) {
+            // Multi-token dates need a month name; single ones a digit.
+            if len > 1 && !month[i..i + len].iter().any(|m| *m) {
+                continue;
+            }
+            if len == 1 && !tokens[i].chars().any(|c| c.is_ascii_digit()) {
                 continue;
             }
             // A window starts and ends on real content, not a stray `:`.

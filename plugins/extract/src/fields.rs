@@ -110,9 +110,11 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
 /// The text after a label on the same row (skipping `:`, `#`, `No.`), or on
 /// the next row when the label ends its row. Returns text, source, OCR confidence.
 pub fn text_after_label(ctx: &Context, labels: &[&str], accept: impl Fn(&str) -> bool) -> Option<(String, SourceRef, f32)> {
-    for (ri, row) in ctx.rows.iter().enumerate() {
-        for label in labels {
-            let Some((_, b)) = row.find_label(label) else { continue };
+    // Labels are listed most specific first: `invoice no` anywhere beats a
+    // bare `invoice` title.
+    for label in labels {
+        for (ri, row) in ctx.rows.iter().enumerate() {
+            let Some((a, b)) = row.find_label(label) else { continue };
             let mut j = b;
             while j < row.tokens.len() && (row.tokens[j].key.is_empty() || matches!(row.tokens[j].key.as_str(), "NO" | "NUMBER" | "NR" | "NUM" | "N")) {
                 j += 1;
@@ -134,10 +136,13 @@ pub fn text_after_label(ctx: &Context, labels: &[&str], accept: impl Fn(&str) ->
                     return Some((value, row.source(j, end), row.span_confidence(j, end)));
                 }
             } else if let Some(next) = ctx.rows.get(ri + 1) {
-                if let Some(first) = next.tokens.first() {
-                    let value = first.text.trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '#')).to_string();
-                    if accept(&value) {
-                        return Some((value, next.source(0, 1), first.confidence));
+                // The value printed under the label.
+                let label_box = row.span_bbox(a, b);
+                let below = next.tokens.iter().position(|t| t.bbox.horizontal_overlap(&label_box) > 0.0 || (t.bbox.left - label_box.left).abs() < label_box.height);
+                if let Some(k) = below {
+                    let value = next.tokens[k].text.trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '#')).to_string();
+                    if next.bbox.top - row.bbox.bottom() < 2.0 * row.bbox.height && accept(&value) {
+                        return Some((value, next.source(k, k + 1), next.tokens[k].confidence));
                     }
                 }
             }
@@ -172,4 +177,52 @@ pub fn weighted_confidence(out: &Extraction, weights: &[(&str, f32)]) -> f32 {
     let total: f32 = weights.iter().map(|(_, w)| w).sum();
     let got: f32 = weights.iter().filter_map(|(k, w)| out.field(k).map(|f| f.confidence * w)).sum();
     if total > 0.0 { (got / total).clamp(0.0, 1.0) } else { 0.0 }
+}
+
+/// The date right after one of `labels` (same row, or the row below when
+/// the label ends its row); `None` when no date is labelled so.
+pub fn labelled_date(ctx: &Context, labels: &[&str]) -> Option<(DateHit, f32)> {
+    ctx.dates
+        .iter()
+        .find(|hit| {
+            let row = &ctx.rows[hit.row];
+            label_before(row, hit.start, labels) || (hit.row > 0 && hit.start == 0 && row_ends_with_label(ctx, hit.row - 1, labels))
+        })
+        .map(|hit| (*hit, 0.9 * (0.6 + 0.4 * ctx.rows[hit.row].span_confidence(hit.start, hit.end))))
+}
+
+/// `date` plus `days` calendar days.
+pub fn add_days(date: crate::model::Date, days: i64) -> Option<crate::model::Date> {
+    // Days from civil (Howard Hinnant's algorithm) and back.
+    let (y, m, d) = (date.year as i64, date.month as i64, date.day as i64);
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = (if y >= 0 { y } else { y - 399 }) / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    // Day number counted from 0000-03-01, shifted by `days`.
+    let z = era * 146097 + doe + days;
+    let era = (if z >= 0 { z } else { z - 146096 }) / 146097;
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    crate::model::Date::new(y as i32, m as u8, d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Date;
+
+    #[test]
+    fn adding_days_crosses_months_and_leap_years() {
+        assert_eq!(add_days(Date::new(2024, 1, 31).unwrap(), 30), Date::new(2024, 3, 1));
+        assert_eq!(add_days(Date::new(2023, 12, 15).unwrap(), 30), Date::new(2024, 1, 14));
+        assert_eq!(add_days(Date::new(2024, 3, 1).unwrap(), -1), Date::new(2024, 2, 29));
+    }
 }

@@ -105,8 +105,18 @@ impl Row {
         self.find_label_key(&want, 0)
     }
 
+    /// [`Row::find_label`] with the label already folded (see
+    /// [`label_fold`]/[`alnum_key`]), starting at most at token `max_start`.
+    pub fn find_label_key_upto(&self, want: &str, max_start: usize) -> Option<(usize, usize)> {
+        self.find_label_key_range(want, 0, max_start.saturating_add(1).min(self.tokens.len()))
+    }
+
     fn find_label_key(&self, want: &str, from: usize) -> Option<(usize, usize)> {
-        for i in from..self.tokens.len() {
+        self.find_label_key_range(want, from, self.tokens.len())
+    }
+
+    fn find_label_key_range(&self, want: &str, from: usize, to: usize) -> Option<(usize, usize)> {
+        for i in from..to {
             if self.tokens[i].label_key.is_empty() || !want.starts_with(self.tokens[i].label_key.as_str()) {
                 continue;
             }
@@ -150,6 +160,69 @@ impl Row {
     }
 }
 
+impl Row {
+    /// Token ranges separated by wide gaps: the cells of a row that spans
+    /// several columns (`ACME GmbH        Invoice No: 123`).
+    pub fn cells(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let min_gap = 1.8 * self.tokens.iter().map(|t| t.bbox.height).fold(0.0f32, f32::max).max(1.0);
+        for i in 1..self.tokens.len() {
+            if self.tokens[i].bbox.left - self.tokens[i - 1].bbox.right() > min_gap {
+                out.push((start, i));
+                start = i;
+            }
+        }
+        if start < self.tokens.len() {
+            out.push((start, self.tokens.len()));
+        }
+        out
+    }
+
+    /// A new row made of tokens `[a, b)`.
+    pub fn slice(&self, a: usize, b: usize) -> Row {
+        let tokens: Vec<Token> = self.tokens[a..b].to_vec();
+        let text = tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        let confidence = tokens.iter().map(|t| t.confidence).sum::<f32>() / tokens.len().max(1) as f32;
+        Row { page: self.page, page_width: self.page_width, page_height: self.page_height, bbox: self.span_bbox(a, b), tokens, text, confidence }
+    }
+}
+
+/// Rows re-cut into column blocks: every row is split into its cells, and
+/// cells stacked under each other (overlapping horizontally, no big vertical
+/// gap) form a block. Blocks come in order of their first line (top to
+/// bottom, then left to right), so a two-column header (vendor left,
+/// invoice details right) reads as two separate runs of lines.
+pub fn blocks(rows: &[Row]) -> Vec<Vec<Row>> {
+    struct Block {
+        rows: Vec<Row>,
+        last_row: usize,
+    }
+    let mut blocks: Vec<Block> = Vec::new();
+    for (ri, row) in rows.iter().enumerate() {
+        for (a, b) in row.cells() {
+            let cell = row.slice(a, b);
+            let h = cell.bbox.height.max(1.0);
+            let target = blocks.iter_mut().rev().take(12).find(|bl| {
+                let last = bl.rows.last().unwrap();
+                last.page == cell.page
+                    && bl.last_row < ri
+                    && ri - bl.last_row <= 2
+                    && cell.bbox.top - last.bbox.bottom() < 1.6 * h.max(last.bbox.height)
+                    && (last.bbox.horizontal_overlap(&cell.bbox) > 0.0 || (last.bbox.left - cell.bbox.left).abs() < 2.0 * h)
+            });
+            match target {
+                Some(bl) => {
+                    bl.rows.push(cell);
+                    bl.last_row = ri;
+                }
+                None => blocks.push(Block { rows: vec![cell], last_row: ri }),
+            }
+        }
+    }
+    blocks.into_iter().map(|b| b.rows).collect()
+}
+
 struct Segment {
     page: u32,
     bbox: BBox,
@@ -171,22 +244,29 @@ impl Segment {
 fn estimate_skew(segs: &[Segment]) -> f32 {
     const STEPS: i32 = 12;
     const MAX_SLOPE: f32 = 0.06;
+    // Side-by-side pairs that could line up under some slope in range.
+    let mut pairs: Vec<(f32, f32, f32)> = Vec::new(); // (dx, dy, tolerance)
+    for (i, a) in segs.iter().enumerate() {
+        for b in &segs[i + 1..] {
+            let dx = b.bbox.center_x() - a.bbox.center_x();
+            if a.bbox.horizontal_overlap(&b.bbox) > 0.0 || dx.abs() < 1.0 {
+                continue;
+            }
+            let tolerance = 0.35 * a.bbox.height.min(b.bbox.height).max(1.0);
+            let dy = b.bbox.center_y() - a.bbox.center_y();
+            if dy.abs() < MAX_SLOPE * dx.abs() + tolerance {
+                pairs.push((dx, dy, tolerance));
+            }
+        }
+    }
     let mut best = (0.0f32, 0.0f32);
     for step in -STEPS..=STEPS {
         let slope = MAX_SLOPE * step as f32 / STEPS as f32;
         let mut score = 0.0f32;
-        for (i, a) in segs.iter().enumerate() {
-            for b in &segs[i + 1..] {
-                let dx = b.bbox.center_x() - a.bbox.center_x();
-                if a.bbox.horizontal_overlap(&b.bbox) > 0.0 || dx.abs() < 1.0 {
-                    continue;
-                }
-                let h = a.bbox.height.min(b.bbox.height).max(1.0);
-                let dy = (b.bbox.center_y() - a.bbox.center_y()) - slope * dx;
-                let closeness = 1.0 - dy.abs() / (0.35 * h);
-                if closeness > 0.0 {
-                    score += closeness;
-                }
+        for &(dx, dy, tolerance) in &pairs {
+            let closeness = 1.0 - (dy - slope * dx).abs() / tolerance;
+            if closeness > 0.0 {
+                score += closeness;
             }
         }
         // Ties go to the smaller slope.
@@ -297,7 +377,9 @@ fn split_word(text: &str, bbox: BBox, confidence: f32, out: &mut Vec<Token>) {
         if c == ':' && i >= 2 && i + 1 < n {
             let letters_before = chars[..i].iter().filter(|c| c.is_alphabetic()).count();
             let label_end = chars[i - 1].is_alphabetic() || matches!(chars[i - 1], '.' | ')' | '#');
-            if letters_before >= 2 && label_end {
+            // `https://...` and `mailto:` stay whole.
+            let url = chars[i + 1] == '/' || chars[..i].iter().collect::<String>().eq_ignore_ascii_case("mailto");
+            if letters_before >= 2 && label_end && !url {
                 let w = bbox.width / n as f32;
                 let left: String = chars[..=i].iter().collect();
                 let right: String = chars[i + 1..].iter().collect();

@@ -13,6 +13,8 @@ pub mod context;
 pub mod date;
 pub mod eval;
 pub mod fields;
+pub mod generic;
+pub mod invoice;
 pub mod items;
 pub mod layout;
 pub mod locale;
@@ -24,4 +26,6 @@ pub mod text;
 pub mod totals;
 
 pub use model::{Document, ExtractError, Extraction};
+pub use generic::extract_generic;
+pub use invoice::extract_invoice;
 pub use receipt::extract_receipt;

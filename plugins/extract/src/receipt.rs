@@ -7,7 +7,7 @@ use crate::fields::{DATE_LABELS, OTHER_DATE_LABELS, pick_date, pick_time, push_m
 use crate::items::{COLUMNS, find_items};
 use crate::model::{Document, ExtractError, Extraction, Table, Value, validate};
 use crate::party::find_issuer;
-use crate::totals::{Role, classify, payment_method, summarize};
+use crate::totals::{Role, payment_method, summarize};
 
 /// Extracts a receipt's fields (`merchantName`, `merchantAddress`,
 /// `merchantPhone`, `date`, `time`, `subtotal`, `taxAmount`, `tipAmount`,
@@ -58,7 +58,8 @@ pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
 
     if doc.extract_tables {
         let from = party.address.as_ref().and_then(|a| a.rows.last().copied()).or(party.name.as_ref().and_then(|n| n.rows.last().copied())).map(|r| r + 1).unwrap_or(0);
-        let to = classify(&ctx)
+        let to = summary
+            .labelled
             .iter()
             .filter(|l| l.row >= from && matches!(l.role, Role::Total(_) | Role::Subtotal | Role::Tax | Role::Paid) && l.value.is_some())
             .map(|l| l.row)

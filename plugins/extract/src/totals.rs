@@ -6,6 +6,8 @@
 //! and position before the payment lines.
 
 use crate::context::{AmountHit, Context};
+use crate::layout::label_fold;
+use crate::text::alnum_key;
 use crate::money::{cents, same_amount};
 
 fn same_cents(a: f64, b: f64) -> bool {
@@ -210,11 +212,14 @@ pub struct Labelled {
 
 /// Classifies every row that carries a summary label.
 pub fn classify(ctx: &Context) -> Vec<Labelled> {
+    let keys: Vec<String> = LABELS.iter().map(|(l, _)| label_fold(&alnum_key(l))).collect();
     let mut out = Vec::new();
     for (ri, row) in ctx.rows.iter().enumerate() {
         let mut best: Option<(usize, usize, usize)> = None; // (label idx, start, end)
-        for (li, (label, _)) in LABELS.iter().enumerate() {
-            if let Some((a, b)) = row.find_label(label) {
+        for (li, key) in keys.iter().enumerate() {
+            // A label deep inside a description (`... TOTAL CARE SHAMPOO`)
+            // is not a summary line: it must start within the first three tokens.
+            if let Some((a, b)) = row.find_label_key_upto(key, 2) {
                 let better = match best {
                     None => true,
                     Some((_, ba, bb)) => a < ba || (a == ba && b > bb),
@@ -225,11 +230,6 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
             }
         }
         let Some((li, a, b)) = best else { continue };
-        // A label deep inside a description (`... TOTAL CARE SHAMPOO`) is not
-        // a summary line: it must start the row or follow at most two tokens.
-        if a > 2 {
-            continue;
-        }
         let (label, mut role) = LABELS[li];
         let after: Vec<&AmountHit> = ctx.amounts_after(ri, b).filter(|h| plausible_money(ctx, h)).collect();
         let (mut value, multi) = match after.len() {
@@ -308,6 +308,8 @@ pub struct Summary {
     pub total_cross_checked: bool,
     /// Label of the payment line (`CASH`, `VISA`), for the payment method.
     pub payment_label: Option<&'static str>,
+    /// Every labelled summary row (see [`classify`]).
+    pub labelled: Vec<Labelled>,
 }
 
 fn pick(l: &Labelled, conf: f32) -> Option<Picked> {
@@ -440,6 +442,7 @@ pub fn summarize(ctx: &Context) -> Summary {
         change: change.and_then(|l| pick(l, 0.75)),
         total_cross_checked,
         payment_label: paid.map(|l| l.label),
+        labelled: labelled.clone(),
     }
 }
 
