@@ -14,6 +14,11 @@ pub fn rfc3339(ms: i64) -> String {
     datetime(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// The same with milliseconds, for logs: `2024-01-26T10:30:00.123Z`.
+pub fn rfc3339_millis(ms: i64) -> String {
+    datetime(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 /// Veryfi's `created` format: `2021-10-20 15:27:26` (UTC).
 pub fn veryfi_datetime(ms: i64) -> String {
     datetime(ms).format("%Y-%m-%d %H:%M:%S").to_string()
@@ -34,6 +39,7 @@ mod tests {
         let ms = 1_706_265_000_000;
         assert_eq!(rfc3339(ms), "2024-01-26T10:30:00Z");
         assert_eq!(rfc3339(ms + 999), "2024-01-26T10:30:00Z");
+        assert_eq!(rfc3339_millis(ms + 7), "2024-01-26T10:30:00.007Z");
         assert_eq!(parse_rfc3339("2024-01-26T10:30:00Z"), Some(ms));
         // Veryfi example shape: "2021-10-20 15:27:26".
         assert_eq!(veryfi_datetime(1_634_743_646_000), "2021-10-20 15:27:26");

@@ -12,7 +12,7 @@
 
 use super::payload::WebhookEvent;
 use super::retry::{AttemptOutcome, Decision, StopReason, TimeScale, decide};
-use chrono::{DateTime, SecondsFormat};
+use crate::time::rfc3339_millis;
 use serde::{Deserialize, Serialize};
 
 /// How much of a response body the log keeps.
@@ -109,7 +109,7 @@ impl Delivery {
             document_id,
             url,
             event,
-            created_at: rfc3339_ms(now_ms),
+            created_at: rfc3339_millis(now_ms),
             state: DeliveryState::Scheduled { at_ms: now_ms },
             attempts: Vec::new(),
         }
@@ -179,14 +179,14 @@ impl Delivery {
         self.attempts.push(AttemptRecord {
             attempt,
             retry_count: attempt - 1,
-            started_at: rfc3339_ms(started_at_ms),
+            started_at: rfc3339_millis(started_at_ms),
             status: outcome.status(),
             latency_ms: (now_ms - started_at_ms).max(0) as u64,
             error: outcome.error_text(self.event.profile.rules()),
             response_body: snippet,
             response_truncated: truncated,
             result,
-            next_attempt_at: next_at.map(rfc3339_ms),
+            next_attempt_at: next_at.map(rfc3339_millis),
         });
         self.state = state;
         Some(decision)
@@ -224,11 +224,6 @@ pub fn response_snippet(body: &[u8]) -> (String, bool) {
         end = RESPONSE_SNIPPET_BYTES; // not UTF-8 anyway: cut at the limit
     }
     (String::from_utf8_lossy(&body[..end]).into_owned(), true)
-}
-
-/// `2024-01-26T10:32:15.123Z`: the log keeps milliseconds.
-pub fn rfc3339_ms(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

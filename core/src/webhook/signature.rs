@@ -114,9 +114,10 @@ pub fn verify_standard_webhooks(key: &[u8], msg_id: &str, timestamp: i64, body: 
 // ------------------------------------------------------------------ Veryfi
 
 /// `x-veryfi-signature`: base64 HMAC-SHA256 of `signing_string` (Python's
-/// `str(payload["data"])`, see [`super::veryfi::signing_string`]).
+/// `str(payload["data"])`, see [`super::veryfi::signing_string`]), the same
+/// construction as Veryfi's request signatures.
 pub fn veryfi_signature(client_secret: &str, signing_string: &str) -> String {
-    STANDARD.encode(hmac_sha256(client_secret.as_bytes(), &[signing_string.as_bytes()]))
+    crate::veryfi::sign(client_secret, signing_string)
 }
 
 pub fn verify_veryfi(client_secret: &str, signing_string: &str, signature: &str) -> bool {
