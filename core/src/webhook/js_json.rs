@@ -29,28 +29,6 @@ pub fn to_js_json(value: &Value) -> String {
     out
 }
 
-/// Rewrites `value` in place into the shape a JavaScript round trip gives it:
-/// objects reordered as V8 enumerates them and numbers replaced by the double
-/// JavaScript reads. Afterwards `serde_json` and [`to_js_json`] agree on key
-/// order, so code that inspects the value sees what receivers see.
-pub fn normalise_like_js(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if map.keys().any(|k| array_index(k).is_some()) {
-                *map = js_ordered_entries(map).into_iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            }
-            map.values_mut().for_each(normalise_like_js);
-        }
-        Value::Array(items) => items.iter_mut().for_each(normalise_like_js),
-        Value::Number(n) => {
-            if let Some(js) = js_number_value(n) {
-                *n = js;
-            }
-        }
-        _ => {}
-    }
-}
-
 /// `Some(i)` when `key` is an ECMAScript array index: the canonical decimal
 /// form of an integer in `0..=2^32-2`. V8 lists such keys first, ascending.
 pub fn array_index(key: &str) -> Option<u32> {
@@ -127,20 +105,6 @@ fn write_number(out: &mut String, n: &serde_json::Number) {
 
 /// `Number.MAX_SAFE_INTEGER`: 2^53 - 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
-
-/// The serde_json number a JavaScript round trip yields, when it differs
-/// from `n` (unsafe integers, floats with integral values).
-fn js_number_value(n: &serde_json::Number) -> Option<serde_json::Number> {
-    if n.as_i64().is_some_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER) || n.as_u64().is_some_and(|u| u <= MAX_SAFE_INTEGER) {
-        return None;
-    }
-    let f = n.as_f64()?;
-    if f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64 {
-        return Some(serde_json::Number::from(f as i64));
-    }
-    let js = serde_json::Number::from_f64(f)?;
-    (js != *n).then_some(js)
-}
 
 /// The shortest decimal digits that read back as `|x|` (finite, non-zero),
 /// and `n` such that `|x| = 0.d1d2...dk × 10^n`. When two shortest strings
@@ -279,21 +243,6 @@ mod tests {
         for no in ["", "01", "-1", "1.0", "4294967295", "99999999999", "1e3", " 1", "+1", "١"] {
             assert_eq!(array_index(no), None, "{no:?}");
         }
-    }
-
-    #[test]
-    fn normalising_makes_serde_json_agree_with_js() {
-        let mut v = json!({"z": 1, "2": 15750.0, "1": {"b": 1e21, "0": 12345678901234567890u64}});
-        let js = to_js_json(&v);
-        normalise_like_js(&mut v);
-        assert_eq!(to_js_json(&v), js);
-        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["1", "2", "z"]);
-        let inner: Vec<&String> = v["1"].as_object().unwrap().keys().collect();
-        assert_eq!(inner, ["0", "b"]);
-        assert_eq!(v["2"], json!(15750));
-        assert_eq!(v["1"]["0"].as_f64(), Some(12345678901234567000.0));
-        assert!(v["1"]["0"].as_u64().is_none(), "the unsafe integer became a double");
     }
 
     #[test]
