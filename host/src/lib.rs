@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod input;
 pub mod model;
 pub mod ocr;
 pub mod runner;

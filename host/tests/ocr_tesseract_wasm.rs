@@ -23,7 +23,7 @@ fn gray(name: &str) -> GrayImage {
 
 #[test]
 fn invoice_page_word_recall_is_at_least_99_percent() {
-    let lines = engine().recognize(&gray("invoice-300.png"), &OcrParams::new("en", 300, OcrProfile::Document)).unwrap();
+    let lines = engine().recognize(&gray("invoice-300.png"), &OcrParams::new("en", Some(300), OcrProfile::Document)).unwrap();
     let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
     let gt = std::fs::read_to_string(testdata("invoice.gt.txt")).unwrap();
     let recall = word_recall(&gt, &text);

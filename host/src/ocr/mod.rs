@@ -88,14 +88,16 @@ impl OcrProfile {
 pub struct OcrParams {
     /// ISO 639-1 code, e.g. `en`.
     pub language: String,
-    /// The image's resolution, given to Tesseract as `user_defined_dpi`.
-    pub dpi: u32,
+    /// The image's resolution, given to Tesseract as `user_defined_dpi`;
+    /// `None` lets Tesseract estimate it from the size of the text.
+    pub dpi: Option<u32>,
     pub segmentation: Segmentation,
 }
 
 impl OcrParams {
-    pub fn new(language: impl Into<String>, dpi: u32, profile: OcrProfile) -> Self {
-        Self { language: language.into(), dpi, segmentation: profile.segmentation() }
+    /// `dpi`: `300`, `Some(300)`, or `None` when unknown.
+    pub fn new(language: impl Into<String>, dpi: impl Into<Option<u32>>, profile: OcrProfile) -> Self {
+        Self { language: language.into(), dpi: dpi.into(), segmentation: profile.segmentation() }
     }
 
     /// The Tesseract variables every engine sets for these parameters, so the
@@ -103,7 +105,8 @@ impl OcrParams {
     pub fn tesseract_variables(&self) -> Vec<(&'static str, String)> {
         vec![
             ("tessedit_pageseg_mode", self.segmentation.psm().to_string()),
-            ("user_defined_dpi", self.dpi.to_string()),
+            // 0 = unset; always written so a reused engine forgets the previous page's.
+            ("user_defined_dpi", self.dpi.unwrap_or(0).to_string()),
         ]
     }
 }

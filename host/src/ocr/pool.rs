@@ -233,7 +233,7 @@ mod tests {
     }
 
     fn params(lang: &str) -> OcrParams {
-        OcrParams::new(lang, 300, OcrProfile::Document)
+        OcrParams::new(lang, Some(300), OcrProfile::Document)
     }
 
     #[test]

@@ -286,7 +286,7 @@ impl WasmTesseract {
     /// Hands Tesseract an 8-bit gray page. tesseract-wasm's `Image` class only
     /// allocates 32 bpp Leptonica PIXes, so we allocate one and rewrite its
     /// header to 8 bpp (the buffer is 4x larger than needed).
-    fn load_gray_image(&mut self, image: &GrayImage, dpi: u32) -> Result<(), OcrError> {
+    fn load_gray_image(&mut self, image: &GrayImage, dpi: Option<u32>) -> Result<(), OcrError> {
         let (w, h) = image.dimensions();
         if w == 0 || h == 0 {
             return Err(OcrError::Engine("empty page image".into()));
@@ -302,7 +302,7 @@ impl WasmTesseract {
         result
     }
 
-    fn fill_pix_gray(&mut self, img: u32, image: &GrayImage, dpi: u32) -> Result<(), OcrError> {
+    fn fill_pix_gray(&mut self, img: u32, image: &GrayImage, dpi: Option<u32>) -> Result<(), OcrError> {
         // struct Image { PIX* pix_; }   struct Pix { u32 w, h, d, spp, wpl, refcount;
         //   i32 xres, yres, informat, special; char* text; PixColormap* colormap; u32* data; }
         const D: u32 = 8;
@@ -320,7 +320,8 @@ impl WasmTesseract {
         }
         let data = embind::read_u32(st, pix + DATA).map_err(engine_err)?;
         let wpl = w.div_ceil(4);
-        for (offset, value) in [(D, 8), (SPP, 1), (WPL, wpl), (XRES, dpi), (YRES, dpi)] {
+        let res = dpi.unwrap_or(0);
+        for (offset, value) in [(D, 8), (SPP, 1), (WPL, wpl), (XRES, res), (YRES, res)] {
             embind::write_u32(st, pix + offset, value).map_err(engine_err)?;
         }
         let row_bytes = wpl as usize * 4;
