@@ -10,5 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod input;
 pub mod model;
+pub mod plugins;
 pub mod ocr;
 pub mod runner;

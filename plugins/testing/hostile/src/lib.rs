@@ -1,1 +1,139 @@
-//! placeholder
+//! A hostile extractor for the host's sandbox tests (`host/tests/plugin_*.rs`).
+//!
+//! It handles the document type `hostile` and, as `*`, any type no other
+//! plugin handles (so tests can see fallback routing); the hint `attack` picks
+//! what it does. Without the hint it behaves: it returns one valid field, so the same
+//! component shows the host still works after each attack.
+
+use folio_plugin_sdk::prelude::*;
+
+struct Hostile;
+
+impl Extractor for Hostile {
+    fn info() -> PluginInfo {
+        PluginInfo::new("hostile", env!("CARGO_PKG_VERSION"))
+            .document_types(&["hostile", "*"])
+            .description("Misbehaves on request to test the host's sandbox")
+    }
+
+    fn extract(doc: Document) -> Result<Extraction, ExtractError> {
+        let attack = doc.hint("attack").unwrap_or("none").to_string();
+        let mut out = Extraction::new();
+        out.confidence = 0.9;
+        match attack.as_str() {
+            "none" => out.push(Field::text("status", "ok").confidence(0.9)),
+            // CPU: never returns.
+            "loop" => {
+                let mut i: u64 = 0;
+                loop {
+                    i = std::hint::black_box(i.wrapping_add(1));
+                }
+            }
+            // A blocking host call: WASI sleep. Epoch interruption cannot stop
+            // host code, so the host must make this return at once.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                out.push(Field::text("slept", "yes"));
+            }
+            // Memory: 16 MiB chunks, touched, until something stops us.
+            "alloc" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                for i in 0..4096 {
+                    let mut chunk = vec![0u8; 16 << 20];
+                    chunk[i % (16 << 20)] = 1;
+                    hoard.push(std::hint::black_box(chunk));
+                }
+                out.push(Field::number("chunks", hoard.len() as f64));
+            }
+            "recurse" => {
+                let depth = recurse(0, &mut [1u8; 64]);
+                out.push(Field::number("depth", depth as f64));
+            }
+            "panic" => panic!("hostile plugin panicked on purpose"),
+            // Host-import abuse: far more log calls than any budget.
+            "log-flood" => {
+                let line = "x".repeat(1024);
+                for i in 0..1_000_000 {
+                    folio_plugin_sdk::log::log(LogLevel::Error, &format!("{i} {line}"));
+                }
+            }
+            // A lot of stderr must be truncated by the host, not trap.
+            "stderr-flood" => {
+                let line = "y".repeat(1024);
+                for _ in 0..4096 {
+                    eprintln!("{line}");
+                }
+                println!("stdout goes nowhere");
+                out.push(Field::text("status", "ok"));
+            }
+            // What can the plugin see? Each probe reports what happened.
+            "snoop" => {
+                let fs = match std::fs::read_to_string("/etc/passwd") {
+                    Ok(s) => format!("LEAK {} bytes", s.len()),
+                    Err(e) => format!("denied: {e}"),
+                };
+                let dir = match std::fs::read_dir("/") {
+                    Ok(d) => format!("LEAK {} entries", d.count()),
+                    Err(e) => format!("denied: {e}"),
+                };
+                let net = match std::net::TcpStream::connect("127.0.0.1:22") {
+                    Ok(_) => "LEAK connected".to_string(),
+                    Err(e) => format!("denied: {e}"),
+                };
+                let wall = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(u64::MAX);
+                out.push(Field::text("filesystem", fs));
+                out.push(Field::text("rootDir", dir));
+                out.push(Field::text("network", net));
+                out.push(Field::number("envVars", std::env::vars().count() as f64));
+                out.push(Field::number("args", std::env::args().count() as f64));
+                out.push(Field::number("wallClockSecs", wall as f64));
+            }
+            // Output validation.
+            "oversized" => {
+                for i in 0..20_000 {
+                    out.push(Field::text(&format!("field{i}"), "z".repeat(100)));
+                }
+            }
+            "huge-text" => out.push(Field::text("note", "z".repeat(1 << 20))),
+            "bad-confidence" => out.push(Field::text("status", "ok").confidence(1.5)),
+            "nan-confidence" => out.push(Field::text("status", "ok").confidence(f32::NAN)),
+            "nan-number" => out.push(Field::number("totalAmount", f64::INFINITY)),
+            "box-outside" => {
+                let page = &doc.pages[0];
+                let bbox = Bbox::new(page.width - 10.0, 10.0, 500.0, 40.0);
+                out.push(Field::text("status", "ok").source(1, bbox));
+            }
+            "bad-page" => out.push(Field::text("status", "ok").source(99, Bbox::new(1.0, 1.0, 1.0, 1.0))),
+            "bad-key" => out.push(Field::text("Total Amount!", "1")),
+            "duplicate-key" => {
+                out.push(Field::text("status", "a"));
+                out.push(Field::text("status", "b"));
+            }
+            "bad-date" => out.push(Field::date("invoiceDate", 2024, 2, 30)),
+            "ragged-table" => {
+                let mut t = Table::new("lineItems", &["description", "amount"]);
+                t.push(TableRow::new(vec![Some("only one cell".into())]));
+                out.push_table(t);
+            }
+            "unsupported" => return Err(ExtractError::unsupported("not a hostile document")),
+            "invalid-input" => return Err(ExtractError::invalid_input("page 1 is blank")),
+            "internal" => return Err(ExtractError::internal("state machine confused")),
+            other => return Err(ExtractError::invalid_input(format!("unknown attack {other:?}"))),
+        }
+        Ok(out)
+    }
+}
+
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn recurse(depth: u64, buf: &mut [u8; 64]) -> u64 {
+    let mut local = [0u8; 1024];
+    local[(depth % 1024) as usize] = buf[(depth % 64) as usize];
+    std::hint::black_box(&mut local);
+    recurse(depth + 1, buf) + local[0] as u64
+}
+
+folio_plugin_sdk::export_extractor!(Hostile);
