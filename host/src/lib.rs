@@ -12,4 +12,5 @@ pub mod input;
 pub mod model;
 pub mod plugins;
 pub mod ocr;
+pub mod pipeline;
 pub mod runner;

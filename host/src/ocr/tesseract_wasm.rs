@@ -250,7 +250,7 @@ impl WasmTesseract {
     fn call_checked(&mut self, method: &str, args: &[Val]) -> Result<Value, OcrError> {
         let v = self.call(method, args)?;
         match v.error_message() {
-            Some(msg) => Err(OcrError::Engine(format!("OCREngine.{method}: {msg}"))),
+            Some(msg) => Err(self.failure(format!("OCREngine.{method}: {msg}"))),
             None => Ok(v),
         }
     }
@@ -314,6 +314,11 @@ impl WasmTesseract {
         let (w, h) = image.dimensions();
         let st = &mut self.store;
         let pix = embind::read_u32(st, img).map_err(engine_err)?;
+        if pix == 0 {
+            // pixCreate returned null: the module could not allocate the page.
+            return Err(self.failure(format!("no memory for a {w} x {h} page image")));
+        }
+        let st = &mut self.store;
         let (pw, pd) = (embind::read_u32(st, pix).map_err(engine_err)?, embind::read_u32(st, pix + D).map_err(engine_err)?);
         if pw != w || pd != 32 {
             return Err(OcrError::Engine(format!("unexpected Leptonica PIX layout (w={pw}, d={pd})")));
@@ -372,6 +377,15 @@ impl WasmTesseract {
             Ok(out)
         };
         read_all().map_err(|e| self.error(e))
+    }
+
+    /// A failure reported by the module: the memory cap if it was hit, else an engine error.
+    fn failure(&self, message: String) -> OcrError {
+        if self.store.data().heap_limit_hit {
+            OcrError::MemoryCap { cap_bytes: self.limits.memory_bytes }
+        } else {
+            OcrError::Engine(message)
+        }
     }
 
     /// Maps a wasmtime error to why OCR failed.
