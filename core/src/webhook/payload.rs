@@ -139,16 +139,6 @@ fn check_veryfi_id(id: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A new numeric (Veryfi-style) document id: random, in `1..=2^53-1`.
-pub fn new_veryfi_document_id() -> u64 {
-    loop {
-        let id = crate::ids::random_u64() >> 11;
-        if id != 0 {
-            return id;
-        }
-    }
-}
-
 impl WebhookEvent {
     /// The parsed body's `data`, as a receiver sees it.
     pub fn data(&self) -> Result<Value, ApiError> {
@@ -278,13 +268,5 @@ mod tests {
         assert_eq!(e.body, r#"{"event":"webhooks.failed","data":{"ids":[5,3],"created":"2024-01-26 10:32:15"}}"#);
         assert_eq!(veryfi::signing_string(&e.data().unwrap()).unwrap(), "{'ids': [5, 3], 'created': '2024-01-26 10:32:15'}");
         assert!(admin_notification_event(&[], at()).is_err());
-    }
-
-    #[test]
-    fn veryfi_ids_are_js_safe() {
-        for _ in 0..1000 {
-            let id = new_veryfi_document_id();
-            assert!((1..=MAX_SAFE_INTEGER).contains(&id));
-        }
     }
 }
