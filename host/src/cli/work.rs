@@ -1,6 +1,11 @@
 //! `folio work --edge URL --token TOKEN [--concurrency N]`: serve jobs for an edge.
 
-use crate::runner::{Runner, RunnerConfig};
+use crate::pipeline::{Extractor, Pipeline, ProcessOptions};
+use crate::plugins::{PluginHost, SandboxConfig};
+use crate::runner::{JobError, JobProcessor, Runner, RunnerConfig};
+use anyhow::Context;
+use folio_core::ProcessingResult;
+use folio_core::jobs::JobOptions;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +61,32 @@ fn default_host_id() -> String {
 }
 
 /// The OCR + plugin pipeline as the runner's job processor.
-fn pipeline_processor() -> anyhow::Result<Arc<dyn crate::runner::JobProcessor>> {
-    // Wired once host/src/pipeline.rs lands (issue #3).
-    anyhow::bail!("the processing pipeline is not available in this build yet")
+struct PipelineProcessor {
+    pipeline: Pipeline,
+    /// Types to lease; empty = any (a generic fallback plugin is installed).
+    lease_types: Vec<String>,
+}
+
+impl JobProcessor for PipelineProcessor {
+    fn process(&self, doc_id: &str, _file_name: &str, bytes: &[u8], options: &JobOptions) -> Result<ProcessingResult, JobError> {
+        let options = ProcessOptions {
+            document_type: options.document_type.clone(),
+            language: options.language.clone(),
+            extract_tables: options.extract_tables,
+            ..ProcessOptions::default()
+        };
+        self.pipeline.process(doc_id, bytes.to_vec(), &options).map(|(result, _)| result).map_err(JobError::from)
+    }
+
+    fn document_types(&self) -> Vec<String> {
+        self.lease_types.clone()
+    }
+}
+
+fn pipeline_processor() -> anyhow::Result<Arc<dyn JobProcessor>> {
+    let plugins = PluginHost::with_default_plugins(SandboxConfig::default()).context("loading extractor plugins")?;
+    let lease_types = if plugins.plugin_for(folio_core::document::DEFAULT_DOCUMENT_TYPE).is_some() { Vec::new() } else { plugins.document_types() };
+    let extractor: Arc<dyn Extractor> = Arc::new(plugins);
+    let pipeline = Pipeline::with_default_engine(Some(extractor)).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    Ok(Arc::new(PipelineProcessor { pipeline, lease_types }))
 }
