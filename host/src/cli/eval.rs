@@ -1,8 +1,472 @@
+//! `folio eval sroie DIR`: per-field extraction accuracy on an SROIE-style
+//! folder (`img/NNN.jpg`, `key/NNN.json`, `box/NNN.csv`).
+//!
+//! Every receipt is extracted twice by the installed `receipt` plugin, run
+//! in the plugin sandbox exactly as `folio process` runs it:
+//! - from the ground-truth text lines in `box/` (extraction alone), and
+//! - from real OCR of the image in `img/` (OCR and extraction together),
+//!
+//! so OCR errors and extraction errors can be told apart. Fields are
+//! compared by normalised exact match (see `folio_extract::eval`): company,
+//! date, address, total.
+
+use crate::model::{self, BBox, Document, Line, Page, PageSource, Word};
+use crate::ocr::pool::EnginePool;
+use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
+use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Segmentation};
+use crate::plugins::{PluginHost, SandboxConfig};
+use anyhow::{Context as _, Result, bail};
+use folio_extract::eval::{self as score, Expected, FIELDS, Predicted, Tally};
+use serde_json::{Map, Value, json};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 #[derive(clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Per-field accuracy (company, date, address, total) of the receipt
+    /// plugin on an SROIE-style folder, from the ground-truth lines in box/
+    /// and from real OCR of img/.
+    Sroie(SroieArgs),
+}
 
-pub fn run(c: Command) -> anyhow::Result<ExitCode> {
-    match c {}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    /// Both passes.
+    Both,
+    /// Only the ground-truth lines in box/ (no OCR; seconds).
+    Boxes,
+    /// Only real OCR of img/.
+    Ocr,
+}
+
+#[derive(clap::Args)]
+pub struct SroieArgs {
+    /// Folder with img/, key/ and box/.
+    pub dir: PathBuf,
+    /// Where to write the JSON summary.
+    #[arg(long, default_value = "sroie-eval.json")]
+    pub json: PathBuf,
+    /// Which passes to run.
+    #[arg(long, value_enum, default_value_t = Source::Both)]
+    pub source: Source,
+    /// Receipts processed in parallel during the OCR pass.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Only the first N receipts (sorted by name).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print every miss (expected vs extracted).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Also write each receipt's OCR page (lines, words, boxes, confidences)
+    /// as `<DIR>/<name>.json`, to study OCR output without re-running it.
+    #[arg(long, value_name = "DIR")]
+    pub dump_ocr: Option<PathBuf>,
+    /// OCR experiments: page segmentation instead of the receipt profile's.
+    #[arg(long, value_enum)]
+    pub segmentation: Option<SegmentationArg>,
+    /// OCR experiments: scale images by this factor before recognition.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f32,
+    /// OCR experiments: resolution to tell Tesseract (default: unknown, Tesseract estimates it).
+    #[arg(long)]
+    pub dpi: Option<u32>,
+    /// OCR experiments: stretch the contrast of faded receipts before recognition.
+    #[arg(long)]
+    pub stretch: bool,
+    /// OCR experiments: upscale images narrower than this many pixels to it.
+    #[arg(long)]
+    pub min_width: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SegmentationArg {
+    /// PSM 3
+    Auto,
+    /// PSM 4
+    SingleColumn,
+    /// PSM 6
+    SingleBlock,
+}
+
+/// How the OCR pass recognises images.
+#[derive(Clone, Copy, Debug)]
+struct OcrSettings {
+    segmentation: Segmentation,
+    scale: f32,
+    dpi: Option<u32>,
+    stretch: bool,
+    min_width: Option<u32>,
+}
+
+pub fn run(c: Command) -> Result<ExitCode> {
+    match c {
+        Command::Sroie(args) => sroie(args),
+    }
+}
+
+/// One labelled receipt.
+struct Sample {
+    name: String,
+    expected: Expected,
+}
+
+/// The outcome for one receipt in one pass.
+#[derive(Clone, Debug)]
+struct Outcome {
+    predicted: Predicted,
+    matched: [bool; 4],
+    /// Plugin instantiation + call.
+    extract_time: Duration,
+    ocr_time: Duration,
+    error: Option<String>,
+}
+
+fn sroie(args: SroieArgs) -> Result<ExitCode> {
+    let samples = load_samples(&args.dir, args.limit)?;
+    if samples.is_empty() {
+        bail!("no key/*.json files in {}", args.dir.display());
+    }
+    let plugins = PluginHost::with_default_plugins(SandboxConfig::default())?;
+    let plugin = plugins.plugin_for("receipt").with_context(|| {
+        format!("no plugin handles documentType \"receipt\": build the first-party plugins (scripts/build-plugins) into {}", crate::config::builtin_plugins_dir().display())
+    })?;
+    eprintln!("receipt plugin: {} {} ({})", plugin.name, plugin.version, plugin.path.display());
+
+    let mut passes: Vec<(&str, Vec<Outcome>)> = Vec::new();
+    if args.source != Source::Ocr {
+        let started = Instant::now();
+        let outcomes: Vec<Outcome> = samples.iter().map(|s| boxes_pass(&args.dir, s, &plugins)).collect();
+        eprintln!("box/ pass: {} receipts in {:.1}s", outcomes.len(), started.elapsed().as_secs_f64());
+        passes.push(("groundTruthLines", outcomes));
+    }
+    if args.source != Source::Boxes {
+        let engine = EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default())?, args.threads.max(1));
+        let started = Instant::now();
+        if let Some(d) = &args.dump_ocr {
+            std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+        }
+        let settings = OcrSettings {
+            segmentation: match args.segmentation {
+                None => OcrProfile::Receipt.segmentation(),
+                Some(SegmentationArg::Auto) => Segmentation::Auto,
+                Some(SegmentationArg::SingleColumn) => Segmentation::SingleColumn,
+                Some(SegmentationArg::SingleBlock) => Segmentation::SingleBlock,
+            },
+            scale: args.scale,
+            dpi: args.dpi,
+            stretch: args.stretch,
+            min_width: args.min_width,
+        };
+        eprintln!("OCR settings: {settings:?}");
+        let outcomes = ocr_pass(&args.dir, &samples, &plugins, &engine, args.threads.max(1), args.dump_ocr.as_deref(), settings);
+        eprintln!("OCR pass: {} receipts in {:.1}s ({})", outcomes.len(), started.elapsed().as_secs_f64(), engine.version());
+        passes.push(("ocr", outcomes));
+    }
+
+    let mut summary = Map::new();
+    summary.insert("dataset".into(), json!(args.dir.display().to_string()));
+    summary.insert("documents".into(), json!(samples.len()));
+    summary.insert("plugin".into(), json!(format!("{} {}", plugin.name, plugin.version)));
+    summary.insert("comparison".into(), json!("normalised exact match: text with case, spacing and punctuation folded; dates as dates (expected read day-first); totals as numbers"));
+    for (name, outcomes) in &passes {
+        let title = if *name == "ocr" { "from real OCR of img/ (OCR + extraction)" } else { "from ground-truth lines in box/ (extraction only)" };
+        let tally = print_table(title, outcomes);
+        if args.verbose {
+            print_misses(&samples, outcomes);
+        }
+        summary.insert(name.to_string(), pass_json(&tally, outcomes, &samples));
+    }
+    let text = serde_json::to_string_pretty(&Value::Object(summary))?;
+    std::fs::write(&args.json, text + "\n").with_context(|| format!("writing {}", args.json.display()))?;
+    eprintln!("JSON summary: {}", args.json.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_samples(dir: &Path, limit: Option<usize>) -> Result<Vec<Sample>> {
+    let key_dir = dir.join("key");
+    let mut names: Vec<String> = std::fs::read_dir(&key_dir)
+        .with_context(|| format!("reading {}", key_dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .collect();
+    names.sort();
+    names.truncate(limit.unwrap_or(usize::MAX));
+    names
+        .into_iter()
+        .map(|name| {
+            let path = key_dir.join(format!("{name}.json"));
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("parsing {}", path.display()))?;
+            let get = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            Ok(Sample { name, expected: Expected { company: get("company"), date: get("date"), address: get("address"), total: get("total") } })
+        })
+        .collect()
+}
+
+/// A receipt document for the plugin.
+fn receipt_document(name: &str, page: Page) -> Document {
+    Document { id: format!("sroie-{name}"), document_type: "receipt".into(), language: "en".into(), extract_tables: true, hints: Vec::new(), pages: vec![page] }
+}
+
+fn boxes_pass(dir: &Path, s: &Sample, plugins: &PluginHost) -> Outcome {
+    let path = dir.join("box").join(format!("{}.csv", s.name));
+    let page = match std::fs::read(&path) {
+        Ok(bytes) => box_page(&String::from_utf8_lossy(&bytes)),
+        Err(e) => return failed(format!("reading {}: {e}", path.display()), Duration::ZERO),
+    };
+    extract(s, receipt_document(&s.name, page), plugins, Duration::ZERO)
+}
+
+/// The ground-truth lines as an OCR-like page (confidence 1, words with
+/// boxes spread over the line by character position).
+fn box_page(csv: &str) -> Page {
+    let lines: Vec<Line> = score::parse_box_lines(csv)
+        .into_iter()
+        .map(|l| {
+            let bbox = BBox { left: l.bbox.left, top: l.bbox.top, width: l.bbox.width, height: l.bbox.height };
+            let words = l
+                .words_or_split()
+                .into_iter()
+                .map(|w| Word { text: w.text, bbox: BBox { left: w.bbox.left, top: w.bbox.top, width: w.bbox.width, height: w.bbox.height }, confidence: 1.0 })
+                .collect();
+            Line { text: l.text, bbox, confidence: 1.0, words }
+        })
+        .collect();
+    let width = lines.iter().map(|l| l.bbox.right()).fold(1.0, f32::max);
+    let height = lines.iter().map(|l| l.bbox.bottom()).fold(1.0, f32::max);
+    Page::from_lines(1, width, height, 300, PageSource::Ocr, lines)
+}
+
+fn ocr_pass(
+    dir: &Path,
+    samples: &[Sample],
+    plugins: &PluginHost,
+    engine: &dyn OcrEngine,
+    threads: usize,
+    dump: Option<&Path>,
+    settings: OcrSettings,
+) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(s) = samples.get(i) else { break };
+                    let outcome = ocr_one(dir, s, plugins, engine, dump, settings);
+                    results.lock().unwrap().push((i, outcome));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, o)| o).collect()
+}
+
+fn ocr_one(dir: &Path, s: &Sample, plugins: &PluginHost, engine: &dyn OcrEngine, dump: Option<&Path>, settings: OcrSettings) -> Outcome {
+    let path = dir.join("img").join(format!("{}.jpg", s.name));
+    let started = Instant::now();
+    let page = match ocr_page(&path, engine, settings) {
+        Ok(p) => p,
+        Err(e) => return failed(format!("{e:#}"), started.elapsed()),
+    };
+    if let Some(d) = dump {
+        if let Err(e) = serde_json::to_vec(&page).map_err(anyhow::Error::from).and_then(|b| Ok(std::fs::write(d.join(format!("{}.json", s.name)), b)?)) {
+            eprintln!("dumping OCR of {}: {e:#}", s.name);
+        }
+    }
+    extract(s, receipt_document(&s.name, page), plugins, started.elapsed())
+}
+
+/// Decodes and recognises a receipt image with the receipt OCR profile.
+fn ocr_page(path: &Path, engine: &dyn OcrEngine, settings: OcrSettings) -> Result<Page> {
+    let mut image = image::open(path).with_context(|| format!("decoding {}", path.display()))?.to_luma8();
+    let mut dpi = settings.dpi;
+    if settings.stretch {
+        stretch_contrast(&mut image);
+    }
+    let scale = match settings.min_width {
+        Some(min) if image.width() < min => min as f32 / image.width() as f32,
+        _ => settings.scale,
+    };
+    if (scale - 1.0).abs() > 1e-3 {
+        let (w, h) = ((image.width() as f32 * scale) as u32, (image.height() as f32 * scale) as u32);
+        image = image::imageops::resize(&image, w.max(1), h.max(1), image::imageops::FilterType::CatmullRom);
+        dpi = dpi.map(|d| (d as f32 * scale) as u32);
+    }
+    let params = OcrParams { language: "en".into(), dpi, segmentation: settings.segmentation };
+    let lines = engine.recognize(&image, &params)?;
+    Ok(Page::from_lines(1, image.width() as f32, image.height() as f32, dpi.unwrap_or(300), PageSource::Ocr, lines))
+}
+
+/// Maps the darkest ink (0.5th percentile) to black and the paper (60th
+/// percentile) to white when they are closer than that: faded thermal
+/// receipts otherwise binarise to almost nothing.
+fn stretch_contrast(image: &mut image::GrayImage) {
+    let mut hist = [0u64; 256];
+    for p in image.pixels() {
+        hist[p.0[0] as usize] += 1;
+    }
+    let total: u64 = hist.iter().sum();
+    let percentile = |q: f64| -> u8 {
+        let target = (total as f64 * q) as u64;
+        let mut acc = 0;
+        for (v, n) in hist.iter().enumerate() {
+            acc += n;
+            if acc > target {
+                return v as u8;
+            }
+        }
+        255
+    };
+    let (lo, hi) = (percentile(0.005) as f32, percentile(0.6) as f32);
+    if hi - lo < 40.0 || hi - lo > 200.0 {
+        return;
+    }
+    for p in image.pixels_mut() {
+        let v = ((p.0[0] as f32 - lo) * 255.0 / (hi - lo)).clamp(0.0, 255.0);
+        p.0[0] = v as u8;
+    }
+}
+
+fn extract(s: &Sample, doc: model::Document, plugins: &PluginHost, ocr_time: Duration) -> Outcome {
+    match plugins.extract(&doc) {
+        Ok(x) => {
+            let predicted = predicted_from(&x.extracted_data);
+            Outcome {
+                matched: score::score(&s.expected, &predicted),
+                predicted,
+                extract_time: x.elapsed,
+                ocr_time,
+                error: None,
+            }
+        }
+        Err(e) => failed(e.message, ocr_time),
+    }
+}
+
+fn failed(error: String, ocr_time: Duration) -> Outcome {
+    Outcome { predicted: Predicted::default(), matched: [false; 4], extract_time: Duration::ZERO, ocr_time, error: Some(error) }
+}
+
+/// The receipt fields from DocuRift `extractedData` (merchantName, date as
+/// `YYYY-MM-DD`, merchantAddress, totalAmount).
+fn predicted_from(data: &Map<String, Value>) -> Predicted {
+    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
+    let date = text("date").and_then(|d| {
+        let mut parts = d.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+        let (y, m, day) = (parts.next()??, parts.next()??, parts.next()??);
+        folio_extract::model::Date::new(y as i32, m as u8, day as u8)
+    });
+    Predicted { company: text("merchantName"), date, address: text("merchantAddress"), total: data.get("totalAmount").and_then(Value::as_f64) }
+}
+
+fn print_table(title: &str, outcomes: &[Outcome]) -> Tally {
+    let mut tally = Tally::default();
+    for o in outcomes {
+        tally.add(o.matched);
+    }
+    println!("\nPer-field accuracy {title}, {} receipts", tally.documents);
+    println!("  {:<8} {:>8} {:>9}", "field", "accuracy", "correct");
+    for (i, f) in FIELDS.iter().enumerate() {
+        println!("  {:<8} {:>8.3} {:>5}/{}", f, tally.accuracy(i), tally.correct[i], tally.documents);
+    }
+    let errors = outcomes.iter().filter(|o| o.error.is_some()).count();
+    let (mean, max) = times(outcomes.iter().filter(|o| o.error.is_none()).map(|o| o.extract_time));
+    println!("  plugin time per receipt (instantiate + extract): mean {:.2} ms, max {:.2} ms", mean.as_secs_f64() * 1e3, max.as_secs_f64() * 1e3);
+    if outcomes.iter().any(|o| !o.ocr_time.is_zero()) {
+        let (ocr_mean, ocr_max) = times(outcomes.iter().map(|o| o.ocr_time));
+        println!("  OCR time per receipt: mean {:.2} s, max {:.2} s", ocr_mean.as_secs_f64(), ocr_max.as_secs_f64());
+    }
+    if errors > 0 {
+        println!("  {errors} receipt(s) failed (counted as wrong on every field)");
+    }
+    tally
+}
+
+fn times(it: impl Iterator<Item = Duration>) -> (Duration, Duration) {
+    let v: Vec<Duration> = it.collect();
+    if v.is_empty() {
+        return (Duration::ZERO, Duration::ZERO);
+    }
+    (v.iter().sum::<Duration>() / v.len() as u32, v.iter().copied().max().unwrap_or_default())
+}
+
+fn print_misses(samples: &[Sample], outcomes: &[Outcome]) {
+    for (s, o) in samples.iter().zip(outcomes) {
+        if let Some(e) = &o.error {
+            println!("  {} error: {e}", s.name);
+            continue;
+        }
+        for (i, f) in FIELDS.iter().enumerate() {
+            if !o.matched[i] {
+                println!("  {} {f:<8} want {:?}\n  {:>w$} got  {:?}", s.name, s.expected.field(f), "", o.predicted.field(f), w = s.name.len() + 9);
+            }
+        }
+    }
+}
+
+fn pass_json(tally: &Tally, outcomes: &[Outcome], samples: &[Sample]) -> Value {
+    let mut accuracy = Map::new();
+    let mut correct = Map::new();
+    for (i, f) in FIELDS.iter().enumerate() {
+        accuracy.insert(f.to_string(), json!((tally.accuracy(i) * 1000.0).round() / 1000.0));
+        correct.insert(f.to_string(), json!(tally.correct[i]));
+    }
+    let (mean, max) = times(outcomes.iter().filter(|o| o.error.is_none()).map(|o| o.extract_time));
+    let misses: Vec<Value> = samples
+        .iter()
+        .zip(outcomes)
+        .flat_map(|(s, o)| {
+            FIELDS.iter().enumerate().filter(|(i, _)| !o.matched[*i]).map(move |(_, f)| {
+                json!({"id": s.name, "field": f, "expected": s.expected.field(f), "extracted": o.predicted.field(f), "error": o.error})
+            })
+        })
+        .collect();
+    let mut out = json!({
+        "accuracy": accuracy,
+        "correct": correct,
+        "documents": tally.documents,
+        "failedDocuments": outcomes.iter().filter(|o| o.error.is_some()).count(),
+        "pluginTimeMs": {"mean": mean.as_secs_f64() * 1e3, "max": max.as_secs_f64() * 1e3},
+        "misses": misses,
+    });
+    if outcomes.iter().any(|o| !o.ocr_time.is_zero()) {
+        let (m, x) = times(outcomes.iter().map(|o| o.ocr_time));
+        out["ocrTimeSeconds"] = json!({"mean": m.as_secs_f64(), "max": x.as_secs_f64()});
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracted_data_maps_to_the_scored_fields() {
+        let data: Map<String, Value> = serde_json::from_value(json!({
+            "merchantName": "ACME SDN BHD", "merchantAddress": "NO 1, JALAN MAJU", "date": "2018-12-25", "totalAmount": 9.0, "currency": "MYR"
+        }))
+        .unwrap();
+        let p = predicted_from(&data);
+        assert_eq!(p.company.as_deref(), Some("ACME SDN BHD"));
+        assert_eq!(p.date.map(|d| d.iso()).as_deref(), Some("2018-12-25"));
+        assert_eq!(p.total, Some(9.0));
+        let e = Expected { company: "ACME SDN. BHD.".into(), date: "25/12/2018".into(), address: "NO 1 JALAN MAJU".into(), total: "RM 9.00".into() };
+        assert_eq!(score::score(&e, &p), [true; 4]);
+    }
+
+    #[test]
+    fn box_lines_become_a_page_with_words() {
+        let page = box_page("10,20,110,20,110,40,10,40,TOTAL : 9.00\n");
+        assert_eq!(page.lines.len(), 1);
+        assert_eq!(page.lines[0].words.len(), 3);
+        assert_eq!(page.text, "TOTAL : 9.00");
+        assert!(page.lines[0].words[2].bbox.right() <= 110.5);
+    }
 }

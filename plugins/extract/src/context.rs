@@ -50,7 +50,8 @@ impl Context {
 
     /// The same analysis over rows arranged differently (e.g. the column
     /// blocks of an invoice header, see [`crate::layout::blocks`]).
-    pub fn from_rows(rows: Vec<Row>, locale: Locale) -> Context {
+    pub fn from_rows(mut rows: Vec<Row>, locale: Locale) -> Context {
+        crate::layout::repair_split_amounts(&mut rows);
         let format = NumberFormat::infer(rows.iter().flat_map(|r| r.tokens.iter().map(|t| t.text.as_str())), locale.decimal_comma());
 
         let mut raw_dates = Vec::new();

@@ -40,7 +40,8 @@ pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(Date
         if avoided_here || avoided_above && !labelled_here {
             score -= 4.0;
         }
-        if !(1990..=2100).contains(&hit.date.year) {
+        // OCR turns 2018 into 2048 or 2010 into 2070: far-off years lose.
+        if !(1990..=2035).contains(&hit.date.year) {
             score -= 3.0;
         }
         if matches!(hit.raw, crate::date::RawDate::Named(_)) || !hit.raw.is_ambiguous() {

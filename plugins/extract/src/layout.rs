@@ -223,6 +223,58 @@ pub fn blocks(rows: &[Row]) -> Vec<Vec<Row>> {
     blocks.into_iter().map(|b| b.rows).collect()
 }
 
+/// Rejoins amounts OCR split at the decimal separator: `49.` `39` ->
+/// `49.39`, and `RM 64 13` -> `RM 64.13` when a currency mark comes before
+/// and the two digits end the row.
+pub fn repair_split_amounts(rows: &mut [Row]) {
+    for row in rows.iter_mut() {
+        let mut i = 0;
+        let mut changed = false;
+        while i + 1 < row.tokens.len() {
+            let (a, b) = (&row.tokens[i], &row.tokens[i + 1]);
+            let gap = b.bbox.left - a.bbox.right();
+            let h = a.bbox.height.max(b.bbox.height).max(1.0);
+            let two_digits = |t: &str| {
+                let d: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+                d.len() == 2 && t[2..].chars().all(|c| c.is_ascii_uppercase() || c == '*') && t.len() <= 4
+            };
+            let digits_then_sep = |t: &str| {
+                let body = t.trim_start_matches(['-', '(', '~', '=', '$', '€', '£']);
+                let body = body.trim_start_matches(|c: char| c.is_ascii_uppercase());
+                let n = body.len();
+                n >= 2 && (body.ends_with('.') || body.ends_with(',')) && body[..n - 1].chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+                    && body[..n - 1].chars().next().is_some_and(|c| c.is_ascii_digit())
+            };
+            let merged = if gap < 1.5 * h && digits_then_sep(&a.text) && two_digits(&b.text) {
+                Some(format!("{}{}", a.text, b.text))
+            } else if gap < 1.2 * h
+                && i > 0
+                && i + 2 == row.tokens.len()
+                && a.text.len() <= 5
+                && a.text.chars().all(|c| c.is_ascii_digit())
+                && b.text.len() == 2
+                && b.text.chars().all(|c| c.is_ascii_digit())
+                && crate::money::currency_of_token(&row.tokens[i - 1].text).is_some()
+            {
+                Some(format!("{}.{}", a.text, b.text))
+            } else {
+                None
+            };
+            if let Some(text) = merged {
+                let bbox = a.bbox.union(&b.bbox);
+                let confidence = a.confidence.min(b.confidence);
+                row.tokens[i] = Token::new(text, bbox, confidence);
+                row.tokens.remove(i + 1);
+                changed = true;
+            }
+            i += 1;
+        }
+        if changed {
+            row.text = row.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        }
+    }
+}
+
 struct Segment {
     page: u32,
     bbox: BBox,
@@ -433,6 +485,22 @@ pub(crate) mod tests {
         let rows = build_rows(&doc_from_boxes(&lines));
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(texts, vec!["ITEM COUNT 2", "TOTAL 5.00", "ROUNDING 0.00", "TOTAL AFTER ROUNDING 5.00", "CASH 10.00", "CHANGE 5.00"]);
+    }
+
+    #[test]
+    fn amounts_split_by_ocr_are_rejoined() {
+        let doc = doc_from_boxes(&[
+            (10.0, 10.0, 300.0, 30.0, "Total RM Incl. of GST 49. 39"),
+            (10.0, 40.0, 300.0, 60.0, "Total Sales(Incl GST 6%) RM 64 13"),
+            (10.0, 70.0, 300.0, 90.0, "Member Discount -2. 09"),
+            (10.0, 100.0, 300.0, 120.0, "Qty 2 10 Pen 1.00"),
+        ]);
+        let mut rows = build_rows(&doc);
+        repair_split_amounts(&mut rows);
+        assert!(rows[0].text.ends_with("GST 49.39"), "{}", rows[0].text);
+        assert!(rows[1].text.ends_with("RM 64.13"), "{}", rows[1].text);
+        assert!(rows[2].text.ends_with("-2.09"), "{}", rows[2].text);
+        assert_eq!(rows[3].text, "Qty 2 10 Pen 1.00", "integers without a currency mark stay apart");
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn sym_len_from_end(token: &str, chars: usize) -> usize {
 /// with `decimals == 0`; callers decide whether they accept those.
 pub fn parse_amount(token: &str, format: NumberFormat) -> Option<Amount> {
     let mut t = token.trim();
-    t = t.trim_end_matches(['*', '#']).trim_start_matches(['*', '=', ':', '@']);
+    t = t.trim_end_matches(['*', '#']).trim_start_matches(['*', '=', ':', '@', '~']);
     let mut negative = false;
     if t.starts_with('(') && t.ends_with(')') && t.len() > 2 {
         negative = true;

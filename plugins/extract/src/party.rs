@@ -145,10 +145,7 @@ pub fn legal_form_end(row: &Row) -> Option<usize> {
             if i + n > toks.len() {
                 continue;
             }
-            let matches = form.iter().enumerate().all(|(k, w)| {
-                let key = toks[i + k].key.as_str();
-                key == *w || (*w == "BHD" && key.len() == 3 && key.starts_with('B') && key.ends_with('D'))
-            });
+            let matches = form.iter().enumerate().all(|(k, w)| legal_word_matches(w, &toks[i + k].key, form.len() > 1));
             if !matches {
                 continue;
             }
@@ -163,9 +160,8 @@ pub fn legal_form_end(row: &Row) -> Option<usize> {
             }
             best = Some(i + n);
         }
-        // `S/B`, `S/B.`: Malaysian short form of Sdn Bhd.
-        let t = toks[i].text.trim_end_matches('.').to_ascii_uppercase();
-        if t == "S/B" || t == "S/B," {
+        // `S/B`, `S/B.`: Malaysian short form of Sdn Bhd (OCR: `$/B`, `5/8`).
+        if is_s_slash_b(&toks[i].text) {
             best = Some(i + 1);
         }
     }
@@ -174,6 +170,35 @@ pub fn legal_form_end(row: &Row) -> Option<usize> {
         best = Some(toks.len());
     }
     best
+}
+
+/// A legal-form word, allowing the OCR confusions that matter for the two
+/// Malaysian ones inside a two-word form: `SON`/`SIN`/`SUN` for `SDN`,
+/// `BHO`/`8HD`/`BILD` for `BHD`.
+fn legal_word_matches(want: &str, key: &str, in_pair: bool) -> bool {
+    if key == want {
+        return true;
+    }
+    if !in_pair {
+        return false;
+    }
+    let b = key.as_bytes();
+    match want {
+        "SDN" => b.len() == 3 && matches!(b[0], b'S' | b'5') && b[2] == b'N' && matches!(b[1], b'D' | b'O' | b'0' | b'U' | b'I' | b'A' | b'P'),
+        "BHD" => {
+            (3..=4).contains(&b.len())
+                && matches!(b[0], b'B' | b'8')
+                && matches!(b[b.len() - 1], b'D' | b'O' | b'0')
+                && b[1..b.len() - 1].iter().all(|c| matches!(c, b'H' | b'I' | b'L' | b'1' | b'N' | b'M' | b'K'))
+        }
+        _ => false,
+    }
+}
+
+fn is_s_slash_b(text: &str) -> bool {
+    let t = text.trim_end_matches(['.', ',']).to_ascii_uppercase();
+    let b = t.as_bytes();
+    b.len() == 3 && matches!(b[0], b'S' | b'$' | b'5') && b[1] == b'/' && matches!(b[2], b'B' | b'8')
 }
 
 fn business_words(row: &Row) -> usize {
@@ -541,7 +566,20 @@ fn opens_paren(s: &str) -> bool {
 /// The name as printed up to `end` (legal form included), without a trailing
 /// registration number in parentheses.
 fn name_text(row: &Row, end: usize) -> String {
-    let mut toks: Vec<&str> = row.tokens[..end].iter().map(|t| t.text.as_str()).collect();
+    let mut toks: Vec<String> = row.tokens[..end].iter().map(|t| t.text.clone()).collect();
+    // Legal forms as they should read (`SON BHO` -> `SDN BHD`, `$/B` -> `S/B`).
+    for k in 0..toks.len() {
+        let key = row.tokens[k].key.as_str();
+        let next = row.tokens.get(k + 1).map(|t| t.key.as_str()).unwrap_or("");
+        let prev = if k > 0 { row.tokens[k - 1].key.as_str() } else { "" };
+        if key != "SDN" && legal_word_matches("SDN", key, true) && legal_word_matches("BHD", next, true) {
+            toks[k] = canonical_like(&toks[k], "SDN");
+        } else if key != "BHD" && legal_word_matches("BHD", key, true) && legal_word_matches("SDN", prev, true) {
+            toks[k] = canonical_like(&toks[k], "BHD");
+        } else if is_s_slash_b(&toks[k]) {
+            toks[k] = canonical_like(&toks[k], "S/B");
+        }
+    }
     // Drop trailing registration numbers / parenthesised codes with digits.
     while let Some(last) = toks.last() {
         let bare = last.trim_matches(|c: char| c == '(' || c == ')');
@@ -551,15 +589,41 @@ fn name_text(row: &Row, end: usize) -> String {
             break;
         }
     }
-    let mut s = squash_spaces(&toks.join(" "));
-    // OCR'd `SDN BND` -> `SDN BHD`.
-    if let Some(pos) = s.to_uppercase().rfind("SDN B") {
-        let tail: String = s[pos + 4..].chars().take(3).collect();
-        if tail.len() == 3 && tail.starts_with(['B', 'b']) && tail.ends_with(['D', 'd']) && !tail.eq_ignore_ascii_case("BHD") {
-            s.replace_range(pos + 4..pos + 7, "BHD");
-        }
+    strip_edge_noise(&mut toks);
+    squash_spaces(&toks.join(" "))
+}
+
+/// `canon` in the case style of `original`, keeping its trailing punctuation.
+fn canonical_like(original: &str, canon: &str) -> String {
+    let trailing: String = original.chars().rev().take_while(|c| !c.is_alphanumeric()).collect::<Vec<_>>().into_iter().rev().collect();
+    let lower = original.chars().filter(|c| c.is_alphabetic()).skip(1).all(|c| c.is_lowercase()) && original.chars().any(|c| c.is_lowercase());
+    let word = if lower {
+        let mut cs = canon.chars();
+        cs.next().map(|f| f.to_string() + &cs.as_str().to_lowercase()).unwrap_or_default()
+    } else {
+        canon.to_string()
+    };
+    if canon == "S/B" { format!("{canon}{trailing}") } else { format!("{word}{trailing}") }
+}
+
+/// OCR specks around a name: tokens without letters or digits, stray
+/// symbols and digits, and lowercase fragments next to an uppercase name
+/// (`* THAI DELICIOUS RESTAURANT 'a`, `7 ie TRI SHAAS SDN BHD`).
+fn strip_edge_noise(toks: &mut Vec<String>) {
+    let letters: Vec<char> = toks.iter().flat_map(|t| t.chars()).filter(|c| c.is_alphabetic()).collect();
+    let upper_name = !letters.is_empty() && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 7;
+    let noise = |t: &str| {
+        let alnum: Vec<char> = t.chars().filter(|c| c.is_alphanumeric()).collect();
+        alnum.is_empty()
+            || (alnum.len() == 1 && t.chars().count() <= 2 && !alnum[0].is_uppercase())
+            || (upper_name && alnum.len() <= 3 && alnum.iter().any(|c| c.is_lowercase()))
+    };
+    while toks.len() > 1 && noise(&toks[0]) {
+        toks.remove(0);
     }
-    s
+    while toks.len() > 1 && toks.last().is_some_and(|t| noise(t)) {
+        toks.pop();
+    }
 }
 
 fn found_named(ctx: &Context, first_row: usize, last_row: usize, text: String, conf: f32) -> Found {
@@ -637,6 +701,18 @@ mod tests {
         let p = lines(&["Rechnung", "Muster Elektro GmbH", "Hauptstraße 5", "10115 Berlin", "Tel. +49 30 123456", "USt-IdNr: DE123456789", "Artikel 12,00"]);
         assert_eq!(p.name.unwrap().text, "Muster Elektro GmbH");
         assert_eq!(p.address.unwrap().text, "Hauptstraße 5 10115 Berlin");
+    }
+
+    #[test]
+    fn ocr_noise_around_names_is_dropped_and_legal_forms_read_right() {
+        let p = lines(&["* THAI DELICIOUS RESTAURANT 'a", "NO.22 JALAN PUTERI 2/4", "47100 PUCHONG, SELANGOR"]);
+        assert_eq!(p.name.unwrap().text, "THAI DELICIOUS RESTAURANT");
+        let p = lines(&["7 ie TRI SHAAS SON BHO (728515-M)", "4-20, JALAN RIA 25/62", "40400 SHAH ALAM SELANGOR"]);
+        assert_eq!(p.name.unwrap().text, "TRI SHAAS SDN BHD");
+        let p = lines(&["KING'S CONFECTIONERY $/B 273500-U (KSB)", "NO.41, JALAN SERI BINTANG 2", "52100 KUALA LUMPUR."]);
+        assert_eq!(p.name.unwrap().text, "KING'S CONFECTIONERY S/B");
+        let p = lines(&["Guardian Health And Beauty San Bhd", "Jalan Loke Yew, 90 Ground Floor", "28700 Bentong"]);
+        assert_eq!(p.name.unwrap().text, "Guardian Health And Beauty Sdn Bhd");
     }
 
     #[test]

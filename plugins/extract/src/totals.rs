@@ -357,12 +357,29 @@ pub fn summarize(ctx: &Context) -> Summary {
         }
     }
 
+    // The items above the first summary line add up to the subtotal or total.
+    let first_summary = labelled.iter().filter(|l| matches!(l.role, Role::Total(_) | Role::Subtotal) && l.value.is_some()).map(|l| l.row).min();
+    let item_sum: Option<f64> = first_summary.and_then(|end| {
+        let items = crate::items::find_items(ctx, 0, end);
+        (!items.is_empty()).then(|| items.iter().filter_map(|i| i.amount).sum())
+    });
+    let mut item_totals: Vec<f64> = Vec::new();
+    if let Some(s) = item_sum {
+        item_totals.push(s);
+        item_totals.push(s + v(tax).unwrap_or(0.0));
+        item_totals.push(s + v(rounding).unwrap_or(0.0));
+        item_totals.push(s + v(tax).unwrap_or(0.0) + v(rounding).unwrap_or(0.0));
+    }
+
     let candidates: Vec<&Labelled> = labelled
         .iter()
         .filter(|l| matches!(l.role, Role::Total(_)))
         .filter(|l| l.value.as_ref().is_some_and(|h| h.amount.decimals > 0 || ctx.format.decimal_comma || h.amount.value >= 1.0))
         .collect();
     let max_value = candidates.iter().filter_map(|l| v(Some(l))).fold(0.0f64, f64::max);
+    // Returns and credit notes: the largest figure is not the total then.
+    let has_negative_totals = candidates.iter().filter_map(|l| v(Some(l))).any(|x| x < 0.0);
+    let last_total_row = candidates.iter().filter(|l| before_payment(l.row)).map(|l| l.row).max();
     let mut best: Option<(f32, &Labelled, bool)> = None;
     for c in &candidates {
         let value = v(Some(c)).unwrap();
@@ -382,6 +399,14 @@ pub fn summarize(ctx: &Context) -> Summary {
             score += 1.5;
             checked = true;
         }
+        if item_totals.iter().any(|s| same_cents(*s, value)) && value > 0.0 {
+            score += 0.8;
+            checked = true;
+        }
+        // The last total before the payment lines is usually the final one.
+        if last_total_row == Some(c.row) {
+            score += 0.5;
+        }
         if let Some(r) = v(rounding) {
             if r != 0.0 && candidates.iter().any(|o| !std::ptr::eq(*o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov + r, value))) {
                 score += 1.0;
@@ -389,7 +414,7 @@ pub fn summarize(ctx: &Context) -> Summary {
         }
         let agreeing = candidates.iter().filter(|o| !std::ptr::eq(**o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov, value))).count();
         score += 0.3 * agreeing.min(3) as f32;
-        if same_cents(value, max_value) {
+        if same_cents(value, max_value) && !has_negative_totals {
             score += 0.5;
         }
         if c.multi {
@@ -525,6 +550,13 @@ mod tests {
         let s = summarize(&Context::new(&doc(&lines)));
         assert_eq!(s.total.as_ref().unwrap().value, 1237.0);
         assert!(s.total_cross_checked);
+    }
+
+    #[test]
+    fn line_items_decide_between_an_ocr_misread_total_and_the_real_one() {
+        let lines = ["MODELLING CLAY 1 9.00 9.00", "Total : 9.00", "Rounding Adjustment 0.00", "Round d Total (RM): 9.60", "CHANGE 1.00"];
+        let s = summarize(&Context::new(&doc(&lines)));
+        assert_eq!(s.total.as_ref().unwrap().value, 9.0);
     }
 
     #[test]
