@@ -1,0 +1,588 @@
+//! The Account Durable Object: one per organisation, named by its org id.
+//! It owns everything that must change atomically for an organisation:
+//! plan and credits (reserve at upload, settle on completion, refund on
+//! failure), its API keys' state and per-key rate-limit windows,
+//! `Idempotency-Key` records, the document list index (filters and cursors),
+//! the Veryfi numeric id -> document id map, and the account-level webhook
+//! settings and Veryfi client credentials of each profile (live, sandbox).
+//!
+//! State lives in the object's SQLite database. Every operation runs its SQL
+//! without awaiting in between, so each is atomic (a Durable Object runs one
+//! event at a time between awaits).
+
+use crate::http::{ApiResult, args, fail, now_ms, rpc_answer, rpc_request};
+use crate::model::{Profile, Role};
+use folio_core::api::{
+    ListCursor, Plan, Priority, RateDecision, RateLimit, insufficient_credits, rate_check, rate_limited,
+};
+use folio_core::{DocumentStatus, ErrorCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use worker::{DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, durable_object};
+
+/// Idempotency records are honoured for a day, as is usual for the header.
+const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS account (
+  id INTEGER PRIMARY KEY CHECK (id = 1), org_id TEXT NOT NULL, name TEXT NOT NULL, slug TEXT NOT NULL,
+  plan TEXT NOT NULL, credits INTEGER NOT NULL, reserved INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS keys (
+  key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, role TEXT NOT NULL, profile TEXT NOT NULL,
+  rate_requests INTEGER, rate_window INTEGER, created_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE TABLE IF NOT EXISTS rate (key_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS profiles (
+  profile TEXT PRIMARY KEY, client_id TEXT NOT NULL, client_secret TEXT NOT NULL,
+  webhook_url TEXT, webhook_secret TEXT, updated_at INTEGER);
+CREATE TABLE IF NOT EXISTS idempotency (
+  idem_key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, doc_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS reservations (doc_id TEXT PRIMARY KEY, pages INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+  doc_id TEXT PRIMARY KEY, veryfi_id INTEGER NOT NULL UNIQUE, status TEXT NOT NULL,
+  document_type TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_by_time ON documents(created_at DESC, doc_id DESC);
+";
+
+#[durable_object]
+pub struct Account {
+    state: State,
+}
+
+/// A profile's Veryfi credentials and webhook settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSettings {
+    pub profile: Profile,
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+/// What the admin API and `GET /v1/account` show.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    pub org_id: String,
+    pub name: String,
+    pub slug: String,
+    pub plan: Plan,
+    /// Pages available (may be negative after a document used more pages than estimated).
+    pub credits: i64,
+    /// Pages reserved by documents still in progress.
+    pub reserved: i64,
+    pub created_at: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitArgs {
+    pub org_id: String,
+    pub name: String,
+    pub slug: String,
+    pub plan: Plan,
+    pub credits: i64,
+    pub profiles: Vec<ProfileSettings>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateArgs {
+    pub plan: Option<Plan>,
+    pub credits: Option<i64>,
+    pub add_credits: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddKeyArgs {
+    pub key_id: String,
+    pub key_hash: String,
+    pub role: Role,
+    pub profile: Profile,
+    pub rate_limit: Option<RateLimit>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateArgs {
+    pub key_id: String,
+    pub default_limit: RateLimit,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdmitArgs {
+    pub doc_id: String,
+    pub key_id: String,
+    pub pages: i64,
+    pub priority: Priority,
+    pub document_type: String,
+    pub created_at_ms: i64,
+    pub idempotency: Option<IdempotencyArgs>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyArgs {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum Admission {
+    /// New document: credits reserved, index row and Veryfi id created.
+    Admitted { veryfi_id: u64 },
+    /// Replay of an earlier request with the same `Idempotency-Key`.
+    Existing { doc_id: String, veryfi_id: u64 },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocArgs {
+    pub doc_id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusArgs {
+    pub doc_id: String,
+    pub status: DocumentStatus,
+    /// Pages actually processed (completed documents): settles the reservation.
+    #[serde(default)]
+    pub pages: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListArgs {
+    pub status: Option<DocumentStatus>,
+    pub document_type: Option<String>,
+    pub limit: u32,
+    pub cursor: Option<ListCursor>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPage {
+    pub doc_ids: Vec<String>,
+    pub next_cursor: Option<ListCursor>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSetArgs {
+    pub profile: Profile,
+    pub url: Option<String>,
+    pub secret: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AccountRow {
+    org_id: String,
+    name: String,
+    slug: String,
+    plan: String,
+    credits: f64,
+    reserved: f64,
+    created_at: f64,
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    revoked_at: Option<f64>,
+    rate_requests: Option<f64>,
+    rate_window: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct ProfileRow {
+    profile: String,
+    client_id: String,
+    client_secret: String,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+}
+
+fn s(v: impl Into<String>) -> SqlStorageValue {
+    SqlStorageValue::String(v.into())
+}
+
+fn i(v: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(v)
+}
+
+impl DurableObject for Account {
+    fn new(state: State, _env: Env) -> Self {
+        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+            worker::console_error!("account schema: {e}");
+        }
+        Self { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let (op, body) = match rpc_request(&mut req).await {
+            Ok(x) => x,
+            Err(f) => return rpc_answer::<()>(Err(f)),
+        };
+        match op.as_str() {
+            "init" => rpc_answer(args(body).and_then(|a| self.init(a))),
+            "get" => rpc_answer(self.view()),
+            "update" => rpc_answer(args(body).and_then(|a| self.update(a))),
+            "add_key" => rpc_answer(args(body).and_then(|a| self.add_key(a))),
+            "revoke_key" => rpc_answer(args::<Value>(body).and_then(|a| self.revoke_key(a["keyId"].as_str().unwrap_or("")))),
+            "rate" => rpc_answer(args(body).and_then(|a| self.rate(a))),
+            "admit" => rpc_answer(args(body).and_then(|a| self.admit(a))),
+            "abort" => rpc_answer(args(body).and_then(|a: DocArgs| self.forget(&a.doc_id))),
+            "forget" => rpc_answer(args(body).and_then(|a: DocArgs| self.forget(&a.doc_id))),
+            "status" => rpc_answer(args(body).and_then(|a| self.set_status(a))),
+            "list" => rpc_answer(args(body).and_then(|a| self.list(a))),
+            "veryfi_lookup" => rpc_answer(args::<Value>(body).and_then(|a| self.veryfi_lookup(a["veryfiId"].as_u64().unwrap_or(0)))),
+            "profile" => rpc_answer(args::<Value>(body).and_then(|a| self.profile(&a["profile"]))),
+            "webhook_set" => rpc_answer(args(body).and_then(|a| self.webhook_set(a))),
+            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown account op {op}")))),
+        }
+    }
+}
+
+impl Account {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn exec(&self, q: &str, params: Vec<SqlStorageValue>) -> ApiResult<worker::SqlCursor> {
+        Ok(self.sql().exec(q, params)?)
+    }
+
+    fn account_row(&self) -> ApiResult<AccountRow> {
+        self.exec("SELECT * FROM account WHERE id = 1", vec![])?
+            .to_array::<AccountRow>()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail(ErrorCode::NotFound, "No such organisation"))
+    }
+
+    fn init(&self, a: InitArgs) -> ApiResult<AccountView> {
+        if self.account_row().is_ok() {
+            return Err(fail(ErrorCode::InvalidState, "Organisation already exists"));
+        }
+        self.exec(
+            "INSERT INTO account (id, org_id, name, slug, plan, credits, reserved, created_at) VALUES (1, ?, ?, ?, ?, ?, 0, ?)",
+            vec![s(a.org_id), s(a.name), s(a.slug), s(a.plan.as_str()), i(a.credits), i(now_ms())],
+        )?;
+        for p in a.profiles {
+            self.exec(
+                "INSERT INTO profiles (profile, client_id, client_secret, webhook_url, webhook_secret, updated_at) VALUES (?, ?, ?, NULL, NULL, ?)",
+                vec![s(p.profile.as_str()), s(p.client_id), s(p.client_secret), i(now_ms())],
+            )?;
+        }
+        self.view()
+    }
+
+    fn view(&self) -> ApiResult<AccountView> {
+        let r = self.account_row()?;
+        Ok(AccountView {
+            org_id: r.org_id,
+            name: r.name,
+            slug: r.slug,
+            plan: Plan::parse(&r.plan).unwrap_or_default(),
+            credits: r.credits as i64,
+            reserved: r.reserved as i64,
+            created_at: folio_core::time::rfc3339(r.created_at as i64),
+        })
+    }
+
+    fn update(&self, a: UpdateArgs) -> ApiResult<AccountView> {
+        self.account_row()?;
+        if let Some(plan) = a.plan {
+            self.exec("UPDATE account SET plan = ? WHERE id = 1", vec![s(plan.as_str())])?;
+        }
+        if let Some(c) = a.credits {
+            self.exec("UPDATE account SET credits = ? WHERE id = 1", vec![i(c)])?;
+        }
+        if let Some(c) = a.add_credits {
+            self.exec("UPDATE account SET credits = credits + ? WHERE id = 1", vec![i(c)])?;
+        }
+        self.view()
+    }
+
+    fn add_key(&self, a: AddKeyArgs) -> ApiResult<Value> {
+        self.account_row()?;
+        let (req, win) = match a.rate_limit {
+            Some(l) => (SqlStorageValue::Integer(l.requests as i64), SqlStorageValue::Integer(l.window_seconds as i64)),
+            None => (SqlStorageValue::Null, SqlStorageValue::Null),
+        };
+        self.exec(
+            "INSERT INTO keys (key_id, key_hash, role, profile, rate_requests, rate_window, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![s(a.key_id.clone()), s(a.key_hash), s(a.role.as_str()), s(a.profile.as_str()), req, win, i(now_ms())],
+        )?;
+        Ok(json!({"keyId": a.key_id}))
+    }
+
+    /// Marks a key revoked; returns its hash so the caller drops the KV entry.
+    fn revoke_key(&self, key_id: &str) -> ApiResult<Value> {
+        #[derive(Deserialize)]
+        struct Row {
+            key_hash: String,
+        }
+        let row = self
+            .exec("SELECT key_hash FROM keys WHERE key_id = ?", vec![s(key_id)])?
+            .to_array::<Row>()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail(ErrorCode::NotFound, "No such key"))?;
+        self.exec("UPDATE keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", vec![i(now_ms()), s(key_id)])?;
+        Ok(json!({"keyId": key_id, "keyHash": row.key_hash}))
+    }
+
+    /// Counts one request against the key's window. Also the authority on
+    /// revocation: KV (eventually consistent) only locates the key.
+    fn rate(&self, a: RateArgs) -> ApiResult<Value> {
+        let key = self
+            .exec("SELECT revoked_at, rate_requests, rate_window FROM keys WHERE key_id = ?", vec![s(a.key_id.clone())])?
+            .to_array::<KeyRow>()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail(ErrorCode::InvalidApiKey, "Invalid API key"))?;
+        if key.revoked_at.is_some() {
+            return Err(fail(ErrorCode::InvalidApiKey, "API key has been revoked"));
+        }
+        let limit = match (key.rate_requests, key.rate_window) {
+            (Some(r), Some(w)) => RateLimit { requests: r as u32, window_seconds: w as u32 },
+            _ => a.default_limit,
+        };
+        #[derive(Deserialize)]
+        struct W {
+            window_start: f64,
+            count: f64,
+        }
+        let w = self
+            .exec("SELECT window_start, count FROM rate WHERE key_id = ?", vec![s(a.key_id.clone())])?
+            .to_array::<W>()?
+            .into_iter()
+            .next();
+        let (start, count) = w.map(|w| (w.window_start as i64, w.count as u32)).unwrap_or((0, 0));
+        match rate_check(limit, now_ms(), start, count) {
+            RateDecision::Allow { window_start_ms, count } => {
+                self.exec(
+                    "INSERT INTO rate (key_id, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count",
+                    vec![s(a.key_id), i(window_start_ms), i(count as i64)],
+                )?;
+                Ok(json!({"remaining": limit.requests.saturating_sub(count)}))
+            }
+            RateDecision::Deny { retry_after_seconds } => {
+                let mut f: crate::http::Failure = rate_limited(retry_after_seconds).into();
+                f.retry_after = Some(retry_after_seconds);
+                Err(f)
+            }
+        }
+    }
+
+    /// Admission of a new document, atomically: idempotency replay check,
+    /// plan check for `high`, credit reservation, list index row, Veryfi id.
+    fn admit(&self, a: AdmitArgs) -> ApiResult<Admission> {
+        let acct = self.account_row()?;
+        let now = now_ms();
+        if let Some(idem) = &a.idempotency {
+            self.exec("DELETE FROM idempotency WHERE created_at < ?", vec![i(now - IDEMPOTENCY_TTL_MS)])?;
+            #[derive(Deserialize)]
+            struct Row {
+                fingerprint: String,
+                doc_id: String,
+            }
+            let prior = self
+                .exec("SELECT fingerprint, doc_id FROM idempotency WHERE idem_key = ?", vec![s(idem.key.clone())])?
+                .to_array::<Row>()?
+                .into_iter()
+                .next();
+            if let Some(prior) = prior {
+                if prior.fingerprint != idem.fingerprint {
+                    return Err(fail(
+                        ErrorCode::IdempotencyConflict,
+                        "This Idempotency-Key was already used with a different request",
+                    ));
+                }
+                let veryfi_id = self.veryfi_id_of(&prior.doc_id)?.unwrap_or(0);
+                return Ok(Admission::Existing { doc_id: prior.doc_id, veryfi_id });
+            }
+        }
+        Plan::parse(&acct.plan).unwrap_or_default().check_priority(a.priority)?;
+        let available = acct.credits as i64;
+        if available < a.pages {
+            return Err(insufficient_credits(a.pages, available).into());
+        }
+        let veryfi_id = self.new_veryfi_id()?;
+        self.exec(
+            "UPDATE account SET credits = credits - ?, reserved = reserved + ? WHERE id = 1",
+            vec![i(a.pages), i(a.pages)],
+        )?;
+        self.exec("INSERT INTO reservations (doc_id, pages) VALUES (?, ?)", vec![s(a.doc_id.clone()), i(a.pages)])?;
+        self.exec(
+            "INSERT INTO documents (doc_id, veryfi_id, status, document_type, created_at) VALUES (?, ?, 'queued', ?, ?)",
+            vec![s(a.doc_id.clone()), i(veryfi_id as i64), s(a.document_type), i(a.created_at_ms)],
+        )?;
+        if let Some(idem) = a.idempotency {
+            self.exec(
+                "INSERT INTO idempotency (idem_key, fingerprint, doc_id, created_at) VALUES (?, ?, ?, ?)",
+                vec![s(idem.key), s(idem.fingerprint), s(a.doc_id), i(now)],
+            )?;
+        }
+        Ok(Admission::Admitted { veryfi_id })
+    }
+
+    /// A 12-digit id, unique in this organisation and safe in JavaScript.
+    fn new_veryfi_id(&self) -> ApiResult<u64> {
+        loop {
+            let id = 100_000_000_000 + folio_core::ids::random_u64() % 900_000_000_000;
+            #[derive(Deserialize)]
+            struct N {
+                n: f64,
+            }
+            let taken = self.exec("SELECT COUNT(*) AS n FROM documents WHERE veryfi_id = ?", vec![i(id as i64)])?.one::<N>()?;
+            if taken.n == 0.0 {
+                return Ok(id);
+            }
+        }
+    }
+
+    fn veryfi_id_of(&self, doc_id: &str) -> ApiResult<Option<u64>> {
+        #[derive(Deserialize)]
+        struct Row {
+            veryfi_id: f64,
+        }
+        Ok(self
+            .exec("SELECT veryfi_id FROM documents WHERE doc_id = ?", vec![s(doc_id)])?
+            .to_array::<Row>()?
+            .first()
+            .map(|r| r.veryfi_id as u64))
+    }
+
+    /// Releases a reservation: `charge` = pages actually used (settle) or
+    /// `None` (refund). Idempotent: a reservation is released once.
+    fn release_reservation(&self, doc_id: &str, charge: Option<i64>) -> ApiResult<()> {
+        #[derive(Deserialize)]
+        struct Row {
+            pages: f64,
+        }
+        let Some(r) = self
+            .exec("SELECT pages FROM reservations WHERE doc_id = ?", vec![s(doc_id)])?
+            .to_array::<Row>()?
+            .into_iter()
+            .next()
+        else {
+            return Ok(());
+        };
+        let reserved = r.pages as i64;
+        // Refund everything, or give back what the estimate over-reserved
+        // (a negative refund charges pages beyond the estimate).
+        let refund = match charge {
+            None => reserved,
+            Some(used) => reserved - used.max(0),
+        };
+        self.exec(
+            "UPDATE account SET credits = credits + ?, reserved = reserved - ? WHERE id = 1",
+            vec![i(refund), i(reserved)],
+        )?;
+        self.exec("DELETE FROM reservations WHERE doc_id = ?", vec![s(doc_id)])?;
+        Ok(())
+    }
+
+    /// Removes a document from the index, refunding any reservation (a
+    /// submission that failed after admission, or a deleted document).
+    fn forget(&self, doc_id: &str) -> ApiResult<Value> {
+        self.release_reservation(doc_id, None)?;
+        self.exec("DELETE FROM documents WHERE doc_id = ?", vec![s(doc_id)])?;
+        self.exec("DELETE FROM idempotency WHERE doc_id = ?", vec![s(doc_id)])?;
+        Ok(json!({"docId": doc_id}))
+    }
+
+    /// Index status update; on a final status also settles or refunds credits.
+    fn set_status(&self, a: StatusArgs) -> ApiResult<Value> {
+        self.exec("UPDATE documents SET status = ? WHERE doc_id = ?", vec![s(a.status.as_str()), s(a.doc_id.clone())])?;
+        match a.status {
+            DocumentStatus::Completed => self.release_reservation(&a.doc_id, Some(a.pages.unwrap_or(0)))?,
+            DocumentStatus::Failed => self.release_reservation(&a.doc_id, None)?,
+            _ => {}
+        }
+        Ok(json!({"docId": a.doc_id}))
+    }
+
+    /// Newest first, keyset-paginated on (created_at, doc_id).
+    fn list(&self, a: ListArgs) -> ApiResult<ListPage> {
+        let mut q = String::from("SELECT doc_id, created_at FROM documents WHERE 1 = 1");
+        let mut p = Vec::new();
+        if let Some(st) = a.status {
+            q.push_str(" AND status = ?");
+            p.push(s(st.as_str()));
+        }
+        if let Some(t) = a.document_type {
+            q.push_str(" AND document_type = ?");
+            p.push(s(t));
+        }
+        if let Some(c) = a.cursor {
+            q.push_str(" AND (created_at < ? OR (created_at = ? AND doc_id < ?))");
+            p.push(i(c.created_at_ms));
+            p.push(i(c.created_at_ms));
+            p.push(s(c.doc_id));
+        }
+        q.push_str(" ORDER BY created_at DESC, doc_id DESC LIMIT ?");
+        p.push(i(a.limit as i64 + 1));
+        #[derive(Deserialize)]
+        struct Row {
+            doc_id: String,
+            created_at: f64,
+        }
+        let mut rows = self.exec(&q, p)?.to_array::<Row>()?;
+        let more = rows.len() > a.limit as usize;
+        rows.truncate(a.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| ListCursor { created_at_ms: r.created_at as i64, doc_id: r.doc_id.clone() })
+        } else {
+            None
+        };
+        Ok(ListPage { doc_ids: rows.into_iter().map(|r| r.doc_id).collect(), next_cursor })
+    }
+
+    fn veryfi_lookup(&self, veryfi_id: u64) -> ApiResult<Value> {
+        #[derive(Deserialize)]
+        struct Row {
+            doc_id: String,
+        }
+        let row = self
+            .exec("SELECT doc_id FROM documents WHERE veryfi_id = ?", vec![i(veryfi_id as i64)])?
+            .to_array::<Row>()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail(ErrorCode::DocumentNotFound, "Document not found"))?;
+        Ok(json!({"docId": row.doc_id}))
+    }
+
+    fn profile(&self, p: &Value) -> ApiResult<ProfileSettings> {
+        let name = p.as_str().unwrap_or("");
+        let row = self
+            .exec("SELECT * FROM profiles WHERE profile = ?", vec![s(name)])?
+            .to_array::<ProfileRow>()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail(ErrorCode::NotFound, "No such profile"))?;
+        Ok(ProfileSettings {
+            profile: Profile::parse(&row.profile).unwrap_or(Profile::Live),
+            client_id: row.client_id,
+            client_secret: row.client_secret,
+            webhook_url: row.webhook_url,
+            webhook_secret: row.webhook_secret,
+        })
+    }
+
+    fn webhook_set(&self, a: WebhookSetArgs) -> ApiResult<ProfileSettings> {
+        self.profile(&json!(a.profile.as_str()))?;
+        self.exec(
+            "UPDATE profiles SET webhook_url = ?, webhook_secret = ?, updated_at = ? WHERE profile = ?",
+            vec![a.url.into(), a.secret.into(), i(now_ms()), s(a.profile.as_str())],
+        )?;
+        self.profile(&json!(a.profile.as_str()))
+    }
+}

@@ -1,0 +1,141 @@
+//! Reading and deleting documents, and the caller's account:
+//! `GET /v1/documents/{id}`, `GET /v1/documents`, `DELETE /v1/documents/{id}`,
+//! `GET /v1/account`, `GET|PUT /v1/account/webhook`.
+//!
+//! Every lookup is scoped to the caller's organisation: snapshots live under
+//! `doc:{orgId}:{docId}` and the list index in the org's Account DO, so
+//! another organisation's id simply is not found (404).
+
+use crate::account::{AccountView, ListArgs, ListPage, ProfileSettings, WebhookSetArgs};
+use crate::auth::{Principal, authenticate};
+use crate::config::{Config, KV};
+use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited, rpc};
+use crate::model::{DocumentRecord, DocumentSnapshot, account_stub, doc_kv_key, document_stub};
+use folio_core::api::{ok_envelope, parse_list_query};
+use folio_core::url_guard::validate_webhook_url;
+use folio_core::{ErrorCode, ids};
+use futures_util::future::join_all;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use worker::{Env, Request};
+
+fn not_found() -> crate::http::Failure {
+    fail(ErrorCode::DocumentNotFound, "Document not found")
+}
+
+/// The caller's snapshot of `doc_id`, from KV, falling back to the Document
+/// DO (the authority) when KV has not caught up.
+pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<DocumentSnapshot> {
+    if !ids::is_document_id(doc_id) {
+        return Err(not_found());
+    }
+    if let Some(s) = kv_get_json::<DocumentSnapshot>(&env.kv(KV)?, &doc_kv_key(&principal.org_id, doc_id)).await? {
+        return Ok(s);
+    }
+    let rec: DocumentRecord = rpc(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?;
+    if rec.org_id != principal.org_id {
+        return Err(not_found());
+    }
+    Ok(rec.snapshot())
+}
+
+/// `GET /v1/documents/{id}`.
+pub async fn get(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let snap = snapshot(&env, &principal, doc_id).await?;
+    json_response(200, &ok_envelope(snap.data))
+}
+
+/// `GET /v1/documents?status=&documentType=&limit=&cursor=`, newest first.
+pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let q = parse_list_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let page: ListPage = rpc(
+        &account_stub(&env, &principal.org_id)?,
+        "list",
+        &ListArgs { status: q.status, document_type: q.document_type, limit: q.limit, cursor: q.cursor },
+    )
+    .await?;
+    let snaps = join_all(page.doc_ids.iter().map(|id| snapshot(&env, &principal, id))).await;
+    // A document deleted between the index read and now is skipped.
+    let data: Vec<Value> = snaps.into_iter().filter_map(|s| s.ok()).map(|s| json!(s.data)).collect();
+    json_response(
+        200,
+        &json!({
+            "success": true,
+            "data": data,
+            "pagination": {
+                "limit": q.limit,
+                "hasMore": page.next_cursor.is_some(),
+                "nextCursor": page.next_cursor.map(|c| c.encode()),
+            }
+        }),
+    )
+}
+
+/// Deletes a document of the caller's organisation: file and results gone.
+pub async fn delete_document(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<Value> {
+    // Ownership check first: another organisation's id is not found.
+    snapshot(env, principal, doc_id).await?;
+    rpc(&document_stub(env, doc_id)?, "delete", &Value::Null).await
+}
+
+/// `DELETE /v1/documents/{id}`.
+pub async fn delete(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let gone = delete_document(&env, &principal, doc_id).await?;
+    json_response(200, &ok_envelope(gone))
+}
+
+/// `GET /v1/account`: plan and credits (pages).
+pub async fn account(req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let view: AccountView = rpc(&account_stub(&env, &principal.org_id)?, "get", &Value::Null).await?;
+    json_response(200, &ok_envelope(json!({"account": view, "key": {"keyId": principal.key_id, "role": principal.role, "profile": principal.profile}})))
+}
+
+fn webhook_view(p: &ProfileSettings) -> Value {
+    json!({
+        "profile": p.profile,
+        "url": p.webhook_url,
+        "secretConfigured": p.webhook_secret.is_some(),
+    })
+}
+
+/// `GET /v1/account/webhook`: the account-level webhook of the caller's profile.
+pub async fn get_webhook(req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let p: ProfileSettings =
+        rpc(&account_stub(&env, &principal.org_id)?, "profile", &json!({"profile": principal.profile})).await?;
+    json_response(200, &ok_envelope(webhook_view(&p)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WebhookBody {
+    url: Option<String>,
+    #[serde(default)]
+    secret: Option<String>,
+}
+
+/// `PUT /v1/account/webhook` `{"url": "https://...", "secret": "..."}` (admin
+/// keys only; `url: null` removes it). Applies to the caller's profile:
+/// sandbox keys set the sandbox webhook.
+pub async fn put_webhook(mut req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    principal.require_admin()?;
+    let body: WebhookBody = parse_json(&read_body_limited(&mut req, 16 * 1024, "Body too large").await?)?;
+    let url = body.url.as_deref().map(|u| validate_webhook_url(u, cfg.allow_loopback)).transpose()?;
+    if body.secret.as_ref().is_some_and(|s| s.is_empty() || s.len() > folio_core::api::MAX_WEBHOOK_SECRET_LEN) {
+        return Err(fail(ErrorCode::InvalidRequest, "secret must be 1 to 256 characters"));
+    }
+    let p: ProfileSettings = rpc(
+        &account_stub(&env, &principal.org_id)?,
+        "webhook_set",
+        &WebhookSetArgs { profile: principal.profile, url, secret: body.secret },
+    )
+    .await?;
+    json_response(200, &ok_envelope(webhook_view(&p)))
+}

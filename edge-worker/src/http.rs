@@ -1,0 +1,178 @@
+//! HTTP plumbing shared by every route and Durable Object: the error type
+//! (always answered in the spec's envelope), JSON responses, bounded body
+//! reads, and the small JSON-RPC used between the worker and its Durable
+//! Objects (`POST https://do/<op>` with a JSON body; `200` with the result or
+//! an error envelope).
+
+use folio_core::{ApiError, ErrorCode};
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use worker::{Headers, Method, Request, RequestInit, Response, Stub};
+
+/// An error answer: the envelope plus, for `429`, `Retry-After`.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: ApiError,
+    pub retry_after: Option<u32>,
+}
+
+pub type ApiResult<T = Response> = std::result::Result<T, Failure>;
+
+pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
+    Failure { error: ApiError::new(code, message), retry_after: None }
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure { error, retry_after: None }
+    }
+}
+
+impl From<worker::Error> for Failure {
+    fn from(e: worker::Error) -> Self {
+        worker::console_error!("internal error: {e}");
+        fail(ErrorCode::InternalError, "Internal error; please retry")
+    }
+}
+
+impl From<worker::KvError> for Failure {
+    fn from(e: worker::KvError) -> Self {
+        worker::console_error!("KV error: {e}");
+        fail(ErrorCode::InternalError, "Internal error (storage); please retry")
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        worker::console_error!("JSON error: {e}");
+        fail(ErrorCode::InternalError, "Internal error (serialisation)")
+    }
+}
+
+/// The envelope response for a failure.
+pub fn error_response(f: &Failure) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    if let Some(s) = f.retry_after {
+        let _ = headers.set("retry-after", &s.to_string());
+    }
+    Response::ok(f.error.to_json())
+        .map(|r| r.with_status(f.error.http_status()).with_headers(headers))
+        .unwrap_or_else(|_| Response::empty().expect("empty response"))
+}
+
+/// A JSON response with `status`.
+pub fn json_response(status: u16, value: &impl Serialize) -> ApiResult {
+    Ok(Response::from_json(value)?.with_status(status))
+}
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten().filter(|v| !v.is_empty())
+}
+
+pub fn content_length(req: &Request) -> Option<u64> {
+    header(req, "content-length").and_then(|v| v.trim().parse().ok())
+}
+
+/// Reads the body, refusing with `FILE_TOO_LARGE` as soon as it passes
+/// `limit` bytes: the body is never buffered beyond the limit.
+pub async fn read_body_limited(req: &mut Request, limit: u64, too_large: &str) -> ApiResult<Vec<u8>> {
+    if content_length(req).is_some_and(|len| len > limit) {
+        return Err(fail(ErrorCode::FileTooLarge, too_large));
+    }
+    let mut out = Vec::new();
+    let mut stream = match req.stream() {
+        Ok(s) => s,
+        Err(_) => return Ok(out), // no body
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| fail(ErrorCode::InvalidRequest, "The request body could not be read"))?;
+        if out.len() as u64 + chunk.len() as u64 > limit {
+            return Err(fail(ErrorCode::FileTooLarge, too_large));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Parses a JSON request body (already read) with a precise error.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid JSON body: {e}")))
+}
+
+// ---------------------------------------------------------------------------
+// Worker <-> Durable Object RPC.
+
+/// Calls `op` on a Durable Object with a JSON body and decodes the answer.
+pub async fn rpc<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(serde_json::to_string(body)?.into()));
+    let req = Request::new_with_init(&format!("https://do/{op}"), &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    let text = resp.text().await?;
+    if resp.status_code() == 200 {
+        return serde_json::from_str(&text).map_err(|e| {
+            worker::console_error!("rpc {op}: bad answer: {e}: {text}");
+            fail(ErrorCode::InternalError, "Internal error (rpc)")
+        });
+    }
+    let retry_after = resp.headers().get("retry-after").ok().flatten().and_then(|v| v.parse().ok());
+    match serde_json::from_str::<folio_core::error::ErrorEnvelope>(&text) {
+        Ok(env) => Err(Failure { error: env.error, retry_after }),
+        Err(_) => {
+            worker::console_error!("rpc {op}: HTTP {}: {text}", resp.status_code());
+            Err(fail(ErrorCode::InternalError, "Internal error (rpc)"))
+        }
+    }
+}
+
+/// The Durable Object side: the op name and the JSON body.
+pub async fn rpc_request(req: &mut Request) -> ApiResult<(String, serde_json::Value)> {
+    let op = req.path().trim_start_matches('/').to_string();
+    let body = req.text().await?;
+    let value = if body.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&body)? };
+    Ok((op, value))
+}
+
+/// Decodes one op's arguments.
+pub fn args<T: DeserializeOwned>(v: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(v).map_err(|e| {
+        worker::console_error!("rpc: bad arguments: {e}");
+        fail(ErrorCode::InternalError, "Internal error (rpc arguments)")
+    })
+}
+
+/// Turns a Durable Object handler's result into its HTTP answer.
+pub fn rpc_answer<T: Serialize>(r: ApiResult<T>) -> worker::Result<Response> {
+    match r {
+        Ok(v) => Response::from_json(&v),
+        Err(f) => Ok(error_response(&f)),
+    }
+}
+
+/// Milliseconds since the epoch, from the runtime's clock.
+pub fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+/// Writes `value` to KV as JSON text. (Passing a struct to `KvStore::put`
+/// goes through serde-wasm-bindgen, which turns JSON objects held in
+/// `serde_json::Map`s into JS Maps that stringify as `{}`.)
+pub async fn kv_put_json(kv: &worker::KvStore, key: &str, value: &impl Serialize) -> ApiResult<()> {
+    kv.put(key, serde_json::to_string(value)?)?.execute().await?;
+    Ok(())
+}
+
+/// Reads a JSON value written by [`kv_put_json`] (parsed by serde_json, so
+/// numbers and objects come back exactly as written).
+pub async fn kv_get_json<T: DeserializeOwned>(kv: &worker::KvStore, key: &str) -> ApiResult<Option<T>> {
+    match kv.get(key).text().await? {
+        Some(text) => Ok(Some(serde_json::from_str(&text)?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,223 @@
+//! The internal host API (`Authorization: Bearer <HOST_TOKEN>`), message
+//! types in `folio_core::jobs`:
+//!
+//! - `POST /internal/v1/leases` lease a job (long-poll), `200` or `204`;
+//! - `GET  /internal/v1/leases/{leaseId}/file` the uploaded bytes;
+//! - `POST /internal/v1/leases/{leaseId}/heartbeat` extend the lease;
+//! - `POST /internal/v1/leases/{leaseId}/complete` the result;
+//! - `POST /internal/v1/leases/{leaseId}/fail` an error (retryable or not);
+//! - `POST /internal/v1/leases/{leaseId}/release` give the job back unprocessed.
+//!
+//! The Queue DO owns leases (who holds a job until when); the Document DO
+//! owns the document's state. A host call is checked against the queue
+//! first, then applied to the document, then the queue is told.
+
+use crate::auth::require_host;
+use crate::config::{Config, FILES};
+use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_limited, rpc};
+use crate::model::{DocumentRecord, document_stub, file_r2_key, queue_shard_for, queue_shards, queue_stub};
+use crate::queue::{AckArgs, AckKind, AckResult, LeaseArgs, LeasedJob};
+use folio_core::jobs::{
+    CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest,
+    MAX_LEASE_WAIT_SECONDS, parse_lease_id,
+};
+use folio_core::{ApiError, DocumentStatus, ErrorCode};
+use serde_json::{Value, json};
+use worker::{Env, Headers, Request, Response};
+
+/// Result JSON can be large (OCR output when asked for), but not unbounded.
+const RESULT_BODY_LIMIT: u64 = 16 * 1024 * 1024;
+
+fn lease_lost() -> crate::http::Failure {
+    fail(ErrorCode::LeaseLost, "The lease has expired or was never granted")
+}
+
+fn shard_of(lease_id: &str) -> ApiResult<&'static str> {
+    // One shard today; with sharding the lease id would carry it.
+    parse_lease_id(lease_id).ok_or_else(lease_lost)?;
+    Ok(queue_shard_for(""))
+}
+
+/// `POST /internal/v1/leases`.
+pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let origin = {
+        let url = req.url()?;
+        url.origin().ascii_serialization()
+    };
+    let body: LeaseRequest = parse_json(&read_body_limited(&mut req, 64 * 1024, "Body too large").await?)?;
+    if body.host_id.trim().is_empty() || body.host_id.len() > 200 {
+        return Err(fail(ErrorCode::InvalidRequest, "hostId must be 1 to 200 characters"));
+    }
+    let wait_ms = body.wait_seconds.min(MAX_LEASE_WAIT_SECONDS) as u64 * 1000;
+    let deadline = now_ms() + wait_ms as i64;
+    // A job whose document is gone (deleted meanwhile) is dropped and the next one tried.
+    for _ in 0..16 {
+        for shard in queue_shards() {
+            let remaining = (deadline - now_ms()).max(0) as u64;
+            let job: Option<LeasedJob> = rpc(
+                &queue_stub(&env, shard)?,
+                "lease",
+                &LeaseArgs {
+                    host_id: body.host_id.clone(),
+                    wait_ms: remaining,
+                    document_types: body.document_types.clone(),
+                    lease_seconds: cfg.lease_seconds,
+                    max_attempts: cfg.max_attempts,
+                },
+            )
+            .await?;
+            let Some(job) = job else { continue };
+            let started: ApiResult<DocumentRecord> = rpc(
+                &document_stub(&env, &job.doc_id)?,
+                "start",
+                &json!({"leaseId": job.lease_id, "attempt": job.attempt}),
+            )
+            .await;
+            match started {
+                Ok(rec) => return json_response(200, &lease_message(&origin, &job, &rec, cfg.lease_seconds)),
+                Err(f) if f.error.code == ErrorCode::LeaseLost => {
+                    let _: ApiResult<AckResult> =
+                        rpc(&queue_stub(&env, shard)?, "ack", &AckArgs { lease_id: job.lease_id, kind: AckKind::Done }).await;
+                }
+                Err(f) => {
+                    // Give it back untouched; the host retries.
+                    let _: ApiResult<AckResult> = rpc(
+                        &queue_stub(&env, shard)?,
+                        "ack",
+                        &AckArgs { lease_id: job.lease_id, kind: AckKind::Release },
+                    )
+                    .await;
+                    return Err(f);
+                }
+            }
+        }
+        if now_ms() >= deadline {
+            break;
+        }
+    }
+    Ok(Response::empty()?.with_status(204))
+}
+
+fn lease_message(origin: &str, job: &LeasedJob, rec: &DocumentRecord, lease_seconds: u32) -> Lease {
+    Lease {
+        lease_id: job.lease_id.clone(),
+        doc_id: job.doc_id.clone(),
+        attempt: job.attempt,
+        max_attempts: job.max_attempts,
+        deadline: folio_core::time::rfc3339(job.deadline_ms),
+        lease_seconds,
+        options: JobOptions {
+            document_type: rec.options.document_type.clone(),
+            language: rec.options.language.clone(),
+            extract_tables: rec.options.extract_tables,
+        },
+        file: JobFile {
+            url: format!("{origin}/internal/v1/leases/{}/file", job.lease_id),
+            size: rec.file_size,
+            kind: rec.file_kind,
+            file_name: rec.file_name.clone(),
+        },
+    }
+}
+
+/// The current job of a lease (or `LEASE_LOST`).
+async fn check(env: &Env, lease_id: &str) -> ApiResult<Value> {
+    rpc(&queue_stub(env, shard_of(lease_id)?)?, "check", &json!({"leaseId": lease_id})).await
+}
+
+/// `GET /internal/v1/leases/{leaseId}/file`.
+pub async fn file(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let job = check(&env, lease_id).await?;
+    let (doc_id, org_id) = (job["docId"].as_str().unwrap_or(""), job["orgId"].as_str().unwrap_or(""));
+    let obj = env
+        .bucket(FILES)?
+        .get(file_r2_key(org_id, doc_id))
+        .execute()
+        .await?
+        .ok_or_else(|| fail(ErrorCode::DocumentNotFound, "The document's file is gone"))?;
+    let headers = Headers::new();
+    headers.set("content-type", &obj.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into()))?;
+    headers.set("content-length", &obj.size().to_string())?;
+    let body = obj.body().ok_or_else(|| fail(ErrorCode::InternalError, "Empty object"))?;
+    Ok(Response::from_body(body.response_body()?)?.with_headers(headers))
+}
+
+/// `POST /internal/v1/leases/{leaseId}/heartbeat`.
+pub async fn heartbeat(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let r: Value = rpc(
+        &queue_stub(&env, shard_of(lease_id)?)?,
+        "heartbeat",
+        &json!({"leaseId": lease_id, "leaseSeconds": cfg.lease_seconds}),
+    )
+    .await?;
+    let deadline = r["deadlineMs"].as_i64().unwrap_or_else(now_ms);
+    json_response(
+        200,
+        &HeartbeatResponse { lease_id: lease_id.to_string(), deadline: folio_core::time::rfc3339(deadline) },
+    )
+}
+
+async fn ack(env: &Env, lease_id: &str, kind: AckKind) -> ApiResult<AckResult> {
+    rpc(&queue_stub(env, shard_of(lease_id)?)?, "ack", &AckArgs { lease_id: lease_id.to_string(), kind }).await
+}
+
+fn outcome(doc_id: &str, status: DocumentStatus) -> ApiResult {
+    json_response(200, &LeaseOutcome { doc_id: doc_id.to_string(), status })
+}
+
+/// `POST /internal/v1/leases/{leaseId}/complete`.
+pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let body: CompleteRequest = parse_json(&read_body_limited(&mut req, RESULT_BODY_LIMIT, "Result too large").await?)?;
+    let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
+    check(&env, lease_id).await?;
+    let _: Value = rpc(
+        &document_stub(&env, doc_id)?,
+        "complete",
+        &json!({"leaseId": lease_id, "result": body.result}),
+    )
+    .await?;
+    if let Err(f) = ack(&env, lease_id, AckKind::Done).await {
+        worker::console_warn!("ack after complete of {doc_id}: {:?}", f.error);
+    }
+    outcome(doc_id, DocumentStatus::Completed)
+}
+
+/// `POST /internal/v1/leases/{leaseId}/fail`.
+pub async fn fail_job(mut req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let body: FailRequest = parse_json(&read_body_limited(&mut req, 64 * 1024, "Body too large").await?)?;
+    let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
+    let doc = document_stub(&env, doc_id)?;
+    if body.retryable {
+        let r = ack(&env, lease_id, AckKind::Retry).await?;
+        if r.result == "requeued" {
+            let _: ApiResult<Value> = rpc(&doc, "requeue", &json!({"leaseId": lease_id})).await;
+            return outcome(doc_id, DocumentStatus::Queued);
+        }
+        let error = ApiError::new(
+            ErrorCode::ProcessingFailed,
+            format!("Processing failed after {} attempts; last error: {}: {}", r.attempt, body.error.code, body.error.message),
+        );
+        let _: Value = rpc(&doc, "fail", &json!({"leaseId": lease_id, "error": error})).await?;
+        return outcome(doc_id, DocumentStatus::Failed);
+    }
+    check(&env, lease_id).await?;
+    let _: Value = rpc(&doc, "fail", &json!({"leaseId": lease_id, "error": body.error})).await?;
+    if let Err(f) = ack(&env, lease_id, AckKind::Done).await {
+        worker::console_warn!("ack after fail of {doc_id}: {:?}", f.error);
+    }
+    outcome(doc_id, DocumentStatus::Failed)
+}
+
+/// `POST /internal/v1/leases/{leaseId}/release`: back in line, attempt not spent.
+pub async fn release(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
+    ack(&env, lease_id, AckKind::Release).await?;
+    let _: ApiResult<Value> = rpc(&document_stub(&env, doc_id)?, "requeue", &json!({"leaseId": lease_id})).await;
+    outcome(doc_id, DocumentStatus::Queued)
+}

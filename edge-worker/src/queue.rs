@@ -1,0 +1,580 @@
+//! The Queue Durable Object: one per shard (see `model::queue_shard_for`).
+//! A priority FIFO of documents waiting for a host: `high` before `normal`,
+//! first in first out within a priority. Leasing hands a job to a host until
+//! a deadline; heartbeats extend it; the object's alarm fires at the earliest
+//! deadline and puts expired jobs back in line (keeping their place), or,
+//! after `maxAttempts` attempts, fails the document with `PROCESSING_FAILED`.
+//!
+//! Long-polling hosts wait here: a lease request with nothing to hand out
+//! parks a waiter that the next enqueue serves at once.
+
+use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
+use crate::model::document_stub;
+use folio_core::ErrorCode;
+use folio_core::jobs::estimate_completion_ms;
+use futures_channel::oneshot;
+use futures_util::future::{Either, select};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::time::Duration;
+use worker::{Delay, DurableObject, Env, Request, Response, SqlStorageValue, State, durable_object};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS jobs (
+  doc_id TEXT PRIMARY KEY, org_id TEXT NOT NULL, rank INTEGER NOT NULL, seq INTEGER NOT NULL,
+  document_type TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL DEFAULT 3, lease_id TEXT, deadline INTEGER, leased_at INTEGER, host_id TEXT);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(state, rank, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS durations (id INTEGER PRIMARY KEY AUTOINCREMENT, ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS hosts (host_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+";
+
+/// Processing times kept for the estimate.
+const RECENT_DURATIONS: i64 = 50;
+/// A host counts as active for the estimate this long after its last lease request.
+const HOST_ACTIVE_MS: i64 = 60_000;
+/// Retry delay for notifying a Document DO after its last attempt expired.
+const NOTIFY_RETRY_MS: i64 = 5_000;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnqueueArgs {
+    pub doc_id: String,
+    pub org_id: String,
+    /// `Priority::rank()`: 0 = high, 1 = normal.
+    pub rank: i64,
+    pub document_type: String,
+    pub default_processing_ms: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Position {
+    /// 1-based place among queued jobs; 0 when not queued (leased or gone).
+    pub queue_position: u64,
+    pub estimated_completion_ms: i64,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseArgs {
+    pub host_id: String,
+    pub wait_ms: u64,
+    pub document_types: Vec<String>,
+    pub lease_seconds: u32,
+    pub max_attempts: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeasedJob {
+    pub doc_id: String,
+    pub org_id: String,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub lease_id: String,
+    pub deadline_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseArgsRef {
+    pub lease_id: String,
+    #[serde(default)]
+    pub lease_seconds: u32,
+}
+
+/// What to do with a leased job when its host reports back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckKind {
+    /// Done (completed or failed for good): remove it.
+    Done,
+    /// A retryable failure: back in line while attempts remain.
+    Retry,
+    /// Given back unprocessed (host shutting down): back in line, attempt not spent.
+    Release,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckArgs {
+    pub lease_id: String,
+    pub kind: AckKind,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckResult {
+    /// `removed`, `requeued` or `exhausted`.
+    pub result: String,
+    pub attempt: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStats {
+    pub queued: u64,
+    pub leased: u64,
+    pub active_hosts: u64,
+    pub average_processing_ms: Option<u64>,
+}
+
+struct Waiter {
+    args: LeaseArgs,
+    tx: oneshot::Sender<LeasedJob>,
+}
+
+#[durable_object]
+pub struct Queue {
+    state: State,
+    env: Env,
+    waiters: RefCell<VecDeque<Waiter>>,
+}
+
+#[derive(Deserialize)]
+struct JobRow {
+    doc_id: String,
+    org_id: String,
+    rank: f64,
+    seq: f64,
+    state: String,
+    attempt: f64,
+    max_attempts: f64,
+    lease_id: Option<String>,
+    deadline: Option<f64>,
+    leased_at: Option<f64>,
+}
+
+fn s(v: impl Into<String>) -> SqlStorageValue {
+    SqlStorageValue::String(v.into())
+}
+
+fn i(v: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(v)
+}
+
+impl DurableObject for Queue {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+            worker::console_error!("queue schema: {e}");
+        }
+        Self { state, env, waiters: RefCell::new(VecDeque::new()) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let (op, body) = match rpc_request(&mut req).await {
+            Ok(x) => x,
+            Err(f) => return rpc_answer::<()>(Err(f)),
+        };
+        let r = match op.as_str() {
+            "enqueue" => rpc_answer(args(body).and_then(|a| self.enqueue(a))),
+            "position" => rpc_answer(args::<Value>(body).and_then(|a| {
+                self.position(a["docId"].as_str().unwrap_or(""), a["defaultProcessingMs"].as_u64().unwrap_or(10_000))
+            })),
+            "lease" => rpc_answer(match args(body) {
+                Ok(a) => self.lease(a).await,
+                Err(f) => Err(f),
+            }),
+            "check" => rpc_answer(args(body).and_then(|a: LeaseArgsRef| self.check(&a.lease_id).map(|j| job_view(&j)))),
+            "heartbeat" => rpc_answer(args(body).and_then(|a| self.heartbeat(a))),
+            "ack" => rpc_answer(args(body).and_then(|a| self.ack(a))),
+            "cancel" => rpc_answer(args::<Value>(body).and_then(|a| self.cancel(a["docId"].as_str().unwrap_or("")))),
+            "stats" => rpc_answer(self.stats()),
+            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown queue op {op}")))),
+        };
+        self.reschedule_alarm().await;
+        r
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.expire_leases().await;
+        self.reschedule_alarm().await;
+        Response::ok("ok")
+    }
+}
+
+fn job_view(j: &JobRow) -> Value {
+    json!({"docId": j.doc_id, "orgId": j.org_id, "attempt": j.attempt as u32})
+}
+
+impl Queue {
+    fn exec(&self, q: &str, params: Vec<SqlStorageValue>) -> ApiResult<worker::SqlCursor> {
+        Ok(self.state.storage().sql().exec(q, params)?)
+    }
+
+    fn next_seq(&self) -> ApiResult<i64> {
+        #[derive(Deserialize)]
+        struct V {
+            value: f64,
+        }
+        let v = self
+            .exec(
+                "INSERT INTO counters (name, value) VALUES ('seq', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+                vec![],
+            )?
+            .one::<V>()?;
+        Ok(v.value as i64)
+    }
+
+    fn job(&self, doc_id: &str) -> ApiResult<Option<JobRow>> {
+        Ok(self.exec("SELECT * FROM jobs WHERE doc_id = ?", vec![s(doc_id)])?.to_array::<JobRow>()?.into_iter().next())
+    }
+
+    /// Adds a document (idempotent: an existing job keeps its place).
+    fn enqueue(&self, a: EnqueueArgs) -> ApiResult<Position> {
+        if self.job(&a.doc_id)?.is_none() {
+            let seq = self.next_seq()?;
+            self.exec(
+                "INSERT INTO jobs (doc_id, org_id, rank, seq, document_type, state, attempt) VALUES (?, ?, ?, ?, ?, 'queued', 0)",
+                vec![s(a.doc_id.clone()), s(a.org_id), i(a.rank), i(seq), s(a.document_type)],
+            )?;
+        }
+        // The position is computed before waiters take the job, so a
+        // submission never reports position 0.
+        let pos = self.position(&a.doc_id, a.default_processing_ms)?;
+        self.serve_waiters()?;
+        Ok(pos)
+    }
+
+    fn position(&self, doc_id: &str, default_processing_ms: u64) -> ApiResult<Position> {
+        let now = now_ms();
+        let Some(job) = self.job(doc_id)? else {
+            return Ok(Position { queue_position: 0, estimated_completion_ms: now });
+        };
+        #[derive(Deserialize)]
+        struct N {
+            n: f64,
+        }
+        let ahead = if job.state == "queued" {
+            self.exec(
+                "SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND (rank < ? OR (rank = ? AND seq < ?))",
+                vec![i(job.rank as i64), i(job.rank as i64), i(job.seq as i64)],
+            )?
+            .one::<N>()?
+            .n as u64
+        } else {
+            0
+        };
+        let hosts = self
+            .exec("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now - HOST_ACTIVE_MS)])?
+            .one::<N>()?
+            .n as u32;
+        let durations = self.recent_durations()?;
+        let eta = if job.state == "queued" {
+            estimate_completion_ms(now, ahead, hosts, &durations, default_processing_ms)
+        } else {
+            // Being processed: one duration from when it started.
+            let started = job.leased_at.unwrap_or(now as f64) as i64;
+            estimate_completion_ms(started, 0, 1, &durations, default_processing_ms).max(now)
+        };
+        let queue_position = if job.state == "queued" { ahead + 1 } else { 0 };
+        Ok(Position { queue_position, estimated_completion_ms: eta })
+    }
+
+    fn recent_durations(&self) -> ApiResult<Vec<u64>> {
+        #[derive(Deserialize)]
+        struct D {
+            ms: f64,
+        }
+        Ok(self
+            .exec("SELECT ms FROM durations ORDER BY id DESC LIMIT ?", vec![i(RECENT_DURATIONS)])?
+            .to_array::<D>()?
+            .into_iter()
+            .map(|d| d.ms as u64)
+            .collect())
+    }
+
+    /// Takes the next matching job for a host, if any (synchronous, atomic).
+    fn take(&self, a: &LeaseArgs) -> ApiResult<Option<LeasedJob>> {
+        let now = now_ms();
+        self.exec(
+            "INSERT INTO hosts (host_id, seen_at) VALUES (?, ?) ON CONFLICT(host_id) DO UPDATE SET seen_at = excluded.seen_at",
+            vec![s(a.host_id.clone()), i(now)],
+        )?;
+        let mut q = String::from("SELECT * FROM jobs WHERE state = 'queued'");
+        let mut p = Vec::new();
+        if !a.document_types.is_empty() {
+            q.push_str(" AND document_type IN (");
+            q.push_str(&vec!["?"; a.document_types.len()].join(","));
+            q.push(')');
+            p.extend(a.document_types.iter().map(|t| s(t.clone())));
+        }
+        q.push_str(" ORDER BY rank, seq LIMIT 1");
+        let Some(job) = self.exec(&q, p)?.to_array::<JobRow>()?.into_iter().next() else {
+            return Ok(None);
+        };
+        let attempt = job.attempt as u32 + 1;
+        let lease_id = folio_core::jobs::lease_id(&job.doc_id, attempt, &folio_core::ids::random_token(12));
+        let deadline = now + a.lease_seconds as i64 * 1000;
+        self.exec(
+            "UPDATE jobs SET state = 'leased', attempt = ?, max_attempts = ?, lease_id = ?, deadline = ?, leased_at = ?, host_id = ? WHERE doc_id = ?",
+            vec![
+                i(attempt as i64),
+                i(a.max_attempts as i64),
+                s(lease_id.clone()),
+                i(deadline),
+                i(now),
+                s(a.host_id.clone()),
+                s(job.doc_id.clone()),
+            ],
+        )?;
+        Ok(Some(LeasedJob {
+            doc_id: job.doc_id,
+            org_id: job.org_id,
+            attempt,
+            max_attempts: a.max_attempts,
+            lease_id,
+            deadline_ms: deadline,
+        }))
+    }
+
+    /// Puts a leased job back in line without spending the attempt.
+    fn untake(&self, job: &LeasedJob) -> ApiResult<()> {
+        self.exec(
+            "UPDATE jobs SET state = 'queued', attempt = attempt - 1, lease_id = NULL, deadline = NULL, leased_at = NULL, host_id = NULL WHERE doc_id = ? AND lease_id = ?",
+            vec![s(job.doc_id.clone()), s(job.lease_id.clone())],
+        )?;
+        Ok(())
+    }
+
+    /// Hands newly queued jobs to parked long-poll requests, oldest first.
+    fn serve_waiters(&self) -> ApiResult<()> {
+        loop {
+            let Some(w) = self.waiters.borrow_mut().pop_front() else { return Ok(()) };
+            if w.tx.is_canceled() {
+                continue;
+            }
+            match self.take(&w.args)? {
+                Some(job) => {
+                    if let Err(job) = w.tx.send(job) {
+                        // The request gave up in the meantime.
+                        self.untake(&job)?;
+                    }
+                }
+                None => {
+                    // Nothing for this waiter's document types; keep it parked.
+                    self.waiters.borrow_mut().push_front(w);
+                    // Others may accept different types: try them once each.
+                    let parked: Vec<Waiter> = self.waiters.borrow_mut().drain(..).collect();
+                    let mut keep = VecDeque::new();
+                    for w in parked {
+                        if w.tx.is_canceled() {
+                            continue;
+                        }
+                        match self.take(&w.args)? {
+                            Some(job) => {
+                                if let Err(job) = w.tx.send(job) {
+                                    self.untake(&job)?;
+                                }
+                            }
+                            None => keep.push_back(w),
+                        }
+                    }
+                    *self.waiters.borrow_mut() = keep;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn lease(&self, a: LeaseArgs) -> ApiResult<Option<LeasedJob>> {
+        if let Some(job) = self.take(&a)? {
+            return Ok(Some(job));
+        }
+        if a.wait_ms == 0 {
+            return Ok(None);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.waiters.borrow_mut().push_back(Waiter { args: a.clone(), tx });
+        let timeout = Delay::from(Duration::from_millis(a.wait_ms));
+        match select(rx, timeout).await {
+            Either::Left((Ok(job), _)) => Ok(Some(job)),
+            // Timed out (the dropped receiver makes serve_waiters skip this waiter).
+            _ => Ok(None),
+        }
+    }
+
+    /// The job a lease belongs to, if the lease is still current.
+    fn check(&self, lease_id: &str) -> ApiResult<JobRow> {
+        let lost = || fail(ErrorCode::LeaseLost, "The lease has expired or was never granted");
+        let (doc_id, _) = folio_core::jobs::parse_lease_id(lease_id).ok_or_else(lost)?;
+        let job = self.job(doc_id)?.ok_or_else(lost)?;
+        let current = job.state == "leased"
+            && job.lease_id.as_deref() == Some(lease_id)
+            && job.deadline.is_some_and(|d| d as i64 > now_ms());
+        if current { Ok(job) } else { Err(lost()) }
+    }
+
+    fn heartbeat(&self, a: LeaseArgsRef) -> ApiResult<Value> {
+        let job = self.check(&a.lease_id)?;
+        let deadline = now_ms() + a.lease_seconds.max(1) as i64 * 1000;
+        self.exec("UPDATE jobs SET deadline = ? WHERE doc_id = ?", vec![i(deadline), s(job.doc_id)])?;
+        Ok(json!({"deadlineMs": deadline}))
+    }
+
+    fn ack(&self, a: AckArgs) -> ApiResult<AckResult> {
+        let job = self.check(&a.lease_id)?;
+        let attempt = job.attempt as u32;
+        let requeue = match a.kind {
+            AckKind::Done => false,
+            AckKind::Retry => attempt < job.max_attempts as u32,
+            AckKind::Release => true,
+        };
+        if a.kind == AckKind::Done {
+            if let Some(started) = job.leased_at {
+                let ms = (now_ms() - started as i64).max(0);
+                self.exec("INSERT INTO durations (ms) VALUES (?)", vec![i(ms)])?;
+                self.exec(
+                    "DELETE FROM durations WHERE id <= (SELECT MAX(id) FROM durations) - ?",
+                    vec![i(RECENT_DURATIONS)],
+                )?;
+            }
+        }
+        if requeue {
+            let spent = if a.kind == AckKind::Release { 1 } else { 0 };
+            self.exec(
+                "UPDATE jobs SET state = 'queued', attempt = attempt - ?, lease_id = NULL, deadline = NULL, leased_at = NULL, host_id = NULL WHERE doc_id = ?",
+                vec![i(spent), s(job.doc_id.clone())],
+            )?;
+            self.serve_waiters()?;
+            return Ok(AckResult { result: "requeued".into(), attempt });
+        }
+        self.exec("DELETE FROM jobs WHERE doc_id = ?", vec![s(job.doc_id)])?;
+        let result = if a.kind == AckKind::Retry { "exhausted" } else { "removed" };
+        Ok(AckResult { result: result.into(), attempt })
+    }
+
+    fn cancel(&self, doc_id: &str) -> ApiResult<Value> {
+        self.exec("DELETE FROM jobs WHERE doc_id = ?", vec![s(doc_id)])?;
+        Ok(json!({"docId": doc_id}))
+    }
+
+    fn stats(&self) -> ApiResult<QueueStats> {
+        #[derive(Deserialize)]
+        struct N {
+            n: f64,
+        }
+        let count = |q: &str, p: Vec<SqlStorageValue>| -> ApiResult<u64> { Ok(self.exec(q, p)?.one::<N>()?.n as u64) };
+        let durations = self.recent_durations()?;
+        Ok(QueueStats {
+            queued: count("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'", vec![])?,
+            leased: count("SELECT COUNT(*) AS n FROM jobs WHERE state = 'leased'", vec![])?,
+            active_hosts: count("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now_ms() - HOST_ACTIVE_MS)])?,
+            average_processing_ms: (!durations.is_empty())
+                .then(|| durations.iter().sum::<u64>() / durations.len() as u64),
+        })
+    }
+
+    /// Alarm work: expired leases go back in line, or fail their document
+    /// once attempts are used up. Exhausted jobs stay (state `exhausted`)
+    /// until their Document DO has been told.
+    async fn expire_leases(&self) {
+        let now = now_ms();
+        let expired = match self
+            .exec("SELECT * FROM jobs WHERE state = 'leased' AND deadline <= ?", vec![i(now)])
+            .and_then(|c| Ok(c.to_array::<JobRow>()?))
+        {
+            Ok(rows) => rows,
+            Err(f) => {
+                worker::console_error!("expire_leases: {:?}", f.error);
+                return;
+            }
+        };
+        let mut requeued = Vec::new();
+        for job in &expired {
+            let last = job.attempt as i64 >= job.max_attempts as i64;
+            let r = if last {
+                self.exec(
+                    "UPDATE jobs SET state = 'exhausted', deadline = ? WHERE doc_id = ?",
+                    vec![i(now), s(job.doc_id.clone())],
+                )
+            } else {
+                self.exec(
+                    "UPDATE jobs SET state = 'queued', lease_id = NULL, deadline = NULL, leased_at = NULL, host_id = NULL WHERE doc_id = ?",
+                    vec![s(job.doc_id.clone())],
+                )
+            };
+            if let Err(f) = r {
+                worker::console_error!("expire {}: {:?}", job.doc_id, f.error);
+            } else if !last {
+                requeued.push(job);
+            }
+        }
+        let _ = self.serve_waiters();
+        // Tell documents whose lease expired that they are queued again (best
+        // effort: a stale "processing" corrects itself at the next lease).
+        for job in requeued {
+            if let Some(lease_id) = &job.lease_id {
+                let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
+                    Ok(stub) => rpc(&stub, "requeue", &json!({"leaseId": lease_id})).await,
+                    Err(e) => Err(e.into()),
+                };
+                if let Err(f) = r {
+                    worker::console_warn!("requeue notice for {}: {:?}", job.doc_id, f.error);
+                }
+            }
+        }
+        // Fail documents whose last attempt expired; retried until delivered.
+        let exhausted = self
+            .exec("SELECT * FROM jobs WHERE state = 'exhausted' AND deadline <= ?", vec![i(now)])
+            .and_then(|c| Ok(c.to_array::<JobRow>()?))
+            .unwrap_or_default();
+        for job in exhausted {
+            let error = folio_core::ApiError::new(
+                ErrorCode::ProcessingFailed,
+                format!("Processing did not finish after {} attempts (lease expired)", job.attempt as u32),
+            );
+            let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
+                Ok(stub) => rpc(&stub, "fail", &json!({"leaseId": job.lease_id, "error": error, "expired": true})).await,
+                Err(e) => Err(e.into()),
+            };
+            match r {
+                Ok(_) => {
+                    let _ = self.exec("DELETE FROM jobs WHERE doc_id = ? AND state = 'exhausted'", vec![s(job.doc_id)]);
+                }
+                Err(f) => {
+                    worker::console_warn!("exhausted notice for {}: {:?}; retrying", job.doc_id, f.error);
+                    let _ = self.exec(
+                        "UPDATE jobs SET deadline = ? WHERE doc_id = ?",
+                        vec![i(now_ms() + NOTIFY_RETRY_MS), s(job.doc_id)],
+                    );
+                }
+            }
+        }
+    }
+
+    /// Arms the alarm for the earliest lease deadline (or pending notice).
+    async fn reschedule_alarm(&self) {
+        #[derive(Deserialize)]
+        struct M {
+            m: Option<f64>,
+        }
+        let next = self
+            .exec("SELECT MIN(deadline) AS m FROM jobs WHERE state IN ('leased', 'exhausted')", vec![])
+            .and_then(|c| Ok(c.one::<M>()?))
+            .ok()
+            .and_then(|m| m.m);
+        let storage = self.state.storage();
+        let current = storage.get_alarm().await.ok().flatten();
+        match next {
+            Some(at) => {
+                let at = at as i64;
+                if current != Some(at) {
+                    let offset = (at - now_ms()).max(1);
+                    if let Err(e) = storage.set_alarm(offset).await {
+                        worker::console_error!("set_alarm: {e}");
+                    }
+                }
+            }
+            None => {
+                if current.is_some() {
+                    let _ = storage.delete_alarm().await;
+                }
+            }
+        }
+    }
+}

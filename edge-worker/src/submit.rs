@@ -1,0 +1,257 @@
+//! Submissions. `POST /v1/documents/process/async` and `POST
+//! /v1/documents/process` (DocuRift multipart) and the Veryfi JSON endpoint
+//! all end in [`create_document`]: detect the file type by magic bytes,
+//! estimate pages, admit in the Account DO (idempotency, plan, credits),
+//! store the bytes in R2, create the Document DO (which queues the job).
+
+use crate::account::{Admission, AdmitArgs, IdempotencyArgs};
+use crate::auth::{Principal, authenticate};
+use crate::config::{Config, FILES};
+use crate::http::{ApiResult, content_length, fail, header, json_response, now_ms, read_body_limited, rpc};
+use crate::model::{
+    DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub,
+};
+use crate::queue::Position;
+use folio_core::api::{
+    RawSubmission, SubmissionAccepted, SubmissionOptions, accepted_envelope, ok_envelope, parse_submission,
+    sanitize_file_name, submission_fingerprint, validate_idempotency_key,
+};
+use folio_core::filetype::{MAX_FILE_BYTES, estimate_pages};
+use folio_core::{DocumentStatus, ErrorCode, FileKind};
+use serde_json::{Value, json};
+use worker::{Env, FormEntry, Headers, Method, Request, RequestInit};
+
+/// Room for multipart framing and the text fields around a 50 MB file.
+pub const FORM_OVERHEAD_BYTES: u64 = 256 * 1024;
+
+pub const TOO_LARGE: &str = "File exceeds 50MB limit";
+
+/// A validated upload, ready to be admitted.
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+    pub options: SubmissionOptions,
+    pub source: Source,
+    pub external_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// The outcome of [`create_document`].
+pub struct Created {
+    pub accepted: SubmissionAccepted,
+    pub veryfi_id: u64,
+}
+
+/// Reads the multipart form without buffering more than the limit: a
+/// declared `Content-Length` over it is refused before reading; an
+/// undeclared (chunked) body is read up to the limit and then refused.
+async fn read_form(req: &mut Request) -> ApiResult<worker::FormData> {
+    let content_type = header(req, "content-type").unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(fail(ErrorCode::InvalidRequest, "Content-Type must be multipart/form-data"));
+    }
+    let limit = MAX_FILE_BYTES + FORM_OVERHEAD_BYTES;
+    let bad_form = |_| fail(ErrorCode::InvalidRequest, "The multipart/form-data body could not be parsed");
+    match content_length(req) {
+        Some(len) if len > limit => Err(fail(ErrorCode::FileTooLarge, TOO_LARGE)),
+        Some(_) => req.form_data().await.map_err(bad_form),
+        None => {
+            let body = read_body_limited(req, limit, TOO_LARGE).await?;
+            let headers = Headers::new();
+            headers.set("content-type", &content_type)?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+            let mut copy = Request::new_with_init("https://form/", &init)?;
+            copy.form_data().await.map_err(bad_form)
+        }
+    }
+}
+
+fn text_field(form: &worker::FormData, name: &str) -> ApiResult<Option<String>> {
+    match form.get(name) {
+        None => Ok(None),
+        Some(FormEntry::Field(v)) => Ok(Some(v)),
+        Some(FormEntry::File(_)) => Err(fail(ErrorCode::InvalidRequest, format!("{name} must be a text field"))),
+    }
+}
+
+/// Parses and validates a DocuRift multipart submission.
+async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upload> {
+    let idempotency_key = header(req, "idempotency-key");
+    if let Some(k) = &idempotency_key {
+        validate_idempotency_key(k)?;
+    }
+    let form = read_form(req).await?;
+    let file = match form.get("file") {
+        Some(FormEntry::File(f)) => f,
+        Some(FormEntry::Field(_)) => return Err(fail(ErrorCode::InvalidRequest, "file must be a file upload")),
+        None => return Err(fail(ErrorCode::InvalidRequest, "Missing required field: file")),
+    };
+    if file.size() as u64 > MAX_FILE_BYTES {
+        return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
+    }
+    let fields: Vec<Option<String>> = [
+        "documentType",
+        "language",
+        "priority",
+        "extractTables",
+        "callbackMetadata",
+        "webhookUrl",
+        "webhookSecret",
+    ]
+    .iter()
+    .map(|n| text_field(&form, n))
+    .collect::<ApiResult<_>>()?;
+    let raw = RawSubmission {
+        document_type: fields[0].as_deref(),
+        language: fields[1].as_deref(),
+        priority: fields[2].as_deref(),
+        extract_tables: fields[3].as_deref(),
+        callback_metadata: fields[4].as_deref(),
+        webhook_url: fields[5].as_deref(),
+        webhook_secret: fields[6].as_deref(),
+    };
+    let options = parse_submission(&raw, &cfg.submission_policy())?;
+    let bytes = file.bytes().await?;
+    Ok(Upload { bytes, file_name: file.name(), options, source: Source::Docurift, external_id: None, idempotency_key })
+}
+
+/// `POST /v1/documents/process/async`.
+pub async fn process_async(mut req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let upload = parse_docurift_upload(&mut req, &cfg).await?;
+    let created = create_document(&env, &cfg, &principal, upload).await?;
+    json_response(202, &accepted_envelope(&created.accepted))
+}
+
+/// `POST /v1/documents/process`: waits up to `SYNC_WAIT_SECONDS` for the
+/// result; `200` with the document when it finished, else `202` as async.
+pub async fn process_sync(mut req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let upload = parse_docurift_upload(&mut req, &cfg).await?;
+    let created = create_document(&env, &cfg, &principal, upload).await?;
+    let rec = wait_for_final(&env, &created.accepted.id, cfg.sync_wait_seconds).await?;
+    if rec.status.is_final() {
+        return json_response(200, &ok_envelope(rec.data()));
+    }
+    let mut accepted = created.accepted;
+    accepted.status = rec.status;
+    json_response(202, &accepted_envelope(&accepted))
+}
+
+/// Waits (in the Document DO) until the document is final or the time is up.
+pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<DocumentRecord> {
+    rpc(&document_stub(env, doc_id)?, "wait", &json!({"timeoutMs": seconds as u64 * 1000})).await
+}
+
+/// Admits, stores and queues a validated upload. Answers the `202` data.
+pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upload: Upload) -> ApiResult<Created> {
+    if upload.bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
+    }
+    let kind = FileKind::detect(&upload.bytes)?;
+    let pages = estimate_pages(kind, &upload.bytes);
+    let file_name = sanitize_file_name(&upload.file_name, kind);
+    let doc_id = folio_core::ids::new_document_id();
+    let now = now_ms();
+    let idempotency = upload.idempotency_key.as_ref().map(|key| IdempotencyArgs {
+        key: format!("{}:{key}", principal.key_id),
+        fingerprint: submission_fingerprint(&upload.bytes, &file_name, &upload.options),
+    });
+    let account = account_stub(env, &principal.org_id)?;
+    let admission: Admission = rpc(
+        &account,
+        "admit",
+        &AdmitArgs {
+            doc_id: doc_id.clone(),
+            key_id: principal.key_id.clone(),
+            pages: pages as i64,
+            priority: upload.options.priority,
+            document_type: upload.options.document_type.clone(),
+            created_at_ms: now,
+            idempotency,
+        },
+    )
+    .await?;
+    let veryfi_id = match admission {
+        Admission::Existing { doc_id, veryfi_id } => return replay(env, cfg, principal, &doc_id, veryfi_id).await,
+        Admission::Admitted { veryfi_id } => veryfi_id,
+    };
+    let record = DocumentRecord {
+        id: doc_id.clone(),
+        org_id: principal.org_id.clone(),
+        key_id: principal.key_id.clone(),
+        profile: principal.profile,
+        source: upload.source,
+        veryfi_id,
+        external_id: upload.external_id,
+        file_name,
+        file_kind: kind,
+        file_size: upload.bytes.len() as u64,
+        file_key: file_r2_key(&principal.org_id, &doc_id),
+        options: upload.options,
+        estimated_pages: pages,
+        status: DocumentStatus::Queued,
+        attempt: 0,
+        lease_id: None,
+        created_at_ms: now,
+        updated_at_ms: now,
+        processed_at_ms: None,
+        result: None,
+        error: None,
+        pending: PendingEffects::default(),
+    };
+    let stored = store_and_queue(env, cfg, &record, upload.bytes).await;
+    match stored {
+        Ok(accepted) => Ok(Created { accepted, veryfi_id }),
+        Err(f) => {
+            // Undo the admission (refund, forget the idempotency record).
+            let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
+            if let Ok(bucket) = env.bucket(FILES) {
+                let _ = bucket.delete(record.file_key.clone()).await;
+            }
+            Err(f)
+        }
+    }
+}
+
+async fn store_and_queue(env: &Env, cfg: &Config, record: &DocumentRecord, bytes: Vec<u8>) -> ApiResult<SubmissionAccepted> {
+    let meta = worker::HttpMetadata { content_type: Some(record.file_kind.mime_type().to_string()), ..Default::default() };
+    env.bucket(FILES)?.put(record.file_key.clone(), bytes).http_metadata(meta).execute().await?;
+    rpc(
+        &document_stub(env, &record.id)?,
+        "create",
+        &crate::document::CreateArgs {
+            record: record.clone(),
+            default_processing_ms: cfg.default_processing_seconds as u64 * 1000,
+        },
+    )
+    .await
+}
+
+/// The answer to a repeated `Idempotency-Key`: the same document, as it is now.
+async fn replay(env: &Env, cfg: &Config, principal: &Principal, doc_id: &str, veryfi_id: u64) -> ApiResult<Created> {
+    let rec: ApiResult<DocumentRecord> = rpc(&document_stub(env, doc_id)?, "get", &Value::Null).await;
+    let pos: Position = rpc(
+        &queue_stub(env, queue_shard_for(&principal.org_id))?,
+        "position",
+        &json!({"docId": doc_id, "defaultProcessingMs": cfg.default_processing_seconds as u64 * 1000}),
+    )
+    .await?;
+    let (status, webhook, created) = match rec {
+        Ok(r) => (r.status, r.options.webhook_url.is_some(), r.created_at_ms),
+        // The first request is still storing it.
+        Err(_) => (DocumentStatus::Queued, false, now_ms()),
+    };
+    Ok(Created {
+        accepted: SubmissionAccepted {
+            id: doc_id.to_string(),
+            status,
+            estimated_completion_time: folio_core::time::rfc3339(pos.estimated_completion_ms),
+            queue_position: pos.queue_position,
+            webhook_configured: webhook,
+            created_at: folio_core::time::rfc3339(created),
+        },
+        veryfi_id,
+    })
+}
