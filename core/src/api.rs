@@ -279,8 +279,13 @@ pub fn validate_idempotency_key(k: &str) -> Result<(), ApiError> {
 /// bytes, its name and every option. A retry must match it; the same key
 /// with a different request is `IDEMPOTENCY_CONFLICT`.
 pub fn submission_fingerprint(file: &[u8], file_name: &str, options: &SubmissionOptions) -> String {
+    submission_fingerprint_of_digest(&Sha256::digest(file), file_name, options)
+}
+
+/// [`submission_fingerprint`] from the file's SHA-256 (hashed in chunks by the edge).
+pub fn submission_fingerprint_of_digest(file_sha256: &[u8], file_name: &str, options: &SubmissionOptions) -> String {
     let mut h = Sha256::new();
-    h.update(Sha256::digest(file));
+    h.update(file_sha256);
     h.update(file_name.as_bytes());
     h.update([0]);
     h.update(serde_json::to_vec(options).expect("options serialise"));

@@ -89,9 +89,49 @@ pub fn estimate_pages(kind: FileKind, bytes: &[u8]) -> u32 {
 }
 
 fn estimate_pdf_pages(bytes: &[u8]) -> u32 {
-    // Counts "/Type /Page" and "/Type/Page" not followed by "s" (which would be /Pages).
-    // Compressed object streams hide page objects; the fallback is 1 and the
-    // settlement after processing corrects it.
+    let mut counter = PdfPageCounter::default();
+    counter.feed(bytes);
+    counter.finish()
+}
+
+/// [`estimate_pages`] for a PDF read in chunks (the edge scans uploads
+/// without holding them whole in memory): feed every chunk in order, then
+/// `finish`. Counts the same markers as the whole-file estimate, also when a
+/// marker is split across chunks.
+#[derive(Clone, Debug, Default)]
+pub struct PdfPageCounter {
+    /// The end of the previous window, long enough to hold a split marker.
+    tail: Vec<u8>,
+    count: u32,
+}
+
+/// Longest marker span kept between chunks ("/Type", whitespace, "/Page", one byte).
+const PDF_MARKER_CARRY: usize = 64;
+
+impl PdfPageCounter {
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let mut window = std::mem::take(&mut self.tail);
+        let carried = window.len();
+        window.extend_from_slice(chunk);
+        self.count += count_pdf_markers(&window, carried, false);
+        let keep = window.len().min(PDF_MARKER_CARRY);
+        self.tail = window[window.len() - keep..].to_vec();
+    }
+
+    /// The page count (at least 1 is applied by [`estimate_pages`]).
+    pub fn finish(mut self) -> u32 {
+        let tail = std::mem::take(&mut self.tail);
+        self.count + count_pdf_markers(&tail, tail.len(), true)
+    }
+}
+
+/// Counts "/Type /Page" and "/Type/Page" not followed by "s" (which would be
+/// /Pages). Only markers whose decisive byte (the one after "/Page") lies at
+/// or beyond `new_from` are counted (earlier ones were counted with the
+/// previous window); at the end of a window the decisive byte is unknown, so
+/// such a marker waits for the next window, unless `last` (then the end of
+/// the file counts as a delimiter).
+fn count_pdf_markers(bytes: &[u8], new_from: usize, last: bool) -> u32 {
     let mut n = 0u32;
     let mut i = 0;
     while let Some(pos) = find(&bytes[i..], b"/Type") {
@@ -100,8 +140,13 @@ fn estimate_pdf_pages(bytes: &[u8]) -> u32 {
             j += 1;
         }
         if bytes[j..].starts_with(b"/Page") {
-            let after = bytes.get(j + 5).copied().unwrap_or(b' ');
-            if !after.is_ascii_alphanumeric() {
+            let decisive = j + 5;
+            let counted_here = if decisive < bytes.len() {
+                decisive >= new_from && !bytes[decisive].is_ascii_alphanumeric()
+            } else {
+                last && decisive >= new_from
+            };
+            if counted_here {
                 n += 1;
             }
         }
@@ -168,6 +213,27 @@ mod tests {
         assert_eq!(estimate_pages(FileKind::Pdf, pdf), 2);
         assert_eq!(estimate_pages(FileKind::Pdf, b"%PDF-1.4 garbage"), 1);
         assert_eq!(estimate_pages(FileKind::Png, b"\x89PNG"), 1);
+    }
+
+    #[test]
+    fn chunked_pdf_count_matches_the_whole_file_count() {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        for i in 0..40 {
+            let sep: &[u8] = if i % 2 == 0 { b" " } else { b"\r\n  " };
+            pdf.extend_from_slice(format!("{i} 0 obj <</Type").as_bytes());
+            pdf.extend_from_slice(sep);
+            pdf.extend_from_slice(b"/Page /Parent 1 0 R>> endobj\n");
+        }
+        pdf.extend_from_slice(b"1 0 obj <</Type /Pages /Count 40>> endobj\n<</Type /Page");
+        let whole = estimate_pages(FileKind::Pdf, &pdf);
+        assert_eq!(whole, 41);
+        for chunk_size in [1, 2, 3, 5, 7, 13, 64, 100, 4096] {
+            let mut c = PdfPageCounter::default();
+            for chunk in pdf.chunks(chunk_size) {
+                c.feed(chunk);
+            }
+            assert_eq!(c.finish(), whole, "chunk size {chunk_size}");
+        }
     }
 
     #[test]

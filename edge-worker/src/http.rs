@@ -75,8 +75,9 @@ pub fn content_length(req: &Request) -> Option<u64> {
     header(req, "content-length").and_then(|v| v.trim().parse().ok())
 }
 
-/// Reads the body, refusing with `FILE_TOO_LARGE` as soon as it passes
-/// `limit` bytes: the body is never buffered beyond the limit.
+/// Reads the body, refusing with `FILE_TOO_LARGE` when it passes `limit`
+/// bytes: a declared length over it is refused before reading, and the body
+/// is never buffered beyond the limit.
 pub async fn read_body_limited(req: &mut Request, limit: u64, too_large: &str) -> ApiResult<Vec<u8>> {
     if content_length(req).is_some_and(|len| len > limit) {
         return Err(fail(ErrorCode::FileTooLarge, too_large));
@@ -86,12 +87,20 @@ pub async fn read_body_limited(req: &mut Request, limit: u64, too_large: &str) -
         Ok(s) => s,
         Err(_) => return Ok(out), // no body
     };
+    let mut over = false;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| fail(ErrorCode::InvalidRequest, "The request body could not be read"))?;
-        if out.len() as u64 + chunk.len() as u64 > limit {
-            return Err(fail(ErrorCode::FileTooLarge, too_large));
+        if over || out.len() as u64 + chunk.len() as u64 > limit {
+            // Keep reading but drop the rest: cancelling an incoming body
+            // mid-upload makes the local runtime restart the worker.
+            over = true;
+            out = Vec::new();
+            continue;
         }
         out.extend_from_slice(&chunk);
+    }
+    if over {
+        return Err(fail(ErrorCode::FileTooLarge, too_large));
     }
     Ok(out)
 }

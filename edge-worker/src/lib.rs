@@ -21,6 +21,7 @@ mod openapi;
 mod queue;
 mod router;
 mod submit;
+mod upload;
 mod veryfi;
 pub mod webhooks;
 

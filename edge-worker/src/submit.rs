@@ -7,17 +7,18 @@
 use crate::account::{Admission, AdmitArgs, IdempotencyArgs};
 use crate::auth::{Principal, authenticate};
 use crate::config::{Config, FILES};
-use crate::http::{ApiResult, content_length, fail, header, json_response, now_ms, read_body_limited, rpc};
+use crate::http::{ApiResult, content_length, fail, header, json_response, now_ms, rpc};
+use crate::upload::{UploadFile, body_to_blob, form_file};
 use crate::model::{
     DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub,
 };
 use crate::queue::Position;
 use folio_core::api::{
     RawSubmission, SubmissionAccepted, SubmissionOptions, accepted_envelope, ok_envelope, parse_submission,
-    sanitize_file_name, submission_fingerprint, validate_idempotency_key,
+    sanitize_file_name, submission_fingerprint_of_digest, validate_idempotency_key,
 };
-use folio_core::filetype::{MAX_FILE_BYTES, estimate_pages};
-use folio_core::{DocumentStatus, ErrorCode, FileKind};
+use folio_core::filetype::MAX_FILE_BYTES;
+use folio_core::{DocumentStatus, ErrorCode};
 use serde_json::{Value, json};
 use worker::{Env, FormEntry, Headers, Method, Request, RequestInit};
 
@@ -28,7 +29,7 @@ pub const TOO_LARGE: &str = "File exceeds 50MB limit";
 
 /// A validated upload, ready to be admitted.
 pub struct Upload {
-    pub bytes: Vec<u8>,
+    pub file: UploadFile,
     pub file_name: String,
     pub options: SubmissionOptions,
     pub source: Source,
@@ -56,7 +57,7 @@ async fn read_form(req: &mut Request) -> ApiResult<worker::FormData> {
         Some(len) if len > limit => Err(fail(ErrorCode::FileTooLarge, TOO_LARGE)),
         Some(_) => req.form_data().await.map_err(bad_form),
         None => {
-            let body = read_body_limited(req, limit, TOO_LARGE).await?;
+            let body = body_to_blob(req, limit, TOO_LARGE).await?;
             let headers = Headers::new();
             headers.set("content-type", &content_type)?;
             let mut init = RequestInit::new();
@@ -82,13 +83,10 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         validate_idempotency_key(k)?;
     }
     let form = read_form(req).await?;
-    let file = match form.get("file") {
-        Some(FormEntry::File(f)) => f,
+    match form.get("file") {
+        Some(FormEntry::File(_)) => {}
         Some(FormEntry::Field(_)) => return Err(fail(ErrorCode::InvalidRequest, "file must be a file upload")),
         None => return Err(fail(ErrorCode::InvalidRequest, "Missing required field: file")),
-    };
-    if file.size() as u64 > MAX_FILE_BYTES {
-        return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
     }
     let fields: Vec<Option<String>> = [
         "documentType",
@@ -112,8 +110,13 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         webhook_secret: fields[6].as_deref(),
     };
     let options = parse_submission(&raw, &cfg.submission_policy())?;
-    let bytes = file.bytes().await?;
-    Ok(Upload { bytes, file_name: file.name(), options, source: Source::Docurift, external_id: None, idempotency_key })
+    let file = form_file(form, "file").ok_or_else(|| fail(ErrorCode::InvalidRequest, "file must be a file upload"))?;
+    let file_name = file.name();
+    let file = UploadFile::Blob(file.into());
+    if file.size() > MAX_FILE_BYTES {
+        return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
+    }
+    Ok(Upload { file, file_name, options, source: Source::Docurift, external_id: None, idempotency_key })
 }
 
 /// `POST /v1/documents/process/async`.
@@ -146,18 +149,21 @@ pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<
 
 /// Admits, stores and queues a validated upload. Answers the `202` data.
 pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upload: Upload) -> ApiResult<Created> {
-    if upload.bytes.len() as u64 > MAX_FILE_BYTES {
+    if upload.file.size() > MAX_FILE_BYTES {
         return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
     }
-    let kind = FileKind::detect(&upload.bytes)?;
-    let pages = estimate_pages(kind, &upload.bytes);
+    let scan = upload.file.scan(upload.idempotency_key.is_some()).await?;
+    let (kind, pages) = (scan.kind, scan.pages);
     let file_name = sanitize_file_name(&upload.file_name, kind);
     let doc_id = folio_core::ids::new_document_id();
     let now = now_ms();
-    let idempotency = upload.idempotency_key.as_ref().map(|key| IdempotencyArgs {
-        key: format!("{}:{key}", principal.key_id),
-        fingerprint: submission_fingerprint(&upload.bytes, &file_name, &upload.options),
-    });
+    let idempotency = match (&upload.idempotency_key, &scan.sha256) {
+        (Some(key), Some(digest)) => Some(IdempotencyArgs {
+            key: format!("{}:{key}", principal.key_id),
+            fingerprint: submission_fingerprint_of_digest(digest, &file_name, &upload.options),
+        }),
+        _ => None,
+    };
     let account = account_stub(env, &principal.org_id)?;
     let admission: Admission = rpc(
         &account,
@@ -187,7 +193,7 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         external_id: upload.external_id,
         file_name,
         file_kind: kind,
-        file_size: upload.bytes.len() as u64,
+        file_size: upload.file.size(),
         file_key: file_r2_key(&principal.org_id, &doc_id),
         options: upload.options,
         estimated_pages: pages,
@@ -201,7 +207,7 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         error: None,
         pending: PendingEffects::default(),
     };
-    let stored = store_and_queue(env, cfg, &record, upload.bytes).await;
+    let stored = store_and_queue(env, cfg, &record, upload.file).await;
     match stored {
         Ok(accepted) => Ok(Created { accepted, veryfi_id }),
         Err(f) => {
@@ -215,9 +221,9 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
     }
 }
 
-async fn store_and_queue(env: &Env, cfg: &Config, record: &DocumentRecord, bytes: Vec<u8>) -> ApiResult<SubmissionAccepted> {
+async fn store_and_queue(env: &Env, cfg: &Config, record: &DocumentRecord, file: UploadFile) -> ApiResult<SubmissionAccepted> {
     let meta = worker::HttpMetadata { content_type: Some(record.file_kind.mime_type().to_string()), ..Default::default() };
-    env.bucket(FILES)?.put(record.file_key.clone(), bytes).http_metadata(meta).execute().await?;
+    env.bucket(FILES)?.put(record.file_key.clone(), file.into_r2_data()).http_metadata(meta).execute().await?;
     rpc(
         &document_stub(env, &record.id)?,
         "create",

@@ -10,6 +10,7 @@ use crate::documents::{delete_document, snapshot};
 use crate::http::{ApiResult, fail, json_response, read_body_limited, rpc};
 use crate::model::{Source, account_stub};
 use crate::submit::{TOO_LARGE, Upload, create_document, wait_for_final};
+use crate::upload::UploadFile;
 use base64::Engine;
 use folio_core::api::{RawSubmission, parse_submission};
 use folio_core::filetype::MAX_FILE_BYTES;
@@ -50,7 +51,7 @@ pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     };
     let file_name = sub.file_name.clone().filter(|n| !n.is_empty()).unwrap_or(file_name);
     let upload = Upload {
-        bytes,
+        file: UploadFile::Bytes(bytes),
         file_name,
         options,
         source: Source::Veryfi,
