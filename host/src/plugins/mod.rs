@@ -193,8 +193,8 @@ pub struct Extracted {
     pub fields: Map<String, Value>,
     pub confidence: f64,
     pub warnings: Vec<String>,
-    /// Instantiation plus the call.
-    #[serde(serialize_with = "serialize_ms")]
+    /// Instantiation plus the call (serialised as `elapsedMs`).
+    #[serde(rename = "elapsedMs", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
     /// What the plugin logged (bounded).
     pub logs: Vec<PluginLogLine>,

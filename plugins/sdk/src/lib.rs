@@ -57,6 +57,7 @@ extern crate self as folio_plugin_sdk;
 
 /// The generated bindings. Use the re-exports at the crate root instead.
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)] // generated: one argument per flattened field
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",

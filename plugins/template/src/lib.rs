@@ -43,10 +43,10 @@ impl Extractor for PurchaseOrders {
                     let code = code.or(currency.as_deref());
                     out.push(Field::money("totalAmount", amount, code).from_line(page, line));
                 }
-            } else if doc.extract_tables {
-                if let Some(row) = parse_item(&line.text) {
-                    items.push(row.from_line(page, line));
-                }
+            } else if doc.extract_tables
+                && let Some(row) = parse_item(&line.text)
+            {
+                items.push(row.from_line(page, line));
             }
         }
         if !items.rows.is_empty() {
