@@ -214,3 +214,30 @@ fn compiled_code_is_cached_and_a_corrupt_entry_is_recompiled() {
     let no_cache = PluginHost::new(SandboxConfig { cache_dir: None, ..config(&cache) }).unwrap();
     assert_eq!(no_cache.inspect_file(&path).unwrap().cache, CacheStatus::Disabled);
 }
+
+#[test]
+fn built_in_plugins_load_and_other_types_fall_back_to_generic() {
+    let dir = folio_host::config::builtin_plugins_dir();
+    assert!(dir.is_dir(), "built-in plugins missing in {}: run scripts/build-plugins first", dir.display());
+    let cache = Scratch::new("plugin-cache");
+    let mut host = empty_host(&cache);
+    for report in host.load_dir(&dir).unwrap() {
+        if let Err(e) = &report.result {
+            panic!("built-in plugin refused: {e}");
+        }
+    }
+    for t in folio_core::document::BUILTIN_DOCUMENT_TYPES {
+        assert_eq!(&host.plugin_for(t).expect(t).name, t);
+    }
+    assert_eq!(host.plugin_for("purchase-order").unwrap().name, "generic");
+    // A later catch-all (`*`) does not take over from `generic`.
+    host.load_file(&test_plugin(HOSTILE)).unwrap();
+    assert_eq!(host.plugin_for("purchase-order").unwrap().name, "generic");
+
+    let invoice = sample::document("invoice", &[&sample::invoice_text_pages(150)[0]]);
+    let out = host.extract(&invoice).unwrap();
+    assert_eq!(out.plugin, "invoice");
+    assert!(!out.extracted_data.is_empty());
+    let other = host.extract(&sample::document("purchase-order", &[PURCHASE_ORDER])).unwrap();
+    assert_eq!(other.plugin, "generic");
+}
