@@ -12,11 +12,14 @@ pub enum Command {
     /// Extractor plugins: fresh instance + extract on a 1-page and a
     /// 3,000-word document, and loading a plugin whose compiled code is cached.
     Plugins(PluginsArgs),
+    /// OCR: CPU per page against the tesseract CLI, pipeline overhead, 2-core throughput, memory.
+    Ocr(super::bench_ocr::Args),
 }
 
 pub fn run(c: Command) -> Result<ExitCode> {
     match c {
         Command::Plugins(a) => bench_plugins(a),
+        Command::Ocr(a) => super::bench_ocr::run(a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per `folio` subcommand; each has its clap `Args`/`Command` and a `run`.
 
 pub mod bench;
+pub mod bench_ocr;
 pub mod eval;
 pub mod plugins;
 pub mod process;
