@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::http::{ApiResult, error_response, fail};
-use crate::{admin, documents, internal, openapi, submit, veryfi};
+use crate::{admin, documents, internal, openapi, submit, veryfi, webhooks};
 use folio_core::ErrorCode;
 use worker::{Env, Method, Request, Response};
 
@@ -43,6 +43,18 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
         },
         ["v1", "documents"] => match method {
             Get => documents::list(req, env, cfg).await,
+            _ => not_allowed(),
+        },
+        ["v1", "documents", id, "webhooks"] => match method {
+            Get => webhooks::list(req, env, cfg, id).await,
+            _ => not_allowed(),
+        },
+        ["v1", "documents", id, "webhooks", "redeliver"] => match method {
+            Post => webhooks::redeliver(req, env, cfg, id).await,
+            _ => not_allowed(),
+        },
+        ["v1", "webhooks", "failures"] => match method {
+            Get => webhooks::failures_route(req, env, cfg).await,
             _ => not_allowed(),
         },
         ["v1", "documents", id] => match method {

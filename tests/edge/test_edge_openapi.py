@@ -101,6 +101,11 @@ def test_responses_follow_the_documented_schemas(edge, spec, admin, clean_queue)
     check("/v1/account/webhook", "put", s.put(edge.url("/v1/account/webhook"), headers=k.headers, json={"url": "https://example.com/v"}))
     check("/v1/account/webhook", "put", s.put(edge.url("/v1/account/webhook"), headers=member.headers, json={"url": "https://example.com/v"}))
     check("/v1/account/webhook", "put", s.put(edge.url("/v1/account/webhook"), headers=k.headers, json={"url": "ftp://x"}))
+    # Webhooks: the completed document's delivery log, a redelivery, the failure ledger.
+    check("/v1/documents/{id}/webhooks", "get", s.get(edge.url(f"/v1/documents/{doc_id}/webhooks"), headers=k.headers))
+    check("/v1/documents/{id}/webhooks/redeliver", "post",
+          s.post(edge.url(f"/v1/documents/{doc_id}/webhooks/redeliver"), headers=k.headers))
+    check("/v1/webhooks/failures", "get", s.get(edge.url("/v1/webhooks/failures"), headers=k.headers))
     v = check("/api/v8/partner/documents/", "post", s.post(edge.url("/api/v8/partner/documents/"), headers=k.veryfi_headers,
               json={"file_data": base64.b64encode(PNG).decode(), "file_name": "r.png", "async": True}))
     check("/api/v8/partner/documents/", "post", s.post(edge.url("/api/v8/partner/documents/"), headers=k.veryfi_headers,

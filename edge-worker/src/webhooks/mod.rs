@@ -1,30 +1,117 @@
-//! Webhook delivery hand-off.
+//! Webhook delivery (issue #6): signed, retried by Durable Object alarms,
+//! observable and replayable. The rules (payload bytes, signatures, retry
+//! profiles, the alarm-safe state machine, the 24 h admin digest) are
+//! folio-core's `webhook` module; this is the glue around them.
 //!
-//! The Document DO calls [`document_finished`] once a document reaches
-//! `completed` or `failed`, and keeps calling it (alarm retries) until it
-//! returns `Ok` once. Delivery itself (a Delivery DO with alarms, signed
-//! DocuRift / Veryfi / Standard Webhooks requests, the retry schedules) is
-//! implemented by issue #6; this entry point is where it starts.
+//! Flow: the Document DO calls [`document_finished`] once a document is
+//! `completed` or `failed` (again until it returns `Ok`). It works out the
+//! deliveries the document is owed and hands them to the document's
+//! [`deliveries::DocumentWebhooks`] object, whose alarm sends each attempt
+//! ([`outbox`], [`send`]). Exhausted deliveries go to the organisation's
+//! [`failures::WebhookFailures`] ledger, which notifies the admins.
 //!
-//! What the record carries for delivery:
-//! - per-document webhook (DocuRift submissions): `doc.options.webhook_url`,
-//!   `doc.options.webhook_secret`, `doc.options.callback_metadata`;
-//! - account-level webhooks (Veryfi submissions): `doc.org_id` + `doc.profile`
-//!   select the profile's settings in the Account DO (`profile` op:
-//!   `webhookUrl`, `webhookSecret`, `clientId`, `clientSecret`);
-//! - `doc.source` (docurift | veryfi), `doc.veryfi_id`, `doc.file_name`,
-//!   and the public document via `doc.data()` (a `DocumentData`).
+//! What a finished document is owed:
+//! - its submission's `webhookUrl` (DocuRift API): `document.completed` /
+//!   `document.failed` in the DocuRift shape, `callbackMetadata` echoed,
+//!   `X-DocuRift-*` headers signed with `webhookSecret` (unsigned without
+//!   one), Standard Webhooks headers; DocuRift retry profile (6 attempts).
+//! - the organisation's account-level webhook of the document's profile
+//!   (live or sandbox, `PUT /v1/account/webhook`), for every document of
+//!   that profile whichever API submitted it, as Veryfi's account webhook
+//!   is: `document.created` / `document.failed` with `data` =
+//!   `{id, created[, error]}` (`id` the numeric document id), signed
+//!   `x-veryfi-signature` with the profile's Veryfi client secret (the
+//!   account's `webhookSecret` is not used: Veryfi receivers verify with the
+//!   client secret); Veryfi retry profile (3 attempts).
+//!
+//! API ([`routes`]): `GET /v1/documents/{id}/webhooks` (deliveries and every
+//! attempt), `POST /v1/documents/{id}/webhooks/redeliver` (the same event
+//! again, as a new delivery), `GET /v1/webhooks/failures` (the caller's
+//! profile's failure ledger and admin notifications).
+//!
+//! Settings: [`settings`] (`WEBHOOK_TIME_SCALE`, `ADMIN_NOTIFICATION_URL`).
 
-use crate::model::DocumentRecord;
-use worker::{Env, Result};
+pub mod deliveries;
+pub mod failures;
+mod outbox;
+mod routes;
+mod send;
+mod settings;
 
-/// Called exactly once per final state (until it succeeds).
-pub async fn document_finished(_env: &Env, doc: &DocumentRecord) -> Result<()> {
-    worker::console_log!(
-        "document {} finished: {} (webhook: {})",
-        doc.id,
-        doc.status.as_str(),
-        doc.options.webhook_url.is_some()
-    );
-    Ok(())
+pub use routes::{failures as failures_route, list, redeliver};
+
+use crate::account::ProfileSettings;
+use crate::http::{ApiResult, now_ms, rpc};
+use crate::model::{DocumentRecord, account_stub};
+use deliveries::{NewDelivery, StartArgs};
+use folio_core::webhook::{VeryfiOutcome, docurift_event, veryfi_event};
+use folio_core::{DocumentStatus, ErrorCode};
+use outbox::DeliveryKind;
+use serde_json::{Value, json};
+use settings::WEBHOOKS_BINDING;
+use worker::{Env, Result, Stub};
+
+/// The document's `DocumentWebhooks` object.
+pub fn webhooks_stub(env: &Env, doc_id: &str) -> worker::Result<Stub> {
+    env.durable_object(WEBHOOKS_BINDING)?.id_from_name(doc_id)?.get_stub()
+}
+
+/// Called by the Document DO once per final state, until it succeeds (so
+/// it must be, and is, idempotent: the deliveries object keeps the first
+/// hand-over of each kind).
+pub async fn document_finished(env: &Env, doc: &DocumentRecord) -> Result<()> {
+    let r: ApiResult<()> = async {
+        let deliveries = plan_deliveries(env, doc).await?;
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let _: Vec<Value> =
+            rpc(&webhooks_stub(env, &doc.id)?, "start", &StartArgs { deliveries, redelivery: false, only_like: None })
+                .await?;
+        Ok(())
+    }
+    .await;
+    r.map_err(|f| worker::Error::RustError(format!("webhook hand-off: {}", f.error)))
+}
+
+/// The deliveries a finished document is owed under the current settings.
+pub(crate) async fn plan_deliveries(env: &Env, doc: &DocumentRecord) -> ApiResult<Vec<NewDelivery>> {
+    let at = doc.processed_at_ms.unwrap_or_else(now_ms);
+    let new = |kind, url: String, secret, event| NewDelivery {
+        kind,
+        url,
+        secret,
+        event,
+        document_id: doc.id.clone(),
+        org_id: doc.org_id.clone(),
+        account_profile: doc.profile,
+        veryfi_id: doc.veryfi_id,
+        finished_at_ms: doc.processed_at_ms,
+    };
+    let mut out = Vec::new();
+    if let Some(url) = &doc.options.webhook_url {
+        let event = docurift_event(&doc.data(), doc.options.callback_metadata.as_ref(), at)?;
+        out.push(new(DeliveryKind::DocumentWebhook, url.clone(), doc.options.webhook_secret.clone(), event));
+    }
+    let profile: ProfileSettings =
+        rpc(&account_stub(env, &doc.org_id)?, "profile", &json!({"profile": doc.profile})).await?;
+    if let Some(url) = profile.webhook_url {
+        let reason;
+        let outcome = match doc.status {
+            DocumentStatus::Completed => VeryfiOutcome::Created,
+            DocumentStatus::Failed => {
+                reason = doc.error.as_ref().map_or("Processing failed", |e| e.message.as_str());
+                VeryfiOutcome::Failed(reason)
+            }
+            other => {
+                return Err(crate::http::fail(
+                    ErrorCode::InvalidState,
+                    format!("Document {} is {}: webhooks are sent once it is completed or failed", doc.id, other.as_str()),
+                ));
+            }
+        };
+        let event = veryfi_event(doc.veryfi_id, doc.created_at_ms, outcome, at)?;
+        out.push(new(DeliveryKind::AccountWebhook, url, Some(profile.client_secret), event));
+    }
+    Ok(out)
 }

@@ -1,0 +1,317 @@
+//! The `WebhookFailures` Durable Object: one per organisation and profile
+//! (named `{orgId}:{live|sandbox}`), the ledger of deliveries that failed for
+//! good and the admin notification.
+//!
+//! Veryfi: "If all 3 webhook deliveries fail, an API Webhook Failed email
+//! will be sent to the configured admin ... Only 1 email is sent per 24-hour
+//! period listing all failed webhooks with document ids". Folio POSTs a
+//! `webhooks.failed` event instead (folio-core's
+//! [`admin_notification_event`]: `{"event": "webhooks.failed", "data":
+//! {"ids": [...], "created": "..."}}`, the ids being the documents' numeric
+//! ids) to `ADMIN_NOTIFICATION_URL`, signed like a Veryfi webhook with the
+//! profile's client secret (`x-veryfi-signature`, plus Standard Webhooks
+//! headers), and delivered with the Veryfi retry rules. The 24 h rule is
+//! folio-core's [`AdminDigest`]: the first failure after a quiet day goes out
+//! at once, later ones together 24 h after the previous notification. Any
+//! exhausted delivery counts: the account webhook's (Veryfi profile) and a
+//! submission's own `webhookUrl` (DocuRift profile). Deliveries stopped by
+//! `410 Gone` or the URL guard are not failures of the receiver and are not
+//! listed.
+//!
+//! Without `ADMIN_NOTIFICATION_URL` the digest is still taken (and shown as
+//! skipped), so the API tells what would have been sent.
+//!
+//! Ops: `record` [`RecordArgs`] (idempotent per delivery id), `view`.
+
+use super::deliveries::set_or_clear_alarm;
+use super::outbox::{DeliveryKind, Outbox, StoredDelivery, delivery_view};
+use super::settings::{FAILURES_BINDING, Settings};
+use crate::account::ProfileSettings;
+use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
+use crate::model::{Profile as AccountProfile, account_stub};
+use folio_core::ErrorCode;
+use folio_core::ids::new_delivery_id;
+use folio_core::time::rfc3339_millis;
+use folio_core::webhook::{AdminDigest, Delivery, admin_notification_event};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use worker::{DurableObject, Env, Request, Response, SqlStorage, State, Stub, durable_object};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS failures (delivery_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notices (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+";
+
+/// Failures kept in the ledger (the oldest are dropped beyond this).
+const LEDGER_LIMIT: i64 = 1000;
+/// How many of each list `view` shows, newest first.
+const VIEW_LIMIT: i64 = 100;
+/// Retry delay when the admin notification cannot be prepared (the Account DO is unavailable).
+const RETRY_MS: i64 = 5_000;
+
+pub fn failures_stub(env: &Env, org_id: &str, profile: AccountProfile) -> worker::Result<Stub> {
+    env.durable_object(FAILURES_BINDING)?.id_from_name(&format!("{org_id}:{}", profile.as_str()))?.get_stub()
+}
+
+#[durable_object]
+pub struct WebhookFailures {
+    state: State,
+    env: Env,
+}
+
+/// One delivery that failed for good.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureRecord {
+    pub delivery_id: String,
+    pub document_id: String,
+    #[serde(default)]
+    pub veryfi_id: Option<u64>,
+    pub kind: DeliveryKind,
+    pub event: String,
+    pub url: String,
+    pub attempts: u32,
+    pub exhausted_at: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordArgs {
+    pub org_id: String,
+    pub profile: AccountProfile,
+    pub failure: FailureRecord,
+}
+
+/// Whose ledger this is (stored with the first failure).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Owner {
+    org_id: String,
+    profile: AccountProfile,
+}
+
+/// One digest taken: sent as `delivery_id`, or skipped for `skipped`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Notice {
+    created_at: String,
+    ids: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delivery_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    skipped: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    body: String,
+}
+
+impl DurableObject for WebhookFailures {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+            worker::console_error!("webhook failures schema: {e}");
+        }
+        Self { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let (op, body) = match rpc_request(&mut req).await {
+            Ok(x) => x,
+            Err(f) => return rpc_answer::<()>(Err(f)),
+        };
+        match op.as_str() {
+            "record" => rpc_answer(match args(body) {
+                Ok(a) => self.record(a).await,
+                Err(f) => Err(f),
+            }),
+            "view" => rpc_answer(self.view()),
+            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown webhook failures op {op}")))),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let settings = Settings::from_env(&self.env);
+        let notified = self.notify_if_due(&settings).await;
+        if let Err(f) = &notified {
+            worker::console_error!("admin notification: {:?}", f.error);
+        }
+        match Outbox::open(&self.state.storage()) {
+            Ok(outbox) => {
+                if let Err(e) = outbox.pump(&settings).await {
+                    worker::console_error!("admin notification delivery: {e}");
+                }
+            }
+            Err(e) => worker::console_error!("admin notification delivery: {e}"),
+        }
+        self.reschedule(&settings, notified.is_err()).await;
+        Response::ok("ok")
+    }
+}
+
+fn text<T: Serialize>(v: &T) -> ApiResult<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+impl WebhookFailures {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn meta<T: for<'de> Deserialize<'de>>(&self, key: &str) -> ApiResult<Option<T>> {
+        let rows = self.sql().exec("SELECT body FROM meta WHERE key = ?", vec![key.into()])?.to_array::<Body>()?;
+        match rows.into_iter().next() {
+            Some(r) => Ok(Some(serde_json::from_str(&r.body)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> ApiResult<()> {
+        self.sql().exec(
+            "INSERT INTO meta (key, body) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET body = excluded.body",
+            vec![key.into(), text(value)?.into()],
+        )?;
+        Ok(())
+    }
+
+    fn digest(&self) -> ApiResult<AdminDigest> {
+        Ok(self.meta("digest")?.unwrap_or_default())
+    }
+
+    async fn record(&self, a: RecordArgs) -> ApiResult<Value> {
+        let settings = Settings::from_env(&self.env);
+        let sql = self.sql();
+        #[derive(Deserialize)]
+        struct N {
+            n: f64,
+        }
+        let known = sql
+            .exec("SELECT COUNT(*) AS n FROM failures WHERE delivery_id = ?", vec![a.failure.delivery_id.clone().into()])?
+            .one::<N>()?
+            .n
+            > 0.0;
+        if !known {
+            // One synchronous batch: ledger row, digest and owner change together.
+            if self.meta::<Owner>("owner")?.is_none() {
+                self.set_meta("owner", &Owner { org_id: a.org_id.clone(), profile: a.profile })?;
+            }
+            let seq = sql.exec("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM failures", None)?.one::<N>()?.n as i64;
+            sql.exec(
+                "INSERT INTO failures (delivery_id, seq, body) VALUES (?, ?, ?)",
+                vec![a.failure.delivery_id.clone().into(), seq.into(), text(&a.failure)?.into()],
+            )?;
+            sql.exec("DELETE FROM failures WHERE seq <= ?", vec![(seq - LEDGER_LIMIT).into()])?;
+            if let Some(id) = a.failure.veryfi_id {
+                let mut digest = self.digest()?;
+                digest.record_failure(id);
+                self.set_meta("digest", &digest)?;
+            }
+        }
+        let notified = self.notify_if_due(&settings).await;
+        self.reschedule(&settings, notified.is_err()).await;
+        Ok(json!({"recorded": !known}))
+    }
+
+    /// Takes the digest if one is due and queues its notification.
+    async fn notify_if_due(&self, settings: &Settings) -> ApiResult<()> {
+        let due = self.digest()?.due_at_ms(settings.scale);
+        if due.is_none_or(|at| at > now_ms()) {
+            return Ok(());
+        }
+        let Some(owner) = self.meta::<Owner>("owner")? else { return Ok(()) };
+        let url = settings.admin_notification_url(&owner.org_id, owner.profile);
+        // The signing secret first: everything after it is one synchronous batch.
+        let secret = match &url {
+            Some(_) => {
+                let p: ProfileSettings =
+                    rpc(&account_stub(&self.env, &owner.org_id)?, "profile", &json!({"profile": owner.profile})).await?;
+                Some(p.client_secret)
+            }
+            None => None,
+        };
+        let now = now_ms();
+        let mut digest = self.digest()?;
+        let Some(ids) = digest.take_due(now, settings.scale) else { return Ok(()) };
+        let mut notice = Notice { created_at: rfc3339_millis(now), ids: ids.clone(), delivery_id: None, skipped: None };
+        match url {
+            Some(url) => {
+                let event = admin_notification_event(&ids, now)?;
+                let d = StoredDelivery {
+                    delivery: Delivery::new(new_delivery_id(), String::new(), url, event, now),
+                    kind: DeliveryKind::AdminNotification,
+                    secret,
+                    org_id: owner.org_id.clone(),
+                    account_profile: owner.profile,
+                    veryfi_id: None,
+                    finished_at_ms: None,
+                    redelivery_of: None,
+                    failure_reported: false,
+                };
+                Outbox::open(&self.state.storage())?.insert(&d)?;
+                notice.delivery_id = Some(d.delivery.delivery_id.clone());
+            }
+            None => notice.skipped = Some("ADMIN_NOTIFICATION_URL is not set".into()),
+        }
+        self.set_meta("digest", &digest)?;
+        self.sql().exec("INSERT INTO notices (body) VALUES (?)", vec![text(&notice)?.into()])?;
+        Ok(())
+    }
+
+    async fn reschedule(&self, settings: &Settings, retry_soon: bool) {
+        let now = now_ms();
+        let mut wake = Outbox::open(&self.state.storage()).and_then(|o| o.next_wake(now)).unwrap_or_else(|e| {
+            worker::console_error!("admin notification: {e}");
+            Some(now + RETRY_MS)
+        });
+        let mut consider = |at: i64| wake = Some(wake.map_or(at, |w| w.min(at)));
+        match self.digest() {
+            Ok(d) => {
+                if let Some(at) = d.due_at_ms(settings.scale) {
+                    consider(at);
+                }
+            }
+            Err(_) => consider(now + RETRY_MS),
+        }
+        if retry_soon {
+            consider(now + RETRY_MS);
+        }
+        set_or_clear_alarm(&self.state.storage(), wake, now).await;
+    }
+
+    fn view(&self) -> ApiResult<Value> {
+        let settings = Settings::from_env(&self.env);
+        let sql = self.sql();
+        let failures: Vec<Value> = sql
+            .exec("SELECT body FROM failures ORDER BY seq DESC LIMIT ?", vec![VIEW_LIMIT.into()])?
+            .to_array::<Body>()?
+            .iter()
+            .map(|r| serde_json::from_str(&r.body))
+            .collect::<Result<_, _>>()?;
+        let outbox = Outbox::open(&self.state.storage())?;
+        let notices: Vec<Notice> = sql
+            .exec("SELECT body FROM notices ORDER BY seq DESC LIMIT ?", vec![VIEW_LIMIT.into()])?
+            .to_array::<Body>()?
+            .iter()
+            .map(|r| serde_json::from_str(&r.body))
+            .collect::<Result<_, _>>()?;
+        let mut notifications = Vec::new();
+        for n in notices {
+            let mut v = json!(n);
+            if let Some(id) = &n.delivery_id {
+                if let Some(d) = outbox.load(id)? {
+                    v["delivery"] = delivery_view(&d);
+                }
+            }
+            notifications.push(v);
+        }
+        let digest = self.digest()?;
+        Ok(json!({
+            "failures": failures,
+            "pendingIds": digest.pending_ids,
+            "lastNotifiedAt": digest.last_sent_at_ms.map(rfc3339_millis),
+            "nextNotificationAt": digest.due_at_ms(settings.scale).map(|at| rfc3339_millis(at.max(now_ms()))),
+            "notifications": notifications,
+        }))
+    }
+}

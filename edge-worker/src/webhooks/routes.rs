@@ -1,0 +1,82 @@
+//! The webhook routes. Any key of the document's organisation may use them
+//! (the same keys that can read the document); another organisation's
+//! document is not found.
+//!
+//! - `GET /v1/documents/{id}/webhooks`: `{"documentId", "deliveries": [...]}`,
+//!   each delivery with its state and every attempt (time, attempt number,
+//!   retry count, status, latency, error, first KB of the response).
+//! - `POST /v1/documents/{id}/webhooks/redeliver`, optional body
+//!   `{"deliveryId": "dlv_..."}`: sends the document's event again as a new
+//!   delivery (new delivery id, full retry schedule), to every webhook the
+//!   document is owed under the current settings, or only to the kind of
+//!   the given delivery. `202` with the new deliveries; `409 INVALID_STATE`
+//!   before the document is final or when no webhook is configured.
+//! - `GET /v1/webhooks/failures`: the caller's profile's failure ledger,
+//!   the ids waiting for the next admin notification, and the
+//!   notifications taken (with their delivery logs).
+
+use super::deliveries::StartArgs;
+use super::failures::failures_stub;
+use super::settings::Settings;
+use super::{plan_deliveries, webhooks_stub};
+use crate::auth::authenticate;
+use crate::config::Config;
+use crate::documents::snapshot;
+use crate::http::{ApiResult, fail, json_response, parse_json, read_body_limited, rpc};
+use crate::model::{DocumentRecord, document_stub};
+use folio_core::ErrorCode;
+use folio_core::api::ok_envelope;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use worker::{Env, Request};
+
+/// `GET /v1/documents/{id}/webhooks`.
+pub async fn list(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    snapshot(&env, &principal, doc_id).await?;
+    let deliveries: Vec<Value> = rpc(&webhooks_stub(&env, doc_id)?, "list", &Value::Null).await?;
+    json_response(200, &ok_envelope(json!({"documentId": doc_id, "deliveries": deliveries})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RedeliverBody {
+    #[serde(default)]
+    delivery_id: Option<String>,
+}
+
+/// `POST /v1/documents/{id}/webhooks/redeliver`.
+pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    snapshot(&env, &principal, doc_id).await?;
+    let body = read_body_limited(&mut req, 4 * 1024, "Body too large").await?;
+    let only_like = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        parse_json::<RedeliverBody>(&body)?.delivery_id
+    };
+    let rec: DocumentRecord = rpc(&document_stub(&env, doc_id)?, "get", &Value::Null).await?;
+    if !rec.status.is_final() {
+        return Err(fail(
+            ErrorCode::InvalidState,
+            format!("Document {doc_id} is {}: webhooks are sent once it is completed or failed", rec.status.as_str()),
+        ));
+    }
+    let deliveries = plan_deliveries(&env, &rec).await?;
+    if deliveries.is_empty() {
+        return Err(fail(ErrorCode::InvalidState, "No webhook is configured for this document"));
+    }
+    let created: Vec<Value> =
+        rpc(&webhooks_stub(&env, doc_id)?, "start", &StartArgs { deliveries, redelivery: true, only_like }).await?;
+    json_response(202, &ok_envelope(json!({"documentId": doc_id, "deliveries": created})))
+}
+
+/// `GET /v1/webhooks/failures`.
+pub async fn failures(req: Request, env: Env, cfg: Config) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let mut view: Value = rpc(&failures_stub(&env, &principal.org_id, principal.profile)?, "view", &Value::Null).await?;
+    let configured = Settings::from_env(&env).admin_notification_url(&principal.org_id, principal.profile).is_some();
+    view["profile"] = json!(principal.profile);
+    view["adminNotificationUrlConfigured"] = json!(configured);
+    json_response(200, &ok_envelope(view))
+}
