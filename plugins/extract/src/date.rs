@@ -348,6 +348,16 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
                 break;
             }
         }
+        // A date glued to its label by OCR: `Dater11/03/18`, `DATE:25/12/2018`.
+        if found.is_none() {
+            let t = tokens[i];
+            let rest = t.trim_start_matches(|c: char| c.is_alphabetic() || c == ':' || c == '.');
+            if rest.len() < t.len() && rest.len() >= 6 && rest.starts_with(|c: char| c.is_ascii_digit()) {
+                if let Some(raw @ RawDate::Numeric { .. }) = parse_date(rest) {
+                    found = Some(FoundDate { raw, start: i, end: i + 1 });
+                }
+            }
+        }
         match found {
             Some(f) => {
                 i = f.end;
@@ -508,6 +518,10 @@ mod tests {
         let found = find_dates(&toks);
         assert_eq!(found[0].raw.resolve(DateOrder::DayMonthYear).unwrap().iso(), "2017-05-25");
         assert_eq!((found[0].start, found[0].end), (2, 5));
+        let toks = ["Inv", "No", "sKSBB0051978", "Dater11/03/18", "21:30"];
+        let found = find_dates(&toks);
+        assert_eq!(found.len(), 1, "OCR glued the label to the date");
+        assert_eq!(found[0].raw.resolve(DateOrder::DayMonthYear).unwrap().iso(), "2018-03-11");
         let toks = ["OCT", "3,", "2016", "12:16:25", "PM"];
         assert_eq!(find_dates(&toks)[0].raw.resolve(DateOrder::MonthDayYear).unwrap().iso(), "2016-10-03");
     }

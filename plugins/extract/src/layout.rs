@@ -34,6 +34,17 @@ impl Token {
     }
 }
 
+/// Whether `a` becomes `b` with at most one substitution, insertion or deletion.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    a.len() - prefix - suffix <= 1 && b.len() - prefix - suffix <= 1
+}
+
 /// Folds characters OCR swaps inside words so labels match despite them.
 pub fn label_fold(key: &str) -> String {
     key.chars()
@@ -141,6 +152,22 @@ impl Row {
             }
         }
         None
+    }
+
+    /// `words` (folded label words) on consecutive tokens starting at most
+    /// at `max_start`, each equal or one edit away when five letters or
+    /// longer. Returns the token range.
+    pub fn find_label_words_fuzzy(&self, words: &[String], max_start: usize) -> Option<(usize, usize)> {
+        if words.is_empty() || words.len() > self.tokens.len() || words.iter().all(|w| w.len() < 5) {
+            return None;
+        }
+        (0..=max_start.min(self.tokens.len().saturating_sub(words.len()))).find_map(|i| {
+            let ok = words.iter().enumerate().all(|(k, w)| {
+                let t = &self.tokens[i + k].label_key;
+                t == w || (w.len() >= 5 && within_one_edit(t, w))
+            });
+            (ok && i + words.len() <= self.tokens.len()).then_some((i, i + words.len()))
+        })
     }
 
     /// The first of `labels` found in the row: (label index, start, end).

@@ -29,3 +29,54 @@ pub use model::{Document, ExtractError, Extraction};
 pub use generic::extract_generic;
 pub use invoice::extract_invoice;
 pub use receipt::extract_receipt;
+
+#[cfg(test)]
+mod robustness {
+    //! OCR output is arbitrary text: every extractor must return, never panic.
+    use crate::model::{BBox, Document, Line, Page};
+
+    /// Deterministic pseudo-random documents of receipt-like junk.
+    fn junk_documents() -> Vec<Document> {
+        const PIECES: &[&str] = &[
+            "TOTAL", "Total:", "SUB", "TOTAL(RM)", "RM", "$", "€", "12.50", "1,234.56", "1.234,56", "-0.02", "(0.17)", "49.", "39", "0", ":", "|",
+            "DATE", "25/12/2018", "12/31/2024", "2018-13-45", "05", "MAR", "2018", "OCT", "3,", "8:13:39", "PM", "SDN", "BHD", "S/B", "SON", "BH0",
+            "JALAN", "NO.5", "81100", "TEL:", "07-5547360", "GST", "CASH", "CHANGE", "Rounding", "Tatal", "Bill", "To:", "Invoice", "No:", "Net",
+            "30", "days", "x", "2X", "@", "a@b.com", "www.x.my", "https://x.io/a", "(", ")", "Qty", "Price", "Amount", "ß", "日本", "\u{200b}", "",
+        ];
+        let mut seed = 0x2545F4914F6CDD1Du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        (0..200)
+            .map(|_| {
+                let lines = (0..next(40))
+                    .map(|i| {
+                        let text = (0..next(8)).map(|_| PIECES[next(PIECES.len())]).collect::<Vec<_>>().join(" ");
+                        let x = next(600) as f32;
+                        Line::from_text(&text, BBox::new(x, i as f32 * 20.0 + next(15) as f32, next(400) as f32, 5.0 + next(30) as f32), 0.5)
+                    })
+                    .collect();
+                Document {
+                    language: ["en", "de", ""][next(3)].into(),
+                    hints: vec![("locale".into(), ["en-US", "de_DE", "x", ""][next(4)].into())],
+                    extract_tables: true,
+                    pages: vec![Page { number: 1, width: 800.0, height: 1000.0, lines }],
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn extractors_never_panic_on_junk() {
+        for doc in junk_documents() {
+            for f in [crate::extract_receipt, crate::extract_invoice, crate::extract_generic] {
+                let e = f(&doc).expect("pages are present");
+                assert!((0.0..=1.0).contains(&e.confidence));
+                assert!(e.fields.iter().all(|f| f.confidence.is_finite()));
+            }
+        }
+    }
+}

@@ -215,12 +215,14 @@ pub fn is_registration_row(row: &Row) -> bool {
     let digits = digit_count(&row.text);
     let alnum: usize = k.iter().map(|s| s.len()).sum();
     if digits >= 5 && digits * 2 >= alnum && !row.text.contains(',') && k.len() <= 4 {
-        let has_reg_shape = row.tokens.iter().any(|t| {
-            let s = t.text.trim_matches(|c: char| c == '(' || c == ')');
+        let reg_shape = |s: &str| {
+            let s = s.trim_matches(|c: char| c == '(' || c == ')' || c == '{' || c == '}' || c == '[' || c == ']');
             s.contains('-') && digit_count(s) >= 4 && s.rsplit('-').next().is_some_and(|tail| tail.len() <= 3 && tail.chars().all(char::is_alphabetic))
                 || digit_count(s) >= 6 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-        return has_reg_shape;
+        };
+        // OCR splits them too: `78041 7-W`.
+        let compact: String = row.text.split_whitespace().collect();
+        return row.tokens.iter().any(|t| reg_shape(&t.text)) || (row.tokens.len() <= 3 && reg_shape(&compact));
     }
     false
 }
@@ -638,9 +640,27 @@ fn found_named(ctx: &Context, first_row: usize, last_row: usize, text: String, c
     }
 }
 
+/// An address row without OCR specks: tokens with no letter or digit, and
+/// short lowercase fragments in an uppercase row (`J |`, `a,`, `oe`).
+fn clean_address_row(row: &Row) -> String {
+    let letters: Vec<char> = row.text.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper_row = !letters.is_empty() && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8;
+    let kept: Vec<&str> = row
+        .tokens
+        .iter()
+        .map(|t| t.text.as_str())
+        .filter(|t| {
+            let alnum: Vec<char> = t.chars().filter(|c| c.is_alphanumeric()).collect();
+            let lower_fragment = alnum.len() <= 2 && alnum.iter().all(|c| c.is_lowercase());
+            (!alnum.is_empty() || matches!(*t, "&" | "-" | "/")) && !(lower_fragment && !alnum.is_empty() && (upper_row || alnum.len() == 1))
+        })
+        .collect();
+    squash_spaces(&kept.join(" "))
+}
+
 fn found_from_rows(ctx: &Context, start: usize, end: usize, conf: f32) -> Found {
     let rows = &ctx.rows;
-    let text = (start..end).map(|r| squash_spaces(&rows[r].text)).collect::<Vec<_>>().join(" ");
+    let text = (start..end).map(|r| clean_address_row(&rows[r])).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
     let bbox: BBox = (start..end).map(|r| rows[r].bbox).reduce(|a, b| a.union(&b)).unwrap_or_default();
     let ocr = (start..end).map(|r| rows[r].confidence).sum::<f32>() / (end - start) as f32;
     Found {

@@ -179,6 +179,15 @@ const LABELS: &[(&str, Role)] = &[
     ("amount paid", Role::Paid),
     ("paid", Role::Paid),
     ("payment", Role::Paid),
+    ("credit", Role::Paid),
+    ("debit", Role::Paid),
+    ("e wallet", Role::Paid),
+    ("ewallet", Role::Paid),
+    ("cheque", Role::Paid),
+    ("nets", Role::Paid),
+    ("eftpos", Role::Paid),
+    ("jcb", Role::Paid),
+    ("unionpay", Role::Paid),
     ("pay", Role::Paid),
     ("cash", Role::Paid),
     ("tunai", Role::Paid),
@@ -213,6 +222,7 @@ pub struct Labelled {
 /// Classifies every row that carries a summary label.
 pub fn classify(ctx: &Context) -> Vec<Labelled> {
     let keys: Vec<String> = LABELS.iter().map(|(l, _)| label_fold(&alnum_key(l))).collect();
+    let words: Vec<Vec<String>> = LABELS.iter().map(|(l, _)| l.split_whitespace().map(|w| label_fold(&alnum_key(w))).collect()).collect();
     let mut out = Vec::new();
     for (ri, row) in ctx.rows.iter().enumerate() {
         let mut best: Option<(usize, usize, usize)> = None; // (label idx, start, end)
@@ -229,8 +239,22 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
                 }
             }
         }
+        // OCR misspells labels (`Tatal`, `Rounditg`): one edit in a word of
+        // five letters or more still counts, when nothing matched exactly.
+        if best.is_none() {
+            best = words.iter().enumerate().find_map(|(li, w)| row.find_label_words_fuzzy(w, 2).map(|(a, b)| (li, a, b)));
+        }
         let Some((li, a, b)) = best else { continue };
         let (label, mut role) = LABELS[li];
+        // `TOTAL (EXCLUDING GST)` is a subtotal, `TOTAL (INCL. GST)` a final total.
+        if let Role::Total(strength) = role {
+            let qualifier: Vec<&str> = row.tokens[b..].iter().take_while(|t| !t.text.ends_with(')')).chain(row.tokens[b..].iter().find(|t| t.text.ends_with(')'))).filter(|_| row.tokens.get(b).is_some_and(|t| t.text.starts_with('('))).map(|t| t.key.as_str()).collect();
+            if qualifier.iter().any(|k| matches!(*k, "EXCL" | "EXCLUDING" | "EXCLUSIVE" | "EX" | "BEFORE" | "NETT" | "NET")) {
+                role = Role::Subtotal;
+            } else if qualifier.iter().any(|k| matches!(*k, "INCL" | "INCLUDING" | "INCLUSIVE" | "INC")) {
+                role = Role::Total(strength.max(3));
+            }
+        }
         let after: Vec<&AmountHit> = ctx.amounts_after(ri, b).filter(|h| plausible_money(ctx, h)).collect();
         let (mut value, multi) = match after.len() {
             0 => (value_below(ctx, ri, b), false),
@@ -444,7 +468,21 @@ pub fn summarize(ctx: &Context) -> Summary {
     // that figure is printed somewhere (a total whose label OCR lost); else
     // the subtotal.
     if total.is_none() {
-        if let (Some(pmc), Some(p)) = (paid_minus_change, paid) {
+        // The amount paid printed again on an unlabelled line (`DUE` lost by
+        // OCR) is the total even when the change was misread.
+        let paid_repeated = paid.and_then(|p| {
+            let pv = p.value.as_ref()?.amount.value;
+            ctx.amounts.iter().flatten().find(|h| h.row != p.row && h.row < p.row && same_cents(h.amount.value, pv) && plausible_money(ctx, h) && !labelled.iter().any(|l| l.row == h.row))
+        });
+        let printed = |x: f64| ctx.amounts.iter().flatten().any(|h| same_cents(h.amount.value, x));
+        if let (Some(pmc), Some(p)) = (paid_minus_change.filter(|x| printed(*x)), paid) {
+            total = pick(p, 0.6).map(|mut t| {
+                t.value = pmc;
+                t
+            });
+        } else if let Some(hit) = paid_repeated {
+            total = Some(Picked { value: hit.amount.value, hit: hit.clone(), confidence: 0.55 });
+        } else if let (Some(pmc), Some(p)) = (paid_minus_change, paid) {
             total = pick(p, 0.5).map(|mut t| {
                 t.value = pmc;
                 t
