@@ -170,6 +170,24 @@ fn the_plugin_sees_no_filesystem_network_environment_or_date() {
 }
 
 #[test]
+fn nothing_survives_from_one_document_to_the_next() {
+    let cache = Scratch::new("plugin-cache");
+    // One pool slot: the second document reuses the first one's memory slot.
+    let host = host_with(SandboxConfig { max_concurrent_calls: 1, ..config(&cache) });
+    let secret = "folio-secret-7f3a9c";
+    let mut doc = attack("remember");
+    doc.hints.push(("secret".into(), secret.into()));
+    let first = host.extract(&doc).unwrap();
+    assert!(first.extracted_data["occurrences"].as_f64().unwrap() >= 2.0, "the scan finds the stored secret");
+
+    let mut doc = attack("recall");
+    doc.hints.push(("secret-reversed".into(), secret.chars().rev().collect()));
+    let next = host.extract(&doc).unwrap();
+    assert_eq!(next.extracted_data["remembered"], "", "globals start fresh");
+    assert_eq!(next.extracted_data["leftovers"], 0.0, "no copy of the secret left in linear memory");
+}
+
+#[test]
 fn many_threads_with_attacks_among_them() {
     let cache = Scratch::new("plugin-cache");
     let host = host_with(SandboxConfig { deadline: Duration::from_millis(300), max_concurrent_calls: 4, ..config(&cache) });

@@ -250,7 +250,15 @@ fn engine_config(cfg: &SandboxConfig) -> Config {
     pool.total_component_instances(slots)
         .total_core_instances(slots.saturating_mul(16))
         .total_memories(slots.saturating_mul(2))
-        .total_tables(slots.saturating_mul(8));
+        .total_tables(slots.saturating_mul(8))
+        // Between documents a slot's memory is reset to its initial contents.
+        // By default that is `madvise` plus a page fault per page on next use
+        // (a quarter of a small call); with PAGEMAP_SCAN (Linux 6.7+) wasmtime
+        // finds the dirtied pages and `memset`s them instead, up to this many
+        // bytes per memory. Same isolation, ~30% less per call.
+        .linear_memory_keep_resident(cfg.keep_resident_bytes)
+        .table_keep_resident(cfg.keep_resident_bytes)
+        .pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }

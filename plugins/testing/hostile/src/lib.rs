@@ -91,6 +91,23 @@ impl Extractor for Hostile {
                 out.push(Field::number("args", std::env::args().count() as f64));
                 out.push(Field::number("wallClockSecs", wall as f64));
             }
+            // Isolation between documents: keep a secret in a global and on
+            // the heap, then look for it while handling the next document.
+            "remember" => {
+                let secret = doc.hint("secret").unwrap_or_default().to_string();
+                *REMEMBERED.lock().unwrap() = secret.clone();
+                let leaked: &'static mut String = Box::leak(Box::new(secret.clone()));
+                std::hint::black_box(&leaked);
+                // Proves the scan below would see the secret if it survived.
+                out.push(Field::number("occurrences", count_in_memory(secret.as_bytes()) as f64));
+            }
+            "recall" => {
+                // The hint holds the secret reversed, so the only copy of the
+                // secret itself is the needle built here.
+                let needle: Vec<u8> = doc.hint("secret-reversed").unwrap_or_default().bytes().rev().collect();
+                out.push(Field::text("remembered", REMEMBERED.lock().unwrap().clone()));
+                out.push(Field::number("leftovers", count_in_memory(&needle).saturating_sub(1) as f64));
+            }
             // Output validation.
             "oversized" => {
                 for i in 0..20_000 {
@@ -125,6 +142,32 @@ impl Extractor for Hostile {
         }
         Ok(out)
     }
+}
+
+static REMEMBERED: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Occurrences of `needle` anywhere in this instance's linear memory
+/// (including the needle itself).
+fn count_in_memory(needle: &[u8]) -> usize {
+    if needle.is_empty() {
+        return 0;
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let len = core::arch::wasm32::memory_size(0) * 65536;
+        let mut count = 0;
+        // Address 0 is a valid wasm address but not a valid Rust pointer: start at 1.
+        for addr in 1..len.saturating_sub(needle.len()) {
+            let matches = needle.iter().enumerate().all(|(i, b)| {
+                // SAFETY: every address below memory_size * 64 KiB is readable in wasm.
+                unsafe { std::ptr::read_volatile((addr + i) as *const u8) == *b }
+            });
+            count += usize::from(matches);
+        }
+        count
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    0
 }
 
 #[inline(never)]
