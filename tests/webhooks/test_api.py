@@ -2,6 +2,8 @@
 and `GET /v1/webhooks/failures`: scoping, errors, and redelivery sending the
 same event again as a new delivery."""
 
+import time
+
 import pytest
 from standardwebhooks import Webhook
 
@@ -118,6 +120,23 @@ def test_errors(edge):
     assert deliveries(edge, key, plain) == []
     r = redeliver(edge, key, plain)
     assert r.status_code == 409 and error_code(r) == "INVALID_STATE"
+
+
+def test_deleting_a_document_stops_its_retries(edge):
+    _, key = edge.admin().new_tenant()
+    rcv = Receiver(lambda i, r: Answer(status=503))
+    try:
+        doc = submit(edge, key, rcv.url(), "s")
+        complete(edge.host(), doc)
+        rcv.wait_for(3)  # attempts at 0, 60 and 360 ms; the 4th is due 1.8 s later
+        r = edge.session.delete(edge.url(f"/v1/documents/{doc}"), headers=key.headers, timeout=30)
+        assert r.status_code == 200, r.text
+        time.sleep(3.0)
+    finally:
+        rcv.close()
+    assert len(rcv.received) == 3
+    r = edge.session.get(edge.url(f"/v1/documents/{doc}/webhooks"), headers=key.headers, timeout=30)
+    assert r.status_code == 404
 
 
 def test_failures_of_a_quiet_organisation(edge):

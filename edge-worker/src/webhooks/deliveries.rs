@@ -10,6 +10,10 @@
 //! (up to its 30 s timeout), another delivery of the same document that
 //! falls due meanwhile waits for it.
 //!
+//! Before a retry the object checks that the document still exists: once
+//! it is deleted, its deliveries and their log are dropped and nothing more
+//! is sent.
+//!
 //! Ops (JSON RPC, see `crate::http::rpc`):
 //! - `start` [`StartArgs`]: add deliveries, arm the alarm for now and, to
 //!   skip the alarm's dispatch delay, also run the due attempts right away
@@ -22,11 +26,11 @@ use super::failures::{FailureRecord, RecordArgs, failures_stub};
 use super::outbox::{DeliveryKind, Outbox, StoredDelivery, delivery_view};
 use super::settings::Settings;
 use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::Profile as AccountProfile;
+use crate::model::{Profile as AccountProfile, document_stub};
 use folio_core::ErrorCode;
 use folio_core::ids::new_delivery_id;
 use folio_core::time::rfc3339_millis;
-use folio_core::webhook::{Delivery, WebhookEvent};
+use folio_core::webhook::{Delivery, NextStep, WebhookEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{DurableObject, Env, Request, Response, State, Storage, durable_object};
@@ -109,11 +113,39 @@ async fn run_due(storage: Storage, env: Env) {
             return;
         }
     };
+    if document_deleted(&env, &outbox).await {
+        // "File and results gone": the payloads and the log go with them.
+        if let Err(e) = outbox.purge() {
+            worker::console_error!("webhooks: purging a deleted document's deliveries: {e}");
+        }
+        let _ = storage.delete_alarm().await;
+        return;
+    }
     if let Err(e) = outbox.pump(&settings).await {
         worker::console_error!("webhooks: pump: {e}");
     }
     let reported = report_failures(&env, &outbox).await;
     reschedule(&storage, &outbox, !reported).await;
+}
+
+/// Before a retry, is the document gone (`DELETE /v1/documents/{id}`)?
+/// First attempts skip the check (the document has just finished: no
+/// extra call on the hot path); a Document DO that cannot answer counts as
+/// present, so deliveries never stall on it.
+async fn document_deleted(env: &Env, outbox: &Outbox) -> bool {
+    let now = now_ms();
+    let Ok(all) = outbox.all() else { return false };
+    let retry_due = all.iter().find(|d| {
+        d.kind != DeliveryKind::AdminNotification
+            && !d.delivery.attempts.is_empty()
+            && matches!(d.delivery.next_step(now), NextStep::Send { .. })
+    });
+    let Some(d) = retry_due else { return false };
+    let answer: ApiResult<Value> = match document_stub(env, &d.delivery.document_id) {
+        Ok(stub) => rpc(&stub, "get", &Value::Null).await,
+        Err(e) => Err(e.into()),
+    };
+    matches!(answer, Err(f) if f.error.code == ErrorCode::DocumentNotFound)
 }
 
 impl DocumentWebhooks {
