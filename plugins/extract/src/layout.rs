@@ -163,8 +163,9 @@ impl Row {
         }
         (0..=max_start.min(self.tokens.len().saturating_sub(words.len()))).find_map(|i| {
             let ok = words.iter().enumerate().all(|(k, w)| {
-                let t = &self.tokens[i + k].label_key;
-                t == w || (w.len() >= 5 && within_one_edit(t, w))
+                let tok = &self.tokens[i + k];
+                // As in exact matching, a parenthesis starts a qualifier.
+                (k == 0 || !tok.text.starts_with('(')) && (tok.label_key == *w || (w.len() >= 5 && within_one_edit(&tok.label_key, w)))
             });
             (ok && i + words.len() <= self.tokens.len()).then_some((i, i + words.len()))
         })

@@ -174,6 +174,9 @@ pub fn parse_amount(token: &str, format: NumberFormat) -> Option<Amount> {
     if t.starts_with('(') && t.ends_with(')') && t.len() > 2 {
         negative = true;
         t = &t[1..t.len() - 1];
+    } else if let Some(rest) = t.strip_prefix('(') {
+        // An unbalanced parenthesis is OCR noise (`(27.25`).
+        t = rest;
     }
     if let Some(rest) = t.strip_prefix('-') {
         negative = true;
@@ -201,8 +204,26 @@ pub fn parse_amount(token: &str, format: NumberFormat) -> Option<Amount> {
     if t.is_empty() || t.len() > 24 {
         return None;
     }
+    let parsed = parse_body(t, format, currency, negative);
+    if parsed.is_some() || currency.is_some() {
+        return parsed;
+    }
+    // A currency mark OCR garbled (`RN3.45`, `fM1.00`, `RH2.95` for `RM`):
+    // one or two letters glued to a clean amount with two decimals.
+    let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest = &t[letters..];
+    let b = rest.as_bytes();
+    if (1..=2).contains(&letters) && b.len() >= 4 && matches!(b[b.len() - 3], b'.' | b',') && rest.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',') {
+        return parse_body(rest, format, None, negative);
+    }
+    None
+}
+
+/// The number itself, once signs, currency marks and tax codes are off.
+fn parse_body(t: &str, format: NumberFormat, currency: Option<&'static str>, negative: bool) -> Option<Amount> {
     let mut repaired = false;
     let owned;
+    let mut t = t;
     if !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '\'') {
         owned = repair_numeric(t)?;
         repaired = true;
@@ -348,6 +369,10 @@ mod tests {
         assert_eq!(p("3.12S"), Some(3.12));
         assert_eq!(p("15.90SR"), Some(15.9));
         assert_eq!(p("24.00*"), Some(24.0));
+        assert_eq!(p("(27.25"), Some(27.25), "unbalanced parenthesis is noise");
+        assert_eq!(p("fM1.00"), Some(1.0), "OCR'd RM");
+        assert_eq!(p("RN3.45"), Some(3.45));
+        assert_eq!(p("SKG"), None);
     }
 
     #[test]

@@ -14,6 +14,10 @@ fn same_cents(a: f64, b: f64) -> bool {
     cents(a) == cents(b)
 }
 
+fn round2(v: f64) -> f64 {
+    cents(v) as f64 / 100.0
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// A total; the number is the label's strength (3 = explicit final total).
@@ -69,6 +73,11 @@ const LABELS: &[(&str, Role)] = &[
     ("total ex", Role::Subtotal),
     ("total sales excl", Role::Subtotal),
     ("net amount", Role::Subtotal),
+    ("nett of tax", Role::Subtotal),
+    ("net of tax", Role::Subtotal),
+    ("amount before tax", Role::Subtotal),
+    ("amount before gst", Role::Subtotal),
+    ("amt excl gst", Role::Subtotal),
     ("nettobetrag", Role::Subtotal),
     ("netto", Role::Subtotal),
     ("zwischensumme", Role::Subtotal),
@@ -228,8 +237,10 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
         let mut best: Option<(usize, usize, usize)> = None; // (label idx, start, end)
         for (li, key) in keys.iter().enumerate() {
             // A label deep inside a description (`... TOTAL CARE SHAMPOO`)
-            // is not a summary line: it must start within the first three tokens.
-            if let Some((a, b)) = row.find_label_key_upto(key, 2) {
+            // is not a summary line: it must start within the first three
+            // tokens. OCR misspells labels (`Tatal`, `Raunding`): one edit in
+            // a word of five letters or more still counts.
+            if let Some((a, b)) = row.find_label_key_upto(key, 2).or_else(|| row.find_label_words_fuzzy(&words[li], 2)) {
                 let better = match best {
                     None => true,
                     Some((_, ba, bb)) => a < ba || (a == ba && b > bb),
@@ -238,11 +249,6 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
                     best = Some((li, a, b));
                 }
             }
-        }
-        // OCR misspells labels (`Tatal`, `Rounditg`): one edit in a word of
-        // five letters or more still counts, when nothing matched exactly.
-        if best.is_none() {
-            best = words.iter().enumerate().find_map(|(li, w)| row.find_label_words_fuzzy(w, 2).map(|(a, b)| (li, a, b)));
         }
         let Some((li, a, b)) = best else { continue };
         let (label, mut role) = LABELS[li];
@@ -489,8 +495,17 @@ pub fn summarize(ctx: &Context) -> Summary {
             });
         } else if let Some(hit) = sums.iter().find_map(|s| ctx.amounts.iter().flatten().find(|h| same_cents(h.amount.value, *s) && plausible_money(ctx, h))) {
             total = Some(Picked { value: hit.amount.value, hit: hit.clone(), confidence: 0.6 });
+        } else if let (Some(s), Some(t)) = (subtotal, tax) {
+            // Subtotal and tax both labelled: their sum, unprinted.
+            total = pick(s, 0.4).map(|mut p| {
+                p.value = round2(p.value + v(Some(t)).unwrap_or(0.0));
+                p
+            });
         } else if let Some(s) = subtotal {
             total = pick(s, 0.35);
+        } else if let Some(p) = paid {
+            // Only a payment line: paid exactly (card payments).
+            total = pick(p, 0.35);
         }
     }
 
