@@ -170,14 +170,14 @@ impl DocumentWebhooks {
         let mut out = Vec::new();
         let mut added = false;
         for n in wanted {
-            let same_kind = existing.iter().filter(|d| d.kind == n.kind);
-            if !a.redelivery {
-                if let Some(first) = same_kind.clone().find(|d| d.redelivery_of.is_none()) {
-                    out.push(delivery_view(first)); // handed over before
-                    continue;
-                }
+            let mut same_kind = existing.iter().filter(|d| d.kind == n.kind);
+            if !a.redelivery
+                && let Some(first) = same_kind.clone().find(|d| d.redelivery_of.is_none())
+            {
+                out.push(delivery_view(first)); // handed over before
+                continue;
             }
-            let redelivery_of = if a.redelivery { same_kind.last().map(|d| d.id().to_string()) } else { None };
+            let redelivery_of = if a.redelivery { same_kind.next_back().map(|d| d.id().to_string()) } else { None };
             let d = StoredDelivery {
                 delivery: Delivery::new(new_delivery_id(), n.document_id, n.url, n.event, now),
                 kind: n.kind,

@@ -298,10 +298,10 @@ impl WebhookFailures {
         let mut notifications = Vec::new();
         for n in notices {
             let mut v = json!(n);
-            if let Some(id) = &n.delivery_id {
-                if let Some(d) = outbox.load(id)? {
-                    v["delivery"] = delivery_view(&d);
-                }
+            if let Some(id) = &n.delivery_id
+                && let Some(d) = outbox.load(id)?
+            {
+                v["delivery"] = delivery_view(&d);
             }
             notifications.push(v);
         }
