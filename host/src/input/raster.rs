@@ -207,7 +207,9 @@ fn png_dpi(bytes: &[u8]) -> Option<f32> {
             // Pixels per unit X, Y (u32 BE) and the unit (1 = metre).
             b"pHYs" if len == 9 && data[8] == 1 => {
                 let x = u32::from_be_bytes(data[0..4].try_into().ok()?) as f32;
-                return Some(x * 0.0254);
+                // Writers store a whole DPI as rounded pixels per metre (150 DPI -> 5906 px/m
+                // -> 150.01 DPI); round back, or the 2x scale lands a pixel short.
+                return Some((x * 0.0254).round());
             }
             b"IDAT" | b"IEND" => return None,
             _ => pos += 12 + len,
