@@ -70,7 +70,7 @@ def throughput(edge, key, docs=30):
 
 def main():
     with EdgeServer(name="bench") as edge:
-        _, key = edge.admin().new_tenant(plan="paid", credits=1_000_000)
+        _, key = edge.admin().new_tenant(plan="paid", credits=1_000_000, rate_limit=(100_000, 60))
         with HostProcess(edge.base_url, edge.host_token, name="bench-a") as a:
             lat = latency(edge, key)
             one = throughput(edge, key)
