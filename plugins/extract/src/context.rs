@@ -175,9 +175,11 @@ mod tests {
     fn dates_and_times_are_not_amounts() {
         let doc = doc_from_boxes(&[(0.0, 0.0, 300.0, 20.0, "12.03.2018 14:30 TOTAL 1.234,56 7% 12/2")]);
         let ctx = Context::new(&doc);
+        eprintln!("amounts {:?}", ctx.amounts);
         let values: Vec<f64> = ctx.amounts[0].iter().map(|a| a.amount.value).collect();
         assert_eq!(values, vec![1234.56]);
         assert_eq!(ctx.dates.len(), 1);
         assert_eq!(ctx.dates[0].date.iso(), "2018-03-12");
     }
 }
+

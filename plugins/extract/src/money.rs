@@ -238,7 +238,21 @@ fn parse_body(t: &str, format: NumberFormat, currency: Option<&'static str>, neg
             return None;
         }
     }
-    let (value, decimals) = parse_number_body(t, format)?;
+    let (value, decimals) = match parse_number_body(t, format) {
+        Some(v) => v,
+        None => {
+            // A stray dot inside the integer part (`4.1.00` for `41.00`):
+            // drop every separator but the last when it leaves two decimals.
+            let last = t.rfind(['.', ','])?;
+            let frac = &t[last + 1..];
+            if frac.len() != 2 || !t[..last].contains(['.', ',']) || t[..last].split(['.', ',']).skip(1).all(|g| g.len() == 3) {
+                return None;
+            }
+            repaired = true;
+            let int: String = t[..last].chars().filter(|c| c.is_ascii_digit()).collect();
+            (format!("{int}.{frac}").parse().ok()?, 2)
+        }
+    };
     Some(Amount { value: if negative { -value } else { value }, decimals, currency: currency.map(str::to_string), repaired })
 }
 
@@ -373,6 +387,8 @@ mod tests {
         assert_eq!(p("fM1.00"), Some(1.0), "OCR'd RM");
         assert_eq!(p("RN3.45"), Some(3.45));
         assert_eq!(p("SKG"), None);
+        assert_eq!(p("4.1.00"), Some(41.0), "a stray dot");
+        assert_eq!(p("1.234.56"), None, "grouping in threes is not a stray dot");
     }
 
     #[test]

@@ -234,23 +234,27 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
     let words: Vec<Vec<String>> = LABELS.iter().map(|(l, _)| l.split_whitespace().map(|w| label_fold(&alnum_key(w))).collect()).collect();
     let mut out = Vec::new();
     for (ri, row) in ctx.rows.iter().enumerate() {
-        let mut best: Option<(usize, usize, usize)> = None; // (label idx, start, end)
+        let mut best: Option<(usize, usize, usize, bool)> = None; // (label idx, start, end, exact)
         for (li, key) in keys.iter().enumerate() {
             // A label deep inside a description (`... TOTAL CARE SHAMPOO`)
             // is not a summary line: it must start within the first three
             // tokens. OCR misspells labels (`Tatal`, `Raunding`): one edit in
-            // a word of five letters or more still counts.
-            if let Some((a, b)) = row.find_label_key_upto(key, 2).or_else(|| row.find_label_words_fuzzy(&words[li], 2)) {
+            // a word of five letters or more still counts, below exact matches.
+            let found = match row.find_label_key_upto(key, 2) {
+                Some((a, b)) => Some((a, b, true)),
+                None => row.find_label_words_fuzzy(&words[li], 2).map(|(a, b)| (a, b, false)),
+            };
+            if let Some((a, b, exact)) = found {
                 let better = match best {
                     None => true,
-                    Some((_, ba, bb)) => a < ba || (a == ba && b > bb),
+                    Some((_, ba, bb, bexact)) => a < ba || (a == ba && (b > bb || (b == bb && exact && !bexact))),
                 };
                 if better {
-                    best = Some((li, a, b));
+                    best = Some((li, a, b, exact));
                 }
             }
         }
-        let Some((li, a, b)) = best else { continue };
+        let Some((li, a, b, _)) = best else { continue };
         let (label, mut role) = LABELS[li];
         // `TOTAL (EXCLUDING GST)` is a subtotal, `TOTAL (INCL. GST)` a final total.
         if let Role::Total(strength) = role {
@@ -455,6 +459,10 @@ pub fn summarize(ctx: &Context) -> Summary {
         }
         if !before_payment(c.row) {
             score -= 1.0;
+        }
+        // Nobody pays less than the total (cash covers it, cards match it).
+        if v(paid).is_some_and(|p| value > p + 0.5) {
+            score -= 2.0;
         }
         if c.label_start == 0 {
             score += 0.3;
