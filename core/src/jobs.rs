@@ -132,6 +132,9 @@ pub fn parse_lease_id(lease_id: &str) -> Option<(&str, u32)> {
     Some((doc, attempt))
 }
 
+/// The shortest time one document is assumed to take in the estimate.
+pub const MIN_ROUND_MS: u64 = 1000;
+
 /// Estimated processing-time model behind `estimatedCompletionTime`:
 /// the jobs ahead are shared by the active hosts, each taking the recent
 /// average time, then this one takes one more average.
@@ -146,7 +149,10 @@ pub fn estimate_completion_ms(
         default_duration_ms
     } else {
         recent_durations_ms.iter().sum::<u64>() / recent_durations_ms.len() as u64
-    };
+    }
+    // Timestamps have second precision; a floor of one second per round
+    // keeps the estimate in the future and growing with the queue's depth.
+    .max(MIN_ROUND_MS);
     let hosts = active_hosts.max(1) as u64;
     // Rounds up: 3 jobs ahead on 2 hosts is 2 rounds before this one starts.
     let rounds_ahead = jobs_ahead.div_ceil(hosts);
@@ -204,5 +210,7 @@ mod tests {
         // 3 ahead on 2 hosts: 2 rounds, then ours, at the mean of 2s and 4s.
         assert_eq!(estimate_completion_ms(0, 3, 2, &[2000, 4000], 5000), 9000);
         assert_eq!(estimate_completion_ms(0, 4, 1, &[1000], 5000), 5000);
+        // Very fast recent documents still count one second per round.
+        assert_eq!(estimate_completion_ms(0, 2, 1, &[5, 7], 5000), 3000);
     }
 }

@@ -74,6 +74,13 @@ async fn key_record(env: &Env, key: &str) -> ApiResult<KeyRecord> {
 
 /// Authenticates a public API request and counts it against the key's rate limit.
 pub async fn authenticate(req: &Request, env: &Env, cfg: &Config) -> ApiResult<Principal> {
+    let principal = identify(req, env).await?;
+    count_request(env, cfg, &principal).await?;
+    Ok(principal)
+}
+
+/// Who the credentials belong to (KV lookups only; see [`count_request`]).
+pub async fn identify(req: &Request, env: &Env) -> ApiResult<Principal> {
     let principal = if let Some(key) = header(req, "x-api-key") {
         let rec = key_record(env, key.trim()).await?;
         Principal { org_id: rec.org_id, key_id: rec.key_id, role: rec.role, profile: rec.profile, veryfi: None }
@@ -102,13 +109,19 @@ pub async fn authenticate(req: &Request, env: &Env, cfg: &Config) -> ApiResult<P
     } else {
         return Err(invalid("Missing API key: send X-API-Key (or Veryfi's CLIENT-ID and AUTHORIZATION)"));
     };
+    Ok(principal)
+}
+
+/// Counts the request against the key's rate limit in the Account DO,
+/// which is also the authority on revocation (`INVALID_API_KEY`).
+pub async fn count_request(env: &Env, cfg: &Config, principal: &Principal) -> ApiResult<()> {
     let _: Value = rpc(
         &account_stub(env, &principal.org_id)?,
         "rate",
         &RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit },
     )
     .await?;
-    Ok(principal)
+    Ok(())
 }
 
 /// `Authorization: Bearer <HOST_TOKEN>` on the internal host API.

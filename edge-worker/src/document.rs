@@ -15,7 +15,7 @@ use crate::queue::{EnqueueArgs, Position};
 use folio_core::api::SubmissionAccepted;
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use futures_channel::oneshot;
-use futures_util::future::select;
+use futures_util::future::{join, select};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -159,13 +159,12 @@ impl Document {
     /// Stores a new document and puts it in the queue (idempotent: a second
     /// create answers like the first).
     async fn create(&self, a: CreateArgs) -> ApiResult<SubmissionAccepted> {
-        let mut rec = match self.load().await {
+        let rec = match self.load().await {
             Ok(existing) => existing,
             Err(_) => {
                 let mut rec = a.record;
                 rec.status = DocumentStatus::Queued;
                 self.put_record(&rec).await?;
-                self.write_snapshot(&rec).await?;
                 rec
             }
         };
@@ -173,22 +172,24 @@ impl Document {
             // A repeated create of a document already leased or finished.
             return Ok(accepted(&rec, 0, now_ms()));
         }
-        let pos: Position = rpc(
-            &queue_stub(&self.env, queue_shard_for(&rec.org_id))?,
-            "enqueue",
-            &EnqueueArgs {
-                doc_id: rec.id.clone(),
-                org_id: rec.org_id.clone(),
-                rank: rec.options.priority.rank(),
-                document_type: rec.options.document_type.clone(),
-                default_processing_ms: a.default_processing_ms,
-            },
-        )
-        .await?;
-        // A host may have leased it between enqueue and now.
-        if let Ok(latest) = self.load().await {
-            rec = latest;
-        }
+        // The snapshot for reads and the queue entry, concurrently.
+        let enqueue = async {
+            rpc::<_, Position>(
+                &queue_stub(&self.env, queue_shard_for(&rec.org_id))?,
+                "enqueue",
+                &EnqueueArgs {
+                    doc_id: rec.id.clone(),
+                    org_id: rec.org_id.clone(),
+                    rank: rec.options.priority.rank(),
+                    document_type: rec.options.document_type.clone(),
+                    default_processing_ms: a.default_processing_ms,
+                },
+            )
+            .await
+        };
+        let (snapshot, pos) = join(self.write_snapshot(&rec), enqueue).await;
+        snapshot?;
+        let pos = pos?;
         Ok(accepted(&rec, pos.queue_position, pos.estimated_completion_ms))
     }
 

@@ -11,6 +11,7 @@
 mod account;
 mod admin;
 mod auth;
+mod bench;
 mod config;
 mod document;
 mod documents;

@@ -110,6 +110,10 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
             Delete => admin::revoke_key(req, env, cfg, org_id, key_id).await,
             _ => not_allowed(),
         },
+        ["bench", "bare-upload"] if crate::bench::enabled(&env) => match method {
+            Post => crate::bench::bare_upload(req, env).await,
+            _ => not_allowed(),
+        },
         ["admin", "v1", "queue"] => match method {
             Get => admin::queue_stats(req, env, cfg).await,
             _ => not_allowed(),

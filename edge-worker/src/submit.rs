@@ -5,10 +5,11 @@
 //! store the bytes in R2, create the Document DO (which queues the job).
 
 use crate::account::{Admission, AdmitArgs, IdempotencyArgs};
-use crate::auth::{Principal, authenticate};
+use crate::auth::{Principal, count_request, identify};
 use crate::config::{Config, FILES};
 use crate::http::{ApiResult, content_length, fail, header, json_response, now_ms, rpc};
-use crate::upload::{UploadFile, body_to_blob, form_file};
+use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
+use futures_util::future::join;
 use crate::model::{
     DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub,
 };
@@ -18,7 +19,7 @@ use folio_core::api::{
     sanitize_file_name, submission_fingerprint_of_digest, validate_idempotency_key,
 };
 use folio_core::filetype::MAX_FILE_BYTES;
-use folio_core::{DocumentStatus, ErrorCode};
+use folio_core::{DocumentStatus, ErrorCode, FileKind};
 use serde_json::{Value, json};
 use worker::{Env, FormEntry, Headers, Method, Request, RequestInit};
 
@@ -119,20 +120,34 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
     Ok(Upload { file, file_name, options, source: Source::Docurift, external_id: None, idempotency_key })
 }
 
+/// Authenticates and reads a DocuRift submission. The rate-limit count
+/// runs while the body is read and scanned; a refusal still wins.
+async fn accept_docurift(req: &mut Request, env: &Env, cfg: &Config) -> ApiResult<(Principal, Upload, Scan)> {
+    let principal = identify(req, env).await?;
+    let counted = count_request(env, cfg, &principal);
+    let read = async {
+        let upload = parse_docurift_upload(req, cfg).await?;
+        let scan = upload.scan().await?;
+        Ok::<_, crate::http::Failure>((upload, scan))
+    };
+    let (counted, read) = join(counted, read).await;
+    counted?;
+    let (upload, scan) = read?;
+    Ok((principal, upload, scan))
+}
+
 /// `POST /v1/documents/process/async`.
 pub async fn process_async(mut req: Request, env: Env, cfg: Config) -> ApiResult {
-    let principal = authenticate(&req, &env, &cfg).await?;
-    let upload = parse_docurift_upload(&mut req, &cfg).await?;
-    let created = create_document(&env, &cfg, &principal, upload).await?;
+    let (principal, upload, scan) = accept_docurift(&mut req, &env, &cfg).await?;
+    let created = create_document(&env, &cfg, &principal, upload, scan).await?;
     json_response(202, &accepted_envelope(&created.accepted))
 }
 
 /// `POST /v1/documents/process`: waits up to `SYNC_WAIT_SECONDS` for the
 /// result; `200` with the document when it finished, else `202` as async.
 pub async fn process_sync(mut req: Request, env: Env, cfg: Config) -> ApiResult {
-    let principal = authenticate(&req, &env, &cfg).await?;
-    let upload = parse_docurift_upload(&mut req, &cfg).await?;
-    let created = create_document(&env, &cfg, &principal, upload).await?;
+    let (principal, upload, scan) = accept_docurift(&mut req, &env, &cfg).await?;
+    let created = create_document(&env, &cfg, &principal, upload, scan).await?;
     let rec = wait_for_final(&env, &created.accepted.id, cfg.sync_wait_seconds).await?;
     if rec.status.is_final() {
         return json_response(200, &ok_envelope(rec.data()));
@@ -147,12 +162,26 @@ pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<
     rpc(&document_stub(env, doc_id)?, "wait", &json!({"timeoutMs": seconds as u64 * 1000})).await
 }
 
-/// Admits, stores and queues a validated upload. Answers the `202` data.
-pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upload: Upload) -> ApiResult<Created> {
-    if upload.file.size() > MAX_FILE_BYTES {
-        return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
+impl Upload {
+    /// Type, pages and (with an `Idempotency-Key`) the hash of the file.
+    pub async fn scan(&self) -> ApiResult<Scan> {
+        if self.file.size() > MAX_FILE_BYTES {
+            return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
+        }
+        self.file.scan(self.idempotency_key.is_some()).await
     }
-    let scan = upload.file.scan(upload.idempotency_key.is_some()).await?;
+}
+
+/// Admits, stores and queues a validated upload. Answers the `202` data.
+/// Admission (Account DO) and the R2 write run concurrently; the file is
+/// removed again if admission refuses.
+pub async fn create_document(
+    env: &Env,
+    cfg: &Config,
+    principal: &Principal,
+    upload: Upload,
+    scan: Scan,
+) -> ApiResult<Created> {
     let (kind, pages) = (scan.kind, scan.pages);
     let file_name = sanitize_file_name(&upload.file_name, kind);
     let doc_id = folio_core::ids::new_document_id();
@@ -165,24 +194,41 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         _ => None,
     };
     let account = account_stub(env, &principal.org_id)?;
-    let admission: Admission = rpc(
-        &account,
-        "admit",
-        &AdmitArgs {
-            doc_id: doc_id.clone(),
-            key_id: principal.key_id.clone(),
-            pages: pages as i64,
-            priority: upload.options.priority,
-            document_type: upload.options.document_type.clone(),
-            created_at_ms: now,
-            idempotency,
-        },
-    )
-    .await?;
-    let veryfi_id = match admission {
-        Admission::Existing { doc_id, veryfi_id } => return replay(env, cfg, principal, &doc_id, veryfi_id).await,
-        Admission::Admitted { veryfi_id } => veryfi_id,
+    let file_key = file_r2_key(&principal.org_id, &doc_id);
+    let admit_args = AdmitArgs {
+        doc_id: doc_id.clone(),
+        key_id: principal.key_id.clone(),
+        pages: pages as i64,
+        priority: upload.options.priority,
+        document_type: upload.options.document_type.clone(),
+        created_at_ms: now,
+        idempotency,
     };
+    let admit = rpc::<_, Admission>(&account, "admit", &admit_args);
+    let file_size = upload.file.size();
+    let store = put_file(env, &file_key, kind, upload.file);
+    let (admission, stored) = join(admit, store).await;
+    let admission = match (admission, stored) {
+        (Ok(Admission::Admitted { veryfi_id }), Ok(())) => veryfi_id,
+        (Ok(Admission::Existing { doc_id: existing, veryfi_id }), stored) => {
+            // An idempotent replay: the bytes just written belong to no document.
+            if stored.is_ok() {
+                delete_file(env, &file_key).await;
+            }
+            return replay(env, cfg, principal, &existing, veryfi_id).await;
+        }
+        (Ok(Admission::Admitted { .. }), Err(f)) => {
+            let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
+            return Err(f);
+        }
+        (Err(f), stored) => {
+            if stored.is_ok() {
+                delete_file(env, &file_key).await;
+            }
+            return Err(f);
+        }
+    };
+    let veryfi_id = admission;
     let record = DocumentRecord {
         id: doc_id.clone(),
         org_id: principal.org_id.clone(),
@@ -193,8 +239,8 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         external_id: upload.external_id,
         file_name,
         file_kind: kind,
-        file_size: upload.file.size(),
-        file_key: file_r2_key(&principal.org_id, &doc_id),
+        file_size,
+        file_key: file_key.clone(),
         options: upload.options,
         estimated_pages: pages,
         status: DocumentStatus::Queued,
@@ -207,32 +253,33 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         error: None,
         pending: PendingEffects::default(),
     };
-    let stored = store_and_queue(env, cfg, &record, upload.file).await;
-    match stored {
+    let created: ApiResult<SubmissionAccepted> = rpc(
+        &document_stub(env, &record.id)?,
+        "create",
+        &crate::document::CreateArgs { record, default_processing_ms: cfg.default_processing_seconds as u64 * 1000 },
+    )
+    .await;
+    match created {
         Ok(accepted) => Ok(Created { accepted, veryfi_id }),
         Err(f) => {
-            // Undo the admission (refund, forget the idempotency record).
+            // Undo the admission (refund, forget the idempotency record) and the file.
             let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
-            if let Ok(bucket) = env.bucket(FILES) {
-                let _ = bucket.delete(record.file_key.clone()).await;
-            }
+            delete_file(env, &file_key).await;
             Err(f)
         }
     }
 }
 
-async fn store_and_queue(env: &Env, cfg: &Config, record: &DocumentRecord, file: UploadFile) -> ApiResult<SubmissionAccepted> {
-    let meta = worker::HttpMetadata { content_type: Some(record.file_kind.mime_type().to_string()), ..Default::default() };
-    env.bucket(FILES)?.put(record.file_key.clone(), file.into_r2_data()).http_metadata(meta).execute().await?;
-    rpc(
-        &document_stub(env, &record.id)?,
-        "create",
-        &crate::document::CreateArgs {
-            record: record.clone(),
-            default_processing_ms: cfg.default_processing_seconds as u64 * 1000,
-        },
-    )
-    .await
+async fn put_file(env: &Env, key: &str, kind: FileKind, file: UploadFile) -> ApiResult<()> {
+    let meta = worker::HttpMetadata { content_type: Some(kind.mime_type().to_string()), ..Default::default() };
+    env.bucket(FILES)?.put(key.to_string(), file.into_r2_data()).http_metadata(meta).execute().await?;
+    Ok(())
+}
+
+async fn delete_file(env: &Env, key: &str) {
+    if let Ok(bucket) = env.bucket(FILES) {
+        let _ = bucket.delete(key.to_string()).await;
+    }
 }
 
 /// The answer to a repeated `Idempotency-Key`: the same document, as it is now.

@@ -61,7 +61,8 @@ pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     if let Some(k) = &upload.idempotency_key {
         folio_core::api::validate_idempotency_key(k)?;
     }
-    let created = create_document(&env, &cfg, &principal, upload).await?;
+    let scan = upload.scan().await?;
+    let created = create_document(&env, &cfg, &principal, upload, scan).await?;
     if sub.wants_async() {
         return json_response(202, &json!({"id": created.veryfi_id}));
     }
