@@ -267,7 +267,7 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
         }
         let after: Vec<&AmountHit> = ctx.amounts_after(ri, b).filter(|h| plausible_money(ctx, h)).collect();
         let (mut value, multi) = match after.len() {
-            0 => (value_below(ctx, ri, b), false),
+            0 => (date_shaped_amount(ctx, ri, b).or_else(|| value_below(ctx, ri, b)), false),
             1 => (Some(after[0].clone()), false),
             _ => (after.last().map(|a| (*a).clone()), true),
         };
@@ -284,6 +284,17 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
         out.push(Labelled { row: ri, role, label, label_start: a, label_end: b, value, multi });
     }
     out
+}
+
+/// After a money label, a token taken for a date that also reads as an
+/// amount with two decimals is the amount (OCR's `4.1.00` for `41.00`).
+fn date_shaped_amount(ctx: &Context, ri: usize, label_end: usize) -> Option<AmountHit> {
+    let row = &ctx.rows[ri];
+    ctx.dates_on(ri).filter(|d| d.start >= label_end && d.end == d.start + 1).find_map(|d| {
+        let amount = crate::money::parse_amount(&row.tokens[d.start].text, ctx.format).filter(|a| a.decimals == 2)?;
+        let hit = AmountHit { row: ri, token: d.start, amount };
+        plausible_money(ctx, &hit).then_some(hit)
+    })
 }
 
 /// The amount on the next row when the label ends its own row (`TOTAL:` /
@@ -618,6 +629,11 @@ mod tests {
         let lines = ["MODELLING CLAY 1 9.00 9.00", "Total : 9.00", "Rounding Adjustment 0.00", "Round d Total (RM): 9.60", "CHANGE 1.00"];
         let s = summarize(&Context::new(&doc(&lines)));
         assert_eq!(s.total.as_ref().unwrap().value, 9.0);
+    }
+
+    #[test]
+    fn an_amount_ocr_made_look_like_a_date_still_counts_after_a_total_label() {
+        assert_eq!(total_of(&["Total RM Incl. of GST 40.99", "Rounding Adj 0.01", "Total RM 4.1.00", "Cash 51.00", "CHANGE 10.00"]), Some(41.0));
     }
 
     #[test]
