@@ -11,7 +11,7 @@ use crate::input::{InputDocument, InputOptions, PageContent, RasterPage};
 use crate::model::{self, Page, PageSource};
 use crate::ocr::pool::EnginePool;
 use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
-use crate::ocr::{OcrEngine, OcrParams, OcrProfile, check_language};
+use crate::ocr::{OcrEngine, OcrParams, OcrProfile, check_language, enhance};
 use crate::plugins::{Extracted, PluginHost};
 use folio_core::{ApiError, ErrorCode, ProcessingMetadata, ProcessingResult};
 use serde_json::Value;
@@ -231,7 +231,14 @@ impl Pipeline {
     /// OCR of one raster into a page.
     pub fn recognize(&self, number: u32, raster: &RasterPage, language: &str, profile: OcrProfile) -> Result<Page, ApiError> {
         let params = OcrParams::new(language, raster.dpi_known.then_some(raster.dpi), profile);
-        let lines = self.ocr.recognize(&raster.image, &params)?;
+        let mut lines = self.ocr.recognize(&raster.image, &params)?;
+        // Faded or dot-matrix receipts: a second pass on an enhanced image (see ocr::enhance).
+        if profile == OcrProfile::Receipt && enhance::confident_chars(&lines) < enhance::FAINT_PAGE_CHARS {
+            let retry = self.ocr.recognize(&enhance::faint_receipt(&raster.image), &params)?;
+            if enhance::confident_chars(&retry) > enhance::confident_chars(&lines) {
+                lines = retry;
+            }
+        }
         let (w, h) = raster.image.dimensions();
         Ok(Page::from_lines(number, w as f32, h as f32, raster.dpi, PageSource::Ocr, lines))
     }

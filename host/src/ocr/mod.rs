@@ -10,6 +10,7 @@
 //! libtesseract behind the same trait (used by `folio bench ocr` to measure the gap).
 
 pub mod embind;
+pub mod enhance;
 #[cfg(feature = "native-tesseract")]
 pub mod native_tesseract;
 pub mod pool;
