@@ -68,10 +68,10 @@ fn transparency_becomes_white_background() {
 }
 
 #[test]
-fn low_resolution_scans_are_brought_to_300_dpi() {
-    let r = raster(&open(fixture("scan-150dpi.png")), 0);
+fn coarse_scans_are_enlarged() {
+    let r = raster(&open(fixture("scan-100dpi.png")), 0);
     assert_eq!(r.image.dimensions(), (1200, 300));
-    assert_eq!((r.dpi, r.dpi_known), (300, true));
+    assert_eq!((r.dpi, r.dpi_known), (200, true));
 }
 
 #[test]
