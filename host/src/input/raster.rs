@@ -131,15 +131,15 @@ fn over_white(v: u8, alpha: u8) -> u8 {
     ((v as u32 * a + 255 * (255 - a) + 127) / 255) as u8
 }
 
-/// Brings a gray raster to about [`TARGET_DPI`].
+/// Brings a gray raster to a resolution Tesseract reads well.
 ///
-/// - A credible declared resolution (100..=2400 DPI) is trusted: rasters outside
-///   240..=400 DPI are resampled to 300 (upscaling at most 2x).
+/// - A credible declared resolution (100..=2400 DPI) is trusted: coarse scans
+///   below 150 DPI are enlarged towards 300 (at most 2x), rasters above 400 DPI
+///   brought down to 300 (faster, no less accurate), the rest left alone.
 /// - Otherwise (none, or a 72/96 software default) the resolution is estimated
 ///   from the page width the profile implies (A4 for documents, 58 mm for
-///   receipts) and used only to upscale small rasters (receipts only below
-///   150 DPI); a wrong guess must not
-///   shrink text. Tesseract then estimates the resolution from the text itself.
+///   receipts) and used only to enlarge rasters below 150 DPI: a wrong guess
+///   must not shrink text. Tesseract then estimates the resolution from the text.
 /// - Whatever the resolution, the raster is kept within [`MAX_OCR_PIXELS`].
 pub fn prepare(gray: GrayImage, declared_dpi: Option<f32>, profile: OcrProfile) -> RasterPage {
     let (w, h) = gray.dimensions();
@@ -167,12 +167,11 @@ pub fn plan_scaling(w: u32, h: u32, declared_dpi: Option<f32>, profile: OcrProfi
         Some(d) => (d, true),
         None => (w.min(h) as f32 / assumed_width_inches(profile), false),
     };
-    let mut scale = if NO_RESCALE_DPI.contains(&source_dpi) {
+    // A guessed resolution may only enlarge.
+    let mut scale = if NO_RESCALE_DPI.contains(&source_dpi) || (!known && source_dpi > *NO_RESCALE_DPI.end()) {
         1.0
-    } else if known || source_dpi < min_guessed_dpi(profile) {
-        (TARGET_DPI as f32 / source_dpi).min(MAX_UPSCALE)
     } else {
-        1.0
+        (TARGET_DPI as f32 / source_dpi).min(MAX_UPSCALE)
     };
     let fit = (MAX_OCR_PIXELS as f64 / (w as f64 * h as f64)).sqrt() as f32;
     scale = scale.min(fit);
@@ -183,16 +182,6 @@ pub fn plan_scaling(w: u32, h: u32, declared_dpi: Option<f32>, profile: OcrProfi
     let size = (((w as f32 * scale) as u32).max(1), ((h as f32 * scale) as u32).max(1));
     let size = if scale == 1.0 { (w, h) } else { size };
     ScalingPlan { size, dpi: (source_dpi * scale).round().max(1.0) as u32, dpi_known: known }
-}
-
-/// Below this guessed resolution a raster of unknown resolution is upscaled.
-/// Receipts only when clearly tiny: upscaling 150-240 DPI receipt scans cost
-/// accuracy on SROIE (`folio eval sroie`), Tesseract reads them as they are.
-fn min_guessed_dpi(profile: OcrProfile) -> f32 {
-    match profile {
-        OcrProfile::Document => *NO_RESCALE_DPI.start(),
-        OcrProfile::Receipt => 150.0,
-    }
 }
 
 fn assumed_width_inches(profile: OcrProfile) -> f32 {
@@ -253,7 +242,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gray_uses_leptonica_weights_and_white_background() {
+    fn gray_uses_rec709_weights_and_white_background() {
         assert_eq!(luma(255, 255, 255), 255);
         assert_eq!(luma(0, 0, 0), 0);
         assert_eq!(luma(255, 0, 0), 54);
@@ -278,11 +267,13 @@ mod tests {
         assert_eq!(plan(4960, 7016, Some(600.0), OcrProfile::Document), (2480, 3508, 300, true));
         // 96 DPI is a software default: a 2481 px wide page is taken as A4 at 300 DPI.
         assert_eq!(plan(2481, 3508, Some(96.0), OcrProfile::Document), (2481, 3508, 300, false));
-        // Unknown resolution, narrow receipt: upscaled (at most 2x), never shrunk.
+        // Unknown resolution: only tiny rasters are enlarged (at most 2x), none shrunk.
         assert_eq!(plan(300, 1000, None, OcrProfile::Receipt).0, 600);
         assert_eq!(plan(620, 1200, None, OcrProfile::Receipt).0, 620, "a 58 mm receipt at 270 DPI stays");
         assert_eq!(plan(463, 1013, None, OcrProfile::Receipt).0, 463, "about 200 DPI: Tesseract reads it as it is");
         assert_eq!(plan(2481, 3508, None, OcrProfile::Receipt).0, 2481);
+        assert_eq!(plan(600, 800, None, OcrProfile::Document).0, 1200, "a 73 DPI page guess");
+        assert_eq!(plan(1700, 2200, None, OcrProfile::Document).0, 1700);
         // Huge rasters are brought under the OCR pixel cap.
         let (w, h, _, _) = plan(10_000, 8_000, Some(300.0), OcrProfile::Document);
         assert!(w as u64 * h as u64 <= MAX_OCR_PIXELS && w > 6000, "{w}x{h}");
