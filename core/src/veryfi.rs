@@ -69,16 +69,21 @@ impl VeryfiSubmission {
 }
 
 /// The string Veryfi's Python client signs: `timestamp:<ts>,<key>:<str(value)>,...`
-/// with Python's `str()` of each top-level value.
-pub fn signature_payload_python(params: &Map<String, Value>, timestamp: &str) -> String {
+/// with Python's `str()` of each top-level value (a string as it is, other
+/// values as their repr, shared with the webhook signer). `None` when a value
+/// has no certain Python form (non-ASCII inside a container).
+pub fn signature_payload_python(params: &Map<String, Value>, timestamp: &str) -> Option<String> {
     let mut s = format!("timestamp:{timestamp}");
     for (k, v) in params {
         s.push(',');
         s.push_str(k);
         s.push(':');
-        python_str(v, &mut s, true);
+        match v {
+            Value::String(text) => s.push_str(text),
+            other => s.push_str(&crate::webhook::veryfi::python_str(other).ok()?),
+        }
     }
-    s
+    Some(s)
 }
 
 /// The string Veryfi's Node client signs: the same layout with JavaScript's
@@ -124,75 +129,13 @@ pub fn verify_request_signature(
         return Err(SignatureError::Expired);
     }
     let presented = signature.trim().as_bytes();
-    let candidates = [
-        sign(client_secret, &signature_payload_python(params, timestamp.trim())),
-        sign(&encode_uri(client_secret), &signature_payload_js(params, timestamp.trim())),
-    ];
-    if candidates.iter().any(|c| crate::secret::constant_time_eq(c.as_bytes(), presented)) {
+    let python = signature_payload_python(params, timestamp.trim()).map(|p| sign(client_secret, &p));
+    let js = sign(&encode_uri(client_secret), &signature_payload_js(params, timestamp.trim()));
+    if python.iter().chain([&js]).any(|c| crate::secret::constant_time_eq(c.as_bytes(), presented)) {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
     }
-}
-
-fn python_str(v: &Value, out: &mut String, top: bool) {
-    match v {
-        Value::Null => out.push_str("None"),
-        Value::Bool(true) => out.push_str("True"),
-        Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => {
-            if n.is_i64() || n.is_u64() {
-                out.push_str(&n.to_string())
-            } else {
-                // Python's float repr: shortest round-trip, always with a '.' or exponent.
-                out.push_str(&format!("{:?}", n.as_f64().unwrap_or(0.0)).replace("e", "e+").replace("e+-", "e-"))
-            }
-        }
-        Value::String(s) if top => out.push_str(s),
-        Value::String(s) => python_repr_str(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_str(item, out, false);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_repr_str(k, out);
-                out.push_str(": ");
-                python_str(item, out, false);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn python_repr_str(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
 }
 
 fn js_string(v: &Value, out: &mut String) {
@@ -358,13 +301,13 @@ mod tests {
     fn python_payload_matches_python_str() {
         // Python: f"timestamp:{ts}" + f",{key}:{value}" for each item.
         assert_eq!(
-            signature_payload_python(&params(), "1700000000000"),
+            signature_payload_python(&params(), "1700000000000").unwrap(),
             "timestamp:1700000000000,file_name:receipt.png,file_data:iVBORw0K,categories:['Advertising & Marketing', 'Automotive'],auto_delete:False,async:True"
         );
         let odd: Map<String, Value> =
             serde_json::from_str(r#"{"a": null, "b": ["it's", "x\"y"], "c": {"k": 1.5}, "d": 3}"#).unwrap();
         assert_eq!(
-            signature_payload_python(&odd, "1"),
+            signature_payload_python(&odd, "1").unwrap(),
             r#"timestamp:1,a:None,b:["it's", 'x"y'],c:{'k': 1.5},d:3"#
         );
     }
@@ -383,7 +326,7 @@ mod tests {
         let secret = "vcs_secret";
         let now = 1_700_000_000_000i64;
         let ts = now.to_string();
-        let py = sign(secret, &signature_payload_python(&params(), &ts));
+        let py = sign(secret, &signature_payload_python(&params(), &ts).unwrap());
         let js = sign(secret, &signature_payload_js(&params(), &ts));
         assert_ne!(py, js);
         verify_request_signature(secret, &params(), &ts, &py, now).unwrap();
