@@ -23,6 +23,11 @@ run never reload the worker). Secrets (ADMIN_TOKEN, HOST_TOKEN) and any `[vars]`
 override are passed with `--var NAME:value`; ALLOW_LOOPBACK_WEBHOOKS is
 "true" unless overridden. The server is stopped by its process group (the
 group it was started in), never by name.
+
+Environment knobs: FOLIO_EDGE_PREBUILT=1 skips the build when
+edge-worker/build/index.js exists (iterating on tests); FOLIO_KEEP_EDGE_STATE=1
+keeps each server's run directory (state, generated config, logs) for
+inspection instead of deleting it.
 """
 
 from __future__ import annotations
