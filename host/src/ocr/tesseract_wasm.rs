@@ -266,11 +266,12 @@ impl WasmTesseract {
             ptrs.push(p);
         }
         let args: Vec<Val> = ptrs.iter().map(|&p| Val::I32(p as i32)).collect();
-        let result = f(self, &args);
+        let result = f(self, &args)?;
+        // After a failure the instance is discarded, so only a success needs tidying.
         for p in ptrs {
             embind::free(&mut self.store, p).map_err(|e| self.error(e))?;
         }
-        result
+        Ok(result)
     }
 
     fn load_model(&mut self, traineddata: &[u8]) -> Result<(), OcrError> {
@@ -297,9 +298,10 @@ impl WasmTesseract {
             self.call("clearImage", &[])?;
             self.call_checked("loadImage", &[Val::I32(img as i32)]).map(drop)
         });
-        // loadImage keeps its own reference to the PIX; our Image goes either way.
-        embind::destroy(&mut self.store, "Image", img).map_err(|e| self.error(e))?;
-        result
+        // loadImage keeps its own reference to the PIX, so our Image goes; after
+        // a failure the instance is discarded and the first error is the one to report.
+        result?;
+        embind::destroy(&mut self.store, "Image", img).map_err(|e| self.error(e))
     }
 
     fn fill_pix_gray(&mut self, img: u32, image: &GrayImage, dpi: Option<u32>) -> Result<(), OcrError> {
