@@ -104,8 +104,10 @@ pub fn phones_in_row(row: &Row) -> Vec<PhoneHit> {
     let mut i = 0;
     while i < texts.len() {
         let key = &row.tokens[i].key;
-        let is_phone_label = PHONE_LABELS.iter().any(|l| crate::text::alnum_key(l) == *key) && !(key.len() == 1 && !texts[i].ends_with(':') && !texts[i].ends_with('.'));
-        let is_fax_label = FAX_LABELS.iter().any(|l| crate::text::alnum_key(l) == *key) && !(key.len() == 1 && !texts[i].ends_with(':'));
+        // One-letter labels (`T`, `F`) only with their colon or dot.
+        let short_ok = key.len() != 1 || texts[i].ends_with(':') || texts[i].ends_with('.');
+        let is_phone_label = short_ok && PHONE_LABELS.iter().any(|l| crate::text::alnum_key(l) == *key);
+        let is_fax_label = (key.len() != 1 || texts[i].ends_with(':')) && FAX_LABELS.iter().any(|l| crate::text::alnum_key(l) == *key);
         if is_phone_label || is_fax_label {
             // Skip `NO`, `:`, `.` between label and number.
             let mut j = i + 1;
@@ -117,8 +119,8 @@ pub fn phones_in_row(row: &Row) -> Vec<PhoneHit> {
                 i = end;
                 continue;
             }
-        } else if texts[i].starts_with('+') || texts[i].contains('-') && digit_count(texts[i]) >= 2 {
-            if let Some((number, end)) = phone_at(&texts, i) {
+        } else if (texts[i].starts_with('+') || texts[i].contains('-') && digit_count(texts[i]) >= 2)
+            && let Some((number, end)) = phone_at(&texts, i) {
                 let strong = number.starts_with('+') || number.split(['-', ' ']).next().is_some_and(|area| (2..=4).contains(&area.len()) && area.starts_with('0'));
                 if strong && digit_count(&number) >= 9 {
                     out.push(PhoneHit { number, start: i, end, fax: false });
@@ -126,7 +128,6 @@ pub fn phones_in_row(row: &Row) -> Vec<PhoneHit> {
                     continue;
                 }
             }
-        }
         i += 1;
     }
     out

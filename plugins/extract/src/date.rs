@@ -223,11 +223,10 @@ pub fn parse_date(s: &str) -> Option<RawDate> {
             return Some(RawDate::Named(d));
         }
         // `2O18/O3/25`: OCR letters in an otherwise numeric date.
-        if !s.contains(' ') {
-            if let Some(fixed) = repair_numeric(s) {
+        if !s.contains(' ')
+            && let Some(fixed) = repair_numeric(s) {
                 return parse_numeric(&fixed);
             }
-        }
     }
     None
 }
@@ -265,7 +264,7 @@ fn parse_numeric(s: &str) -> Option<RawDate> {
 /// Day, month name and year in any of the usual orders.
 fn parse_named(s: &str) -> Option<Date> {
     let pieces: Vec<&str> = s
-        .split(|c: char| matches!(c, ' ' | '/' | '-' | '.' | ',' | '\''))
+        .split([' ', '/', '-', '.', ',', '\''])
         .filter(|p| !p.is_empty())
         .filter(|p| !matches!(fold(p).as_str(), "DE" | "OF" | "DEL" | "THE"))
         .collect();
@@ -352,11 +351,10 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
         if found.is_none() {
             let t = tokens[i];
             let rest = t.trim_start_matches(|c: char| c.is_alphabetic() || c == ':' || c == '.');
-            if rest.len() < t.len() && rest.len() >= 6 && rest.starts_with(|c: char| c.is_ascii_digit()) {
-                if let Some(raw @ RawDate::Numeric { .. }) = parse_date(rest) {
+            if rest.len() < t.len() && rest.len() >= 6 && rest.starts_with(|c: char| c.is_ascii_digit())
+                && let Some(raw @ RawDate::Numeric { .. }) = parse_date(rest) {
                     found = Some(FoundDate { raw, start: i, end: i + 1 });
                 }
-            }
         }
         match found {
             Some(f) => {

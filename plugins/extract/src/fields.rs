@@ -99,11 +99,10 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
         }
     }
     for (ri, row) in ctx.rows.iter().enumerate() {
-        if let Some((_, b)) = row.find_any_label(&["time", "masa", "zeit", "uhrzeit", "heure", "hora", "ora"]).map(|(_, a, b)| (a, b)) {
-            if let Some(t) = time_in(ri, b) {
+        if let Some((_, b)) = row.find_any_label(&["time", "masa", "zeit", "uhrzeit", "heure", "hora", "ora"]).map(|(_, a, b)| (a, b))
+            && let Some(t) = time_in(ri, b) {
                 return Some(t);
             }
-        }
     }
     (0..ctx.rows.len()).find_map(|ri| time_in(ri, 0))
 }

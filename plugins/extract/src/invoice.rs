@@ -152,11 +152,10 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
             });
             let sum: f64 = items.iter().filter_map(|i| i.amount).sum();
             let reference = out.amount("subtotal").or(out.amount("totalAmount"));
-            if let Some(r) = reference {
-                if !crate::money::same_amount(sum, r) {
+            if let Some(r) = reference
+                && !crate::money::same_amount(sum, r) {
                     out.warnings.push(format!("line items add up to {:.2}, not {:.2}", round_cents(sum), r));
                 }
-            }
         }
     }
 

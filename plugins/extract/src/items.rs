@@ -85,13 +85,12 @@ pub fn find_items(ctx: &Context, from: usize, to: usize) -> Vec<Item> {
         // A quantity just before the numbers: `2`, `2X`, `X2`, `2 PC`, `1.000`.
         for (k, t) in desc_tokens.iter().enumerate().rev().take(3) {
             let q = t.trim_start_matches(['x', 'X']).trim_end_matches(['x', 'X', '@', '*']);
-            if let Ok(v) = q.replace(',', ".").parse::<f64>() {
-                if v > 0.0 && v < 1000.0 && q.len() <= 6 {
+            if let Ok(v) = q.replace(',', ".").parse::<f64>()
+                && v > 0.0 && v < 1000.0 && q.len() <= 6 {
                     qty = Some(v);
                     desc_end = k;
                     break;
                 }
-            }
             if !matches!(t.to_ascii_uppercase().as_str(), "PC" | "PCS" | "X" | "@" | "*" | "EA" | "UNIT" | "UNITS" | "KG") {
                 break;
             }
@@ -138,12 +137,11 @@ pub fn find_items(ctx: &Context, from: usize, to: usize) -> Vec<Item> {
         }
         let mut description = p.desc.clone();
         let mut bbox = ctx.rows[p.row].bbox;
-        if description.is_none() && desc_first {
-            if let Some((d, r)) = pending.take() {
+        if description.is_none() && desc_first
+            && let Some((d, r)) = pending.take() {
                 description = Some(d);
                 bbox = bbox.union(&ctx.rows[r].bbox);
             }
-        }
         pending = None;
         let (quantity, unit_price, amount) = assign_numbers(&p.numbers, p.qty);
         let consistent = match (quantity, unit_price, amount) {
@@ -169,11 +167,10 @@ fn assign_numbers(numbers: &[f64], qty: Option<f64>) -> (Option<f64>, Option<f64
             let a = amount.unwrap();
             // Prefer the pair (quantity, unit price) whose product is the amount.
             for (ui, &u) in numbers[..numbers.len() - 1].iter().enumerate().rev() {
-                if let Some(q) = qty {
-                    if same_amount(q * u, a) {
+                if let Some(q) = qty
+                    && same_amount(q * u, a) {
                         return (Some(q), Some(u), Some(a));
                     }
-                }
                 for &q in &numbers[..ui] {
                     if q > 0.0 && q.fract() == 0.0 && same_amount(q * u, a) {
                         return (Some(q), Some(u), Some(a));

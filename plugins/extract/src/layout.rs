@@ -391,11 +391,10 @@ pub fn build_rows(doc: &Document) -> Vec<Row> {
             // Only recent rows can share a row with this segment.
             let lo = groups.len().saturating_sub(8);
             for (gi, group) in groups.iter().enumerate().skip(lo) {
-                if let Some(score) = same_row_score(group, &seg) {
-                    if best.is_none_or(|(_, s)| score > s) {
+                if let Some(score) = same_row_score(group, &seg)
+                    && best.is_none_or(|(_, s)| score > s) {
                         best = Some((gi, score));
                     }
-                }
             }
             match best {
                 Some((gi, _)) => groups[gi].push(seg),

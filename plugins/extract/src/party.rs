@@ -464,26 +464,23 @@ fn find_name(ctx: &Context, header_end: usize, address_start: Option<usize>) -> 
     let mut chosen: Option<(usize, usize, f32)> = None; // row, end token, confidence
     let legal_scan_end = if address_start.is_some() { limit } else { header_end };
     for ri in 0..legal_scan_end {
-        if let Some(end) = legal_form_end(&rows[ri]) {
-            if !is_detail_row(&rows[ri]) || rows[ri].find_any_label(&["sdn bhd"]).is_some() {
+        if let Some(end) = legal_form_end(&rows[ri])
+            && (!is_detail_row(&rows[ri]) || rows[ri].find_any_label(&["sdn bhd"]).is_some()) {
                 // The one closest to the address wins (a trading name above
                 // a legal entity line usually belongs to the same company).
                 chosen = Some((ri, end, 0.9));
             }
-        }
     }
     // A legal-form row right below the address start can still be the name
     // when nothing above qualifies (rare; address detection overshot).
-    if chosen.is_none() {
-        if let Some(a) = address_start {
-            if let Some(end) = rows.get(a).and_then(legal_form_end) {
+    if chosen.is_none()
+        && let Some(a) = address_start
+            && let Some(end) = rows.get(a).and_then(legal_form_end) {
                 chosen = Some((a, end, 0.8));
             }
-        }
-    }
     // 2. The nearest plausible row above the address.
-    if chosen.is_none() {
-        if let Some(a) = address_start {
+    if chosen.is_none()
+        && let Some(a) = address_start {
             let mut ri = a;
             while ri > 0 && a - ri < 5 {
                 ri -= 1;
@@ -494,7 +491,6 @@ fn find_name(ctx: &Context, header_end: usize, address_start: Option<usize>) -> 
                 }
             }
         }
-    }
     // 3. The first plausible row, preferring business words and tall text.
     if chosen.is_none() {
         let mut best: Option<(usize, f32)> = None;

@@ -452,11 +452,10 @@ pub fn summarize(ctx: &Context) -> Summary {
         if last_total_row == Some(c.row) {
             score += 0.5;
         }
-        if let Some(r) = v(rounding) {
-            if r != 0.0 && candidates.iter().any(|o| !std::ptr::eq(*o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov + r, value))) {
+        if let Some(r) = v(rounding)
+            && r != 0.0 && candidates.iter().any(|o| !std::ptr::eq(*o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov + r, value))) {
                 score += 1.0;
             }
-        }
         let agreeing = candidates.iter().filter(|o| !std::ptr::eq(**o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov, value))).count();
         score += 0.3 * agreeing.min(3) as f32;
         if same_cents(value, max_value) && !has_negative_totals {
