@@ -328,6 +328,11 @@ pub struct EmscriptenState {
     pub limits: StoreLimits,
     /// Set when the module asked for more memory than the cap allows.
     pub heap_limit_hit: bool,
+    /// When set, a call of a JS function value past this instant traps (see
+    /// [`EmscriptenState::new_callback`]).
+    pub deadline: Option<std::time::Instant>,
+    /// Set when a call trapped because of [`Self::deadline`].
+    pub deadline_hit: bool,
 }
 
 impl EmscriptenState {
@@ -340,7 +345,18 @@ impl EmscriptenState {
             log: Vec::new(),
             limits,
             heap_limit_hit: false,
+            deadline: None,
+            deadline_hit: false,
         }
+    }
+
+    /// An `emscripten::val` handle standing for a JS function, to pass where
+    /// the module wants a callback (tesseract-wasm's progress callback, which
+    /// Tesseract calls for every recognised word). Calling it does nothing
+    /// until [`Self::deadline`] has passed; then it traps, which stops the
+    /// module: a deadline that costs nothing while running.
+    pub fn new_callback(&mut self) -> u32 {
+        self.emvals.insert(Value::Str("callback".into()))
     }
 
     /// Must be called right after instantiation, before any export runs.
@@ -773,8 +789,15 @@ fn dispatch(mut c: Caller<'_, EmscriptenState>, which: EmscriptenImport, a: &[Va
             let h = c.data_mut().emvals.insert(v);
             set_result(r, h as i32);
         }
-        // Only progress callbacks call into JS values; we always pass `undefined`.
-        EmvalCall => set_result(r, EMVAL_UNDEFINED as i32),
+        // Only callbacks we handed out are called (see `new_callback`).
+        EmvalCall => {
+            let state = c.data_mut();
+            if state.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                state.deadline_hit = true;
+                wasmtime::bail!("deadline exceeded");
+            }
+            set_result(r, EMVAL_UNDEFINED as i32);
+        }
         // gmtime/localtime: Tesseract only formats timestamps for debug output.
         TimeToTm => {
             let tm = a.last().map(as_u32).unwrap_or(0);
