@@ -140,9 +140,27 @@ fn born_digital_invoice_uses_its_text_layer() {
 }
 
 #[test]
-fn scanned_invoice_pdf_is_rasterised_at_300_dpi() {
+fn scanned_invoice_pdf_gives_its_scan_at_300_dpi() {
+    // One full-page Flate-compressed RGB image: decoded directly, at its own 2481 x 3508 pixels.
     let doc = open(std::fs::read(shared("invoice-scanned.pdf")).unwrap());
     let r = raster(&doc, 0);
-    assert_eq!(r.dpi, 300);
-    assert_eq!(r.image.width(), 2480);
+    assert_eq!((r.dpi, r.dpi_known), (300, true));
+    assert_eq!(r.image.dimensions(), (2481, 3508));
+}
+
+#[test]
+fn scanned_invoice_pdf_also_renders_at_300_dpi() {
+    // The rendering path (hayro), taken by pages that are not one plain full-page image.
+    let pdf = folio_host::input::pdf::PdfInput::open(&std::fs::read(shared("invoice-scanned.pdf")).unwrap()).unwrap();
+    let r = pdf.rasterize(0).unwrap();
+    assert_eq!((r.dpi, r.image.dimensions()), (300, (2480, 3507)));
+}
+
+#[test]
+fn scanner_jpeg_pages_are_decoded_not_rendered() {
+    // Rendering would give 2550 x 3300 at 300 DPI; the scan itself is 150 DPI.
+    let r = raster(&open(fixture("scanner-jpeg.pdf")), 0);
+    assert_eq!(r.image.dimensions(), (1275, 1650));
+    assert_eq!((r.dpi, r.dpi_known), (150, true));
+    assert!(r.image.pixels().filter(|p| p[0] < 100).count() > 1000, "the scan's text is there");
 }

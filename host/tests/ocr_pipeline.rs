@@ -85,6 +85,17 @@ fn scanned_pdf_is_rasterised_and_ocrd() {
 }
 
 #[test]
+fn rendered_scanned_pdf_page_reads_as_well() {
+    let pdf = folio_host::input::pdf::PdfInput::open(&shared("invoice-scanned.pdf")).unwrap();
+    let raster = pdf.rasterize(0).unwrap();
+    let (pipeline, engine) = counting_pipeline();
+    let page = pipeline.recognize(1, &raster, "en", OcrProfile::Document).unwrap();
+    assert_eq!(engine.calls.load(Ordering::SeqCst), 1);
+    let recall = word_recall(&invoice_gt(), &page.text);
+    assert!(recall >= 0.99, "recall {recall:.4}\n{}", page.text);
+}
+
+#[test]
 fn text_pdf_uses_its_text_layer_without_ocr() {
     let (pipeline, engine) = counting_pipeline();
     let (doc, timings) = pipeline.read_document("doc_test", shared("invoice.pdf"), &options("invoice")).unwrap();

@@ -94,30 +94,52 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // 1. CPU time per page.
     let workdir = std::env::temp_dir().join(format!("folio-bench-ocr-{}", std::process::id()));
     std::fs::create_dir_all(&workdir)?;
-    let cli_startup = cli_startup_cpu(&args.tesseract_cli, &tessdata, &workdir, runs)?;
-    println!("\n1. OCR CPU time per page (tesseract CLI start-up + model load on a blank page: {})", secs(cli_startup));
-    println!("| page | size | PSM | wasm engine | tesseract CLI | CLI minus start-up | wasm / CLI-OCR | native in-process | recall wasm / CLI |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    let blank = workdir.join("blank.png");
+    crate::ocr::GrayImage::from_pixel(200, 200, image::Luma([255])).save(&blank)?;
+    println!("\n1. OCR CPU time per page (median of {runs}; the engines and the CLI take turns, so a busy neighbour slows all alike)");
+    println!("| page | size | PSM | wasm engine | tesseract CLI | CLI start-up (blank page) | CLI minus start-up | wasm / CLI-OCR | native in-process | recall wasm / CLI |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut wasm_instance = wasm.new_instance("en").map_err(|e| anyhow::anyhow!("{e}"))?;
     #[cfg(feature = "native-tesseract")]
     let mut native_instance = crate::ocr::native_tesseract::NativeTesseract::from_data_dir().new_instance("en").map_err(|e| anyhow::anyhow!("{e}"))?;
     for s in &samples {
         let params = OcrParams::new("en", s.raster.dpi_known.then_some(s.raster.dpi), s.profile);
+        // Exactly the raster the engines get: 8-bit gray, same size.
+        let png = workdir.join(format!("{}.png", s.name));
+        s.raster.image.save(&png).with_context(|| format!("writing {}", png.display()))?;
         quiet_cpu(args.max_wait_secs);
-        let (wasm_cpu, wasm_text) = median_cpu(runs, || ocr_text(&mut wasm_instance, &s.raster, &params))?;
-        let (cli_cpu, cli_text) = cli_ocr(&args.tesseract_cli, &tessdata, &workdir, s, &params, runs)?;
+        let (mut wasm_t, mut cli_t, mut startup_t) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut wasm_text, mut cli_text) = (String::new(), String::new());
+        // Filled only with the native-tesseract feature.
+        #[allow(unused_mut)]
+        let (mut native_t, mut native_text): (Vec<Duration>, String) = (Vec::new(), String::new());
+        for _ in 0..runs {
+            let start = thread_cpu();
+            wasm_text = ocr_text(&mut wasm_instance, &s.raster, &params)?;
+            wasm_t.push(thread_cpu().saturating_sub(start));
+            let (cpu, out) = cli_run(&args.tesseract_cli, &tessdata, &png, &params)?;
+            cli_text = out;
+            cli_t.push(cpu);
+            startup_t.push(cli_run(&args.tesseract_cli, &tessdata, &blank, &params)?.0);
+            #[cfg(feature = "native-tesseract")]
+            {
+                let start = thread_cpu();
+                native_text = ocr_text(&mut native_instance, &s.raster, &params)?;
+                native_t.push(thread_cpu().saturating_sub(start));
+            }
+        }
+        let (wasm_cpu, cli_cpu, cli_startup) = (median(wasm_t), median(cli_t), median(startup_t));
         let cli_ocr_cpu = cli_cpu.saturating_sub(cli_startup);
         let ratio = wasm_cpu.as_secs_f64() / cli_ocr_cpu.as_secs_f64().max(1e-9);
-        #[cfg(feature = "native-tesseract")]
-        let native = {
-            let (cpu, text) = median_cpu(runs, || ocr_text(&mut native_instance, &s.raster, &params))?;
-            format!("{} (wasm {:.2}x), recall {:.1}%", secs(cpu), wasm_cpu.as_secs_f64() / cpu.as_secs_f64(), 100.0 * s.recall(&text))
+        let native = if native_t.is_empty() {
+            "(build with --features native-tesseract)".to_string()
+        } else {
+            let cpu = median(native_t);
+            format!("{} (wasm {:.2}x), recall {:.1}%", secs(cpu), wasm_cpu.as_secs_f64() / cpu.as_secs_f64(), 100.0 * s.recall(&native_text))
         };
-        #[cfg(not(feature = "native-tesseract"))]
-        let native = "(build with --features native-tesseract)".to_string();
         met &= ratio <= CPU_RATIO_TARGET;
         println!(
-            "| {} | {}x{} @{} DPI | {} | {} | {} | {} | **{ratio:.2}** (target <= {CPU_RATIO_TARGET}) | {native} | {:.1}% / {:.1}% |",
+            "| {} | {}x{} @{} DPI | {} | {} | {} | {} | {} | **{ratio:.2}** (target <= {CPU_RATIO_TARGET}) | {native} | {:.1}% / {:.1}% |",
             s.name,
             s.raster.image.width(),
             s.raster.image.height(),
@@ -125,6 +147,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             s.profile.segmentation().psm(),
             secs(wasm_cpu),
             secs(cli_cpu),
+            secs(cli_startup),
             secs(cli_ocr_cpu),
             100.0 * s.recall(&wasm_text),
             100.0 * s.recall(&cli_text),
@@ -235,18 +258,6 @@ fn ocr_text(instance: &mut impl OcrInstance, raster: &RasterPage, params: &OcrPa
     Ok(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n"))
 }
 
-/// Median thread CPU time of `f` over `runs` calls, and its last output.
-fn median_cpu(runs: usize, mut f: impl FnMut() -> Result<String>) -> Result<(Duration, String)> {
-    let mut times = Vec::with_capacity(runs);
-    let mut out = String::new();
-    for _ in 0..runs {
-        let start = thread_cpu();
-        out = f()?;
-        times.push(thread_cpu().saturating_sub(start));
-    }
-    Ok((median(times), out))
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -292,32 +303,6 @@ fn cli_run(cli: &str, tessdata: &Path, image: &Path, params: &OcrParams) -> Resu
         bail!("{cli} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok((cpu, String::from_utf8_lossy(&out.stdout).into_owned()))
-}
-
-fn cli_ocr(cli: &str, tessdata: &Path, dir: &Path, s: &Sample, params: &OcrParams, runs: usize) -> Result<(Duration, String)> {
-    // Exactly the raster the wasm engine gets: 8-bit gray, same size.
-    let png = dir.join(format!("{}.png", s.name));
-    s.raster.image.save(&png).with_context(|| format!("writing {}", png.display()))?;
-    let mut times = Vec::new();
-    let mut text = String::new();
-    for _ in 0..runs {
-        let (cpu, out) = cli_run(cli, tessdata, &png, params)?;
-        times.push(cpu);
-        text = out;
-    }
-    Ok((median(times), text))
-}
-
-/// CPU time of the CLI on a blank page: process start-up and model loading.
-fn cli_startup_cpu(cli: &str, tessdata: &Path, dir: &Path, runs: usize) -> Result<Duration> {
-    let png = dir.join("blank.png");
-    crate::ocr::GrayImage::from_pixel(200, 200, image::Luma([255])).save(&png)?;
-    let params = OcrParams::new("en", 300, OcrProfile::Document);
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        times.push(cli_run(cli, tessdata, &png, &params)?.0);
-    }
-    Ok(median(times))
 }
 
 /// A 2-page TIFF with `raster` on both pages.

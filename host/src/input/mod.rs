@@ -116,7 +116,7 @@ impl InputDocument {
         match &self.source {
             Source::Image { kind } => raster::decode(&self.bytes, *kind, self.options.profile).map(PageContent::Raster),
             Source::Tiff { .. } => tiff::decode_page(&self.bytes, index, self.options.profile).map(PageContent::Raster),
-            Source::Pdf(p) => p.page(index),
+            Source::Pdf(p) => p.page(index, self.options.profile),
         }
     }
 }

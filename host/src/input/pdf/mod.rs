@@ -1,11 +1,14 @@
 //! PDF input: lopdf opens the file (page count, encryption) and reads the text
 //! layer of born-digital pages with positions ([`text`]); pages with little or
-//! no text are rasterised with hayro (pure Rust) for OCR.
+//! no text are rasterised with hayro (pure Rust) for OCR, except pages that
+//! are just one full-page JPEG scan, whose JPEG is decoded directly.
 
 mod std14_widths;
 pub mod text;
 
+use super::raster::prepare;
 use super::{MAX_OCR_PIXELS, MAX_PAGES, PageContent, RasterPage, TARGET_DPI, invalid_file};
+use crate::ocr::OcrProfile;
 use crate::model::{Page, PageSource};
 use folio_core::{ApiError, ErrorCode};
 use hayro::hayro_interpret::InterpreterSettings;
@@ -64,7 +67,7 @@ impl PdfInput {
     }
 
     /// Page `index` (0-based): its text layer when it has enough text, else a raster for OCR.
-    pub fn page(&self, index: usize) -> Result<PageContent, ApiError> {
+    pub fn page(&self, index: usize, profile: OcrProfile) -> Result<PageContent, ApiError> {
         let id = self.pages[index];
         let geometry = PageGeometry::of_page(&self.doc, id);
         // A page whose content lopdf cannot read may still render: OCR it.
@@ -76,7 +79,97 @@ impl PdfInput {
             let number = index as u32 + 1;
             return Ok(PageContent::TextLayer(Page::from_lines(number, w * scale, h * scale, TARGET_DPI, PageSource::PdfTextLayer, lines)));
         }
+        if let Some(scan) = self.embedded_scan(id, &geometry) {
+            return Ok(PageContent::Raster(prepare(scan.image, Some(scan.dpi), profile)));
+        }
         self.rasterize(index).map(PageContent::Raster)
+    }
+
+    /// The page's scan, when the page is nothing but one image drawn over the
+    /// whole page (how scanners write PDFs): decoding the image directly takes
+    /// a fraction of the time of rendering the page, and keeps the scan's own
+    /// pixels. JPEG (DCT) and losslessly compressed 8-bit gray or RGB images;
+    /// anything else (CCITT, JBIG2, masks, CMYK, rotation) is rendered.
+    fn embedded_scan(&self, page_id: ObjectId, geometry: &PageGeometry) -> Option<EmbeddedScan> {
+        use lopdf::Object;
+        if geometry.rotate != 0 {
+            return None;
+        }
+        // A scan's content stream is a few dozen bytes: `q W 0 0 H X Y cm /Im0 Do Q`.
+        let content = self.doc.get_page_content_with_limit(page_id, 4096).ok()?;
+        let ops = lopdf::content::Content::decode(&content).ok()?.operations;
+        let (mut ctm, mut stack, mut drawn) = ([1.0f32, 0.0, 0.0, 1.0, 0.0, 0.0], Vec::new(), None);
+        for op in &ops {
+            match op.operator.as_str() {
+                "q" => stack.push(ctm),
+                "Q" => ctm = stack.pop()?,
+                "cm" => {
+                    let m: Vec<f32> = op.operands.iter().map(|o| o.as_float().ok()).collect::<Option<_>>()?;
+                    let [a, b, c, d, e, f] = <[f32; 6]>::try_from(m).ok()?;
+                    let [a2, b2, c2, d2, e2, f2] = ctm;
+                    ctm = [a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2, e * a2 + f * c2 + e2, e * b2 + f * d2 + f2];
+                }
+                "Do" if drawn.is_none() => drawn = Some((op.operands.first()?.as_name().ok()?.to_vec(), ctm)),
+                // Text state without any text shown (some generators emit an empty BT/ET).
+                "BT" | "ET" | "Tf" | "TL" | "Tc" | "Tw" | "Tz" | "Ts" | "Td" | "TD" | "Tm" => {}
+                _ => return None,
+            }
+        }
+        let (name, [a, b, c, d, e, f]) = drawn?;
+        // Upright and covering the visible page (to within a point).
+        let [left, bottom, right, top] = geometry.bbox;
+        let close = |x: f32, y: f32| (x - y).abs() <= 1.0;
+        if b != 0.0 || c != 0.0 || !close(e, left) || !close(f, bottom) || !close(a, right - left) || !close(d, top - bottom) {
+            return None;
+        }
+        let (inline, ids) = self.doc.get_page_resources(page_id).ok()?;
+        let stream = inline.into_iter().chain(ids.iter().filter_map(|id| self.doc.get_dictionary(*id).ok())).find_map(|r| {
+            let xobjects = r.get_deref(b"XObject", &self.doc).and_then(Object::as_dict).ok()?;
+            xobjects.get_deref(&name, &self.doc).and_then(Object::as_stream).ok()
+        })?;
+        let dict = &stream.dict;
+        let get = |k: &[u8]| dict.get_deref(k, &self.doc).ok();
+        let filters: Vec<&[u8]> = match get(b"Filter") {
+            None => Vec::new(),
+            Some(Object::Name(n)) => vec![n.as_slice()],
+            Some(Object::Array(a)) => a.iter().map(|o| o.as_name().ok()).collect::<Option<_>>()?,
+            Some(_) => return None,
+        };
+        let jpeg = filters == [&b"DCTDecode"[..]];
+        let lossless = filters
+            .iter()
+            .all(|f| matches!(*f, b"FlateDecode" | b"LZWDecode" | b"ASCII85Decode" | b"ASCIIHexDecode" | b"RunLengthDecode"));
+        // Plain gray or RGB: no masks, no decode arrays, no CMYK/indexed colour.
+        let components = match get(b"ColorSpace")? {
+            Object::Name(n) if n == b"DeviceGray" => 1,
+            Object::Name(n) if n == b"DeviceRGB" => 3,
+            Object::Array(a) if a.first().and_then(|o| o.as_name().ok()) == Some(b"ICCBased") => a
+                .get(1)
+                .and_then(|o| self.doc.dereference(o).ok())
+                .and_then(|(_, o)| o.as_stream().ok())
+                .and_then(|s| s.dict.get(b"N").ok()?.as_i64().ok())
+                .filter(|n| *n == 1 || *n == 3)?,
+            _ => return None,
+        };
+        let plain = get(b"BitsPerComponent").and_then(|o| o.as_i64().ok()) == Some(8)
+            && [&b"SMask"[..], b"Mask", b"Decode"].iter().all(|k| get(k).is_none())
+            && get(b"ImageMask").and_then(|o| o.as_bool().ok()) != Some(true);
+        if !(dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image") && (jpeg || lossless) && plain) {
+            return None;
+        }
+        let width = u32::try_from(get(b"Width")?.as_i64().ok()?).ok()?;
+        let height = u32::try_from(get(b"Height")?.as_i64().ok()?).ok()?;
+        super::check_pixels("image", width, height).ok()?;
+        let image = if jpeg {
+            super::raster::decode_embedded_jpeg(&stream.content, width, height)?
+        } else {
+            let n = width as usize * height as usize * components as usize;
+            // A little slack: some writers pad the data.
+            let mut samples = stream.get_plain_content_with_limit(n + n / 16 + 1024).ok()?;
+            samples.truncate(n);
+            super::raster::samples_to_gray(samples, width, height, components as u8)?
+        };
+        Some(EmbeddedScan { dpi: width as f32 * 72.0 / a, image })
     }
 
     /// Renders page `index` at 300 DPI (less if the page is huge) to 8-bit gray.
@@ -112,6 +205,11 @@ impl PdfInput {
         let gray = super::raster::rgba_to_gray(pixmap.data_as_u8_slice(), w, h);
         Ok(RasterPage { image: gray, dpi, dpi_known: true })
     }
+}
+
+struct EmbeddedScan {
+    image: crate::ocr::GrayImage,
+    dpi: f32,
 }
 
 /// 300 DPI, lowered so the raster stays within [`MAX_OCR_PIXELS`] and the
