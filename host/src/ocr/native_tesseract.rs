@@ -3,6 +3,11 @@
 //! (`--features native-tesseract`): `folio bench ocr` uses it to measure what
 //! running Tesseract inside wasmtime costs. No deadline or memory cap: it runs
 //! in the host process.
+//!
+//! Debian's libtesseract uses OpenMP threads inside the LSTM, and only the
+//! `OMP_THREAD_LIMIT` environment variable, read when the process starts,
+//! keeps it to one thread like the wasm engine (and the CLI run with
+//! `OMP_THREAD_LIMIT=1`); `folio bench ocr` sets it by re-running itself.
 
 use super::pool::{OcrBackend, OcrInstance};
 use super::{GrayImage, OcrError, OcrParams, languages_in_tessdata, line_from_words, word_from_ltrb};
