@@ -30,10 +30,17 @@ def receipt_png(n: int) -> bytes:
     return buf.getvalue()
 
 
-def scanned_pdf(pages: int) -> bytes:
-    """An image-only PDF (every page needs OCR), `pages` pages long."""
-    imgs = [text_page([f"Page {i + 1} of {pages}", "Quarterly statement", f"Balance carried forward {100 + i}.00"])
-            for i in range(pages)]
+def scanned_pdf(pages: int, dense: bool = False) -> bytes:
+    """An image-only PDF (every page needs OCR), `pages` pages long. `dense`
+    pages are full A4 sheets of text at 300 DPI: seconds of OCR each, for tests
+    that must catch a host in the middle of a document."""
+    def page(i: int) -> Image.Image:
+        head = [f"Page {i + 1} of {pages}", "Quarterly statement"]
+        if not dense:
+            return text_page(head + [f"Balance carried forward {100 + i}.00"])
+        rows = [f"{d:02d}/03/2024  Transfer ref {i:02d}{d:04d}  amount {d * 17 + i}.{d % 100:02d}" for d in range(1, 61)]
+        return text_page(head + rows, size=(2480, 3508), font_px=34)
+    imgs = [page(i) for i in range(pages)]
     buf = io.BytesIO()
     imgs[0].save(buf, "PDF", save_all=True, append_images=imgs[1:], resolution=300.0)
     return buf.getvalue()

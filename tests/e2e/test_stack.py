@@ -123,7 +123,8 @@ def test_killed_host_loses_nothing(edge, tenant, host):
     host.stop()  # only the victim serves the queue
     victim = HostProcess(edge.base_url, edge.host_token, name="victim").start()
     try:
-        doc_id = submit(edge, key, scanned_pdf(8), "long.pdf", documentType="generic")
+        # Dense A4 pages: seconds of OCR, so the kill lands mid-document.
+        doc_id = submit(edge, key, scanned_pdf(8, dense=True), "long.pdf", documentType="generic")
         deadline = time.monotonic() + 60
         while doc_id not in victim.log_text():
             assert time.monotonic() < deadline, "victim never leased the document"
@@ -131,10 +132,12 @@ def test_killed_host_loses_nothing(edge, tenant, host):
         victim.kill()  # kill -9 in the middle of the document
     finally:
         victim.kill()
+    assert doc_id not in completed_doc_ids(victim), "the victim finished before the kill: the test proved nothing"
     host.start()
     data = wait_final(edge, key, doc_id)
     assert data["status"] == "completed", data
     assert data["pagesProcessed"] == 8
+    assert any("further values not returned" in w for w in data.get("warnings", [])), data.get("warnings")
     assert doc_id in completed_doc_ids(host)
 
 

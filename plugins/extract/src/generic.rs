@@ -89,6 +89,9 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
     if doc.extract_tables {
         out.tables = find_tables(&ctx);
     }
+    // A long statement holds more values than a document may return: keep
+    // the total and currency, then what came first (labelled pairs lead).
+    crate::limits::fit(&mut out, &["totalAmount", "currency"]);
 
     // Honest confidence: how much of the text turned into fields.
     let found = out.fields.len() as f32;
@@ -291,5 +294,22 @@ mod tests {
         let e = generic(&[&[(60.0, "lorem ipsum dolor")], &[(60.0, "sit amet")]]);
         assert!(e.confidence < 0.2);
         assert!(!e.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_long_statement_stays_within_the_field_limit() {
+        // 400 rows of `date  reference  amount`: ~800 values, more than a
+        // document may return; the labelled total must survive the cut.
+        let owned: Vec<Vec<(f32, String)>> = (0..400)
+            .map(|i| vec![(60.0, format!("{:02}/03/2024", i % 28 + 1)), (300.0, format!("REF{i:05}")), (800.0, format!("{}.{:02}", 10 + i, i % 100))])
+            .chain(std::iter::once(vec![(60.0, "Total due: EUR 9.999,00".to_string())]))
+            .collect();
+        let rows: Vec<Vec<(f32, &str)>> = owned.iter().map(|r| r.iter().map(|(x, t)| (*x, t.as_str())).collect()).collect();
+        let rows: Vec<&[(f32, &str)]> = rows.iter().map(|r| r.as_slice()).collect();
+        let e = generic(&rows);
+        assert!(crate::limits::check(&e).is_ok(), "{:?}", crate::limits::check(&e));
+        assert_eq!(e.fields.len(), crate::limits::MAX_FIELDS);
+        assert!(e.field("totalDue").is_some() || e.field("totalAmount").is_some(), "{:?}", e.fields.iter().map(|f| &f.key).collect::<Vec<_>>());
+        assert!(e.warnings.iter().any(|w| w.contains("further values not returned")), "{:?}", e.warnings);
     }
 }

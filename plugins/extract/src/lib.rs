@@ -17,6 +17,7 @@ pub mod generic;
 pub mod invoice;
 pub mod items;
 pub mod layout;
+pub mod limits;
 pub mod locale;
 pub mod model;
 pub mod money;
@@ -74,6 +75,7 @@ mod robustness {
         for doc in junk_documents() {
             for f in [crate::extract_receipt, crate::extract_invoice, crate::extract_generic] {
                 let e = f(&doc).expect("pages are present");
+                assert!(crate::limits::check(&e).is_ok(), "{:?}", crate::limits::check(&e));
                 assert!((0.0..=1.0).contains(&e.confidence));
                 assert!(e.fields.iter().all(|f| f.confidence.is_finite()));
             }

@@ -88,6 +88,7 @@ pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
     if summary.total_cross_checked {
         out.confidence = (out.confidence + 0.05).min(1.0);
     }
+    crate::limits::fit(&mut out, &[]);
     Ok(out)
 }
 
