@@ -6,12 +6,21 @@
 //! the Veryfi numeric id -> document id map, and the account-level webhook
 //! settings and Veryfi client credentials of each profile (live, sandbox).
 //!
+//! A submission is one call here (`submit`): the rate-limit count, the
+//! admission, the document's record (kept until a host first leases it; the
+//! Document DO is created from it then) and the job's place in the queue.
+//! Queue entries from concurrent submissions go to the Queue DO together in
+//! one call ([`Account::enqueue`]).
+//!
 //! State lives in the object's SQLite database. Every operation runs its SQL
 //! without awaiting in between, so each is atomic (a Durable Object runs one
 //! event at a time between awaits).
 
-use crate::http::{ApiResult, args, fail, now_ms, rpc_answer, rpc_request};
-use crate::model::{Profile, Role};
+use crate::http::{ApiResult, Failure, args, fail, now_ms, rpc, rpc_answer, rpc_request};
+use crate::model::{DocumentRecord, Profile, Role, queue_shard_for, queue_stub};
+use crate::queue::{EnqueueArgs, NewJob, Position};
+use futures_channel::oneshot;
+use std::cell::{Cell, RefCell};
 use folio_core::api::{
     ListCursor, Plan, Priority, RateDecision, RateLimit, insufficient_credits, rate_check, rate_limited,
 };
@@ -43,9 +52,18 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_by_time ON documents(created_at DESC, doc_id DESC);
 ";
 
+/// Accounts created before `documents` kept the submitted record (JSON, until the first lease).
+const ADD_RECORD_COLUMN: &str = "ALTER TABLE documents ADD COLUMN record TEXT";
+
 #[durable_object]
 pub struct Account {
     state: State,
+    env: Env,
+    /// Queue entries waiting for the next call to the Queue DO, each with
+    /// the submission waiting for its position.
+    pending_jobs: RefCell<Vec<(NewJob, oneshot::Sender<ApiResult<Position>>)>>,
+    /// A call to the Queue DO is in flight (its caller sends what queued up meanwhile).
+    flushing: Cell<bool>,
 }
 
 /// A profile's Veryfi credentials and webhook settings.
@@ -129,6 +147,25 @@ pub struct AdmitArgs {
 pub struct IdempotencyArgs {
     pub key: String,
     pub fingerprint: String,
+}
+
+/// Everything a submission needs from its organisation, in one call.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmitArgs {
+    pub rate: RateArgs,
+    pub admit: AdmitArgs,
+    /// The new document (its id is `admit.doc_id`).
+    pub record: DocumentRecord,
+    pub default_processing_ms: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Submitted {
+    pub admission: Admission,
+    /// The new job's place (`None` for an idempotent replay).
+    pub position: Option<Position>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -216,11 +253,21 @@ fn i(v: i64) -> SqlStorageValue {
 }
 
 impl DurableObject for Account {
-    fn new(state: State, _env: Env) -> Self {
-        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("account schema: {e}");
         }
-        Self { state }
+        let has_record = sql
+            .exec("SELECT COUNT(*) AS n FROM pragma_table_info('documents') WHERE name = 'record'", None)
+            .and_then(|c| c.one::<Value>())
+            .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
+        if !has_record {
+            if let Err(e) = sql.exec(ADD_RECORD_COLUMN, None) {
+                worker::console_error!("account schema (record column): {e}");
+            }
+        }
+        Self { state, env, pending_jobs: RefCell::new(Vec::new()), flushing: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -235,7 +282,11 @@ impl DurableObject for Account {
             "add_key" => rpc_answer(args(body).and_then(|a| self.add_key(a))),
             "revoke_key" => rpc_answer(args::<Value>(body).and_then(|a| self.revoke_key(a["keyId"].as_str().unwrap_or("")))),
             "rate" => rpc_answer(args(body).and_then(|a| self.rate(a))),
-            "admit" => rpc_answer(args(body).and_then(|a| self.admit(a))),
+            "submit" => rpc_answer(match args(body) {
+                Ok(a) => self.submit(a).await,
+                Err(f) => Err(f),
+            }),
+            "record" => rpc_answer(args(body).and_then(|a: DocArgs| self.record(&a.doc_id))),
             "abort" => rpc_answer(args(body).and_then(|a: DocArgs| self.forget(&a.doc_id))),
             "forget" => rpc_answer(args(body).and_then(|a: DocArgs| self.forget(&a.doc_id))),
             "status" => rpc_answer(args(body).and_then(|a| self.set_status(a))),
@@ -381,6 +432,90 @@ impl Account {
         }
     }
 
+    /// A submission: counted against the key's rate limit, admitted, its
+    /// record kept, and queued. If it cannot be queued it is forgotten again
+    /// (reservation refunded) and the error answered.
+    async fn submit(&self, a: SubmitArgs) -> ApiResult<Submitted> {
+        self.rate(a.rate)?;
+        let doc_id = a.admit.doc_id.clone();
+        let admission = self.admit(a.admit)?;
+        if let Admission::Existing { .. } = admission {
+            return Ok(Submitted { admission, position: None });
+        }
+        let mut record = a.record;
+        if let Admission::Admitted { veryfi_id } = admission {
+            record.veryfi_id = veryfi_id;
+        }
+        self.exec("UPDATE documents SET record = ? WHERE doc_id = ?", vec![s(serde_json::to_string(&record)?), s(doc_id.clone())])?;
+        let job = NewJob {
+            doc_id: doc_id.clone(),
+            org_id: record.org_id.clone(),
+            rank: record.options.priority.rank(),
+            document_type: record.options.document_type.clone(),
+        };
+        match self.enqueue(job, a.default_processing_ms).await {
+            Ok(position) => Ok(Submitted { admission, position: Some(position) }),
+            Err(f) => {
+                self.forget(&doc_id)?;
+                Err(f)
+            }
+        }
+    }
+
+    /// Puts a job in the queue and answers its position. Jobs from
+    /// submissions that arrive while a call to the Queue DO is in flight
+    /// wait and go together in the next call: one queue call for many
+    /// submissions under load, none of them answered before it is queued.
+    async fn enqueue(&self, job: NewJob, default_processing_ms: u64) -> ApiResult<Position> {
+        let shard = queue_shard_for(&job.org_id);
+        let (tx, rx) = oneshot::channel();
+        self.pending_jobs.borrow_mut().push((job, tx));
+        if !self.flushing.replace(true) {
+            loop {
+                let batch: Vec<_> = self.pending_jobs.borrow_mut().drain(..).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let (jobs, waiting): (Vec<NewJob>, Vec<_>) = batch.into_iter().unzip();
+                let answer: ApiResult<Vec<Position>> = match queue_stub(&self.env, shard) {
+                    Ok(queue) => rpc(&queue, "enqueue", &EnqueueArgs { jobs, default_processing_ms }).await,
+                    Err(e) => Err(e.into()),
+                };
+                match answer {
+                    Ok(positions) if positions.len() == waiting.len() => {
+                        for (tx, pos) in waiting.into_iter().zip(positions) {
+                            let _ = tx.send(Ok(pos));
+                        }
+                    }
+                    other => {
+                        let error = match other {
+                            Err(f) => f.error,
+                            Ok(_) => folio_core::ApiError::new(ErrorCode::InternalError, "Internal error (queue answer)"),
+                        };
+                        for tx in waiting {
+                            let _ = tx.send(Err(Failure { error: error.clone(), retry_after: None }));
+                        }
+                    }
+                }
+            }
+            self.flushing.set(false);
+        }
+        rx.await.unwrap_or_else(|_| Err(fail(ErrorCode::InternalError, "Internal error (queue call dropped)")))
+    }
+
+    /// The record of an admitted document no host has leased yet.
+    fn record(&self, doc_id: &str) -> ApiResult<Option<DocumentRecord>> {
+        #[derive(Deserialize)]
+        struct Row {
+            record: Option<String>,
+        }
+        let row = self.exec("SELECT record FROM documents WHERE doc_id = ?", vec![s(doc_id)])?.to_array::<Row>()?.into_iter().next();
+        Ok(match row.and_then(|r| r.record) {
+            Some(text) => Some(serde_json::from_str(&text)?),
+            None => None,
+        })
+    }
+
     /// Admission of a new document, atomically: idempotency replay check,
     /// plan check for `high`, credit reservation, list index row, Veryfi id.
     fn admit(&self, a: AdmitArgs) -> ApiResult<Admission> {
@@ -499,9 +634,14 @@ impl Account {
         Ok(json!({"docId": doc_id}))
     }
 
-    /// Index status update; on a final status also settles or refunds credits.
+    /// Index status update; on a final status also settles or refunds
+    /// credits. The Document DO reports its first lease here, after which it
+    /// holds the record: the copy kept since admission is dropped.
     fn set_status(&self, a: StatusArgs) -> ApiResult<Value> {
-        self.exec("UPDATE documents SET status = ? WHERE doc_id = ?", vec![s(a.status.as_str()), s(a.doc_id.clone())])?;
+        self.exec(
+            "UPDATE documents SET status = ?, record = CASE WHEN ? = 'queued' THEN record ELSE NULL END WHERE doc_id = ?",
+            vec![s(a.status.as_str()), s(a.status.as_str()), s(a.doc_id.clone())],
+        )?;
         match a.status {
             DocumentStatus::Completed => self.release_reservation(&a.doc_id, Some(a.pages.unwrap_or(0)))?,
             DocumentStatus::Failed => self.release_reservation(&a.doc_id, None)?,

@@ -3,6 +3,12 @@
 //! Keys are looked up by hash in KV; the Account DO then counts the request
 //! against the key's rate limit and is the authority on revocation.
 //! Host and admin routes use bearer tokens compared in constant time.
+//!
+//! Each isolate remembers, for a minute, what KV said about a key (its
+//! organisation, role and profile never change; revocation is decided by the
+//! Account DO on every request, so a remembered key cannot outlive it), and
+//! until when a key is rate limited (refused requests are not counted, so
+//! refusing them here changes only the cost).
 
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, Failure, fail, header, kv_get_json, rpc};
@@ -11,7 +17,51 @@ use crate::account::RateArgs;
 use folio_core::ErrorCode;
 use folio_core::secret::{bearer_token, hash_api_key, is_api_key_shaped, token_matches};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{Env, Request};
+
+const KEY_MEMORY_MS: i64 = 60_000;
+/// Entries kept per isolate before the memory starts over.
+const MEMORY_ENTRIES: usize = 10_000;
+
+thread_local! {
+    /// sha256 of a key -> its KV record and when it was read.
+    static KEYS: RefCell<HashMap<String, (KeyRecord, i64)>> = RefCell::new(HashMap::new());
+    /// key id -> the `429` answered and until when it holds.
+    static LIMITED: RefCell<HashMap<String, (u32, i64)>> = RefCell::new(HashMap::new());
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) {
+    if map.len() >= MEMORY_ENTRIES {
+        map.clear();
+    }
+    map.insert(k, v);
+}
+
+/// Refuses a request of a key that is rate limited right now (as the Account
+/// DO would), without asking it.
+pub fn refuse_while_limited(principal: &Principal) -> ApiResult<()> {
+    let now = crate::http::now_ms();
+    let limited = LIMITED.with(|m| m.borrow().get(&principal.key_id).copied());
+    match limited {
+        Some((_, until)) if until > now => {
+            let retry_after = ((until - now + 999) / 1000) as u32;
+            let mut f: Failure = folio_core::api::rate_limited(retry_after).into();
+            f.retry_after = Some(retry_after);
+            Err(f)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Remembers a `429` from the Account DO until its `Retry-After`.
+pub fn note_refusal(principal: &Principal, f: &Failure) {
+    if let (ErrorCode::RateLimitExceeded, Some(secs)) = (f.error.code, f.retry_after) {
+        let until = crate::http::now_ms() + secs as i64 * 1000;
+        LIMITED.with(|m| remember(&mut m.borrow_mut(), principal.key_id.clone(), (secs, until)));
+    }
+}
 
 /// An authenticated caller.
 #[derive(Clone, Debug)]
@@ -67,9 +117,14 @@ async fn key_record(env: &Env, key: &str) -> ApiResult<KeyRecord> {
     if !is_api_key_shaped(key) {
         return Err(invalid("Invalid API key"));
     }
-    kv_get_json::<KeyRecord>(&env.kv(KV)?, &apikey_kv_key(&hash_api_key(key)))
-        .await?
-        .ok_or_else(|| invalid("Invalid API key"))
+    let hash = hash_api_key(key);
+    let now = crate::http::now_ms();
+    if let Some((rec, _)) = KEYS.with(|m| m.borrow().get(&hash).cloned()).filter(|(_, at)| now - at < KEY_MEMORY_MS) {
+        return Ok(rec);
+    }
+    let rec = kv_get_json::<KeyRecord>(&env.kv(KV)?, &apikey_kv_key(&hash)).await?.ok_or_else(|| invalid("Invalid API key"))?;
+    KEYS.with(|m| remember(&mut m.borrow_mut(), hash, (rec.clone(), now)));
+    Ok(rec)
 }
 
 /// Authenticates a public API request and counts it against the key's rate limit.
@@ -115,13 +170,17 @@ pub async fn identify(req: &Request, env: &Env) -> ApiResult<Principal> {
 /// Counts the request against the key's rate limit in the Account DO,
 /// which is also the authority on revocation (`INVALID_API_KEY`).
 pub async fn count_request(env: &Env, cfg: &Config, principal: &Principal) -> ApiResult<()> {
-    let _: Value = rpc(
+    refuse_while_limited(principal)?;
+    let counted: ApiResult<Value> = rpc(
         &account_stub(env, &principal.org_id)?,
         "rate",
         &RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit },
     )
-    .await?;
-    Ok(())
+    .await;
+    if let Err(f) = &counted {
+        note_refusal(principal, f);
+    }
+    counted.map(|_| ())
 }
 
 /// `Authorization: Bearer <HOST_TOKEN>` on the internal host API.

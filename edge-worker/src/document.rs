@@ -1,6 +1,9 @@
 //! The Document Durable Object: one per document, named by its id, the
-//! authority for its state: `queued -> processing -> completed | failed`
-//! (and back to `queued` when a lease expires or a host gives the job back).
+//! authority for its state once a host has leased it: `processing ->
+//! completed | failed` (and back to `queued` when a lease expires or a host
+//! gives the job back). Until the first lease the document's record lives in
+//! its organisation's Account DO (written at admission); `start` creates the
+//! object from it, so a submission never pays for a new Durable Object.
 //! Every change is written to the KV snapshot that reads use. Reaching a
 //! final state settles or refunds credits in the Account DO and hands the
 //! document to webhook delivery exactly once; those effects are recorded as
@@ -8,14 +11,10 @@
 
 use crate::config::{FILES, KV};
 use crate::http::{ApiResult, args, fail, kv_put_json, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::{
-    DocumentRecord, PendingEffects, account_stub, doc_kv_key, queue_shard_for, queue_stub,
-};
-use crate::queue::{EnqueueArgs, Position};
-use folio_core::api::SubmissionAccepted;
+use crate::model::{DocumentRecord, PendingEffects, account_stub, doc_kv_key, file_r2_key, queue_shard_for, queue_stub};
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use futures_channel::oneshot;
-use futures_util::future::{join, select};
+use futures_util::future::select;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -38,16 +37,11 @@ pub struct Document {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CreateArgs {
-    pub record: DocumentRecord,
-    pub default_processing_ms: u64,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct StartArgs {
     pub lease_id: String,
     pub attempt: u32,
+    /// Where the record waits until the first lease (the Account DO).
+    pub org_id: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,6 +60,17 @@ pub struct FailArgs {
     /// From the queue's alarm: the last attempt's lease expired.
     #[serde(default)]
     pub expired: bool,
+    /// As in [`StartArgs`]: a document whose every lease expired before its
+    /// object was created still gets its final state.
+    #[serde(default)]
+    pub org_id: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteArgs {
+    pub org_id: String,
+    pub doc_id: String,
 }
 
 impl DurableObject for Document {
@@ -79,10 +84,6 @@ impl DurableObject for Document {
             Err(f) => return rpc_answer::<()>(Err(f)),
         };
         match op.as_str() {
-            "create" => rpc_answer(match args(body) {
-                Ok(a) => self.create(a).await,
-                Err(f) => Err(f),
-            }),
             "get" => rpc_answer(self.load().await),
             "wait" => rpc_answer(self.wait(body["timeoutMs"].as_u64().unwrap_or(0)).await),
             "start" => rpc_answer(match args(body) {
@@ -98,7 +99,10 @@ impl DurableObject for Document {
                 Err(f) => Err(f),
             }),
             "requeue" => rpc_answer(self.requeue(body["leaseId"].as_str().unwrap_or("")).await),
-            "delete" => rpc_answer(self.delete().await),
+            "delete" => rpc_answer(match args(body) {
+                Ok(a) => self.delete(a).await,
+                Err(f) => Err(f),
+            }),
             _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown document op {op}")))),
         }
     }
@@ -111,32 +115,56 @@ impl DurableObject for Document {
     }
 }
 
-fn accepted(rec: &DocumentRecord, queue_position: u64, eta_ms: i64) -> SubmissionAccepted {
-    SubmissionAccepted {
-        id: rec.id.clone(),
-        status: rec.status,
-        estimated_completion_time: folio_core::time::rfc3339(eta_ms),
-        queue_position,
-        webhook_configured: rec.options.webhook_url.is_some(),
-        created_at: folio_core::time::rfc3339(rec.created_at_ms),
-    }
-}
-
 fn lease_lost() -> crate::http::Failure {
     fail(ErrorCode::LeaseLost, "The lease has expired or was never granted")
 }
 
+fn not_found() -> crate::http::Failure {
+    fail(ErrorCode::DocumentNotFound, "Document not found")
+}
+
+/// What the object holds.
+enum Stored {
+    Record(DocumentRecord),
+    /// Not leased yet: the record is still in the Account DO.
+    NotCreated,
+    Deleted,
+}
+
 impl Document {
-    async fn load(&self) -> ApiResult<DocumentRecord> {
+    async fn stored(&self) -> ApiResult<Stored> {
         let storage = self.state.storage();
         if storage.get::<bool>(DELETED).await?.unwrap_or(false) {
-            return Err(fail(ErrorCode::DocumentNotFound, "Document not found"));
+            return Ok(Stored::Deleted);
         }
-        let text = storage
-            .get::<String>(RECORD)
-            .await?
-            .ok_or_else(|| fail(ErrorCode::DocumentNotFound, "Document not found"))?;
-        Ok(serde_json::from_str(&text)?)
+        Ok(match storage.get::<String>(RECORD).await? {
+            Some(text) => Stored::Record(serde_json::from_str(&text)?),
+            None => Stored::NotCreated,
+        })
+    }
+
+    async fn load(&self) -> ApiResult<DocumentRecord> {
+        match self.stored().await? {
+            Stored::Record(rec) => Ok(rec),
+            Stored::NotCreated | Stored::Deleted => Err(not_found()),
+        }
+    }
+
+    /// The stored record or, at the first lease, the one the document was
+    /// admitted with (from its organisation's Account DO), now stored here.
+    async fn load_or_adopt(&self, lease_id: Option<&str>, org_id: Option<&str>) -> ApiResult<DocumentRecord> {
+        let doc_id = lease_id.and_then(folio_core::jobs::parse_lease_id).map(|(doc, _)| doc);
+        match (self.stored().await?, doc_id.zip(org_id)) {
+            (Stored::Record(rec), _) => Ok(rec),
+            (Stored::NotCreated, Some((doc_id, org_id))) => {
+                let admitted: Option<DocumentRecord> =
+                    rpc(&account_stub(&self.env, org_id)?, "record", &json!({"docId": doc_id})).await?;
+                let rec = admitted.ok_or_else(lease_lost)?;
+                self.put_record(&rec).await?;
+                Ok(rec)
+            }
+            _ => Err(lease_lost()),
+        }
     }
 
     /// Stored as JSON text: serde-wasm-bindgen would turn JSON objects
@@ -156,53 +184,23 @@ impl Document {
         kv_put_json(&self.env.kv(KV)?, &doc_kv_key(&rec.org_id, &rec.id), &rec.snapshot()).await
     }
 
-    /// Stores a new document and puts it in the queue (idempotent: a second
-    /// create answers like the first).
-    async fn create(&self, a: CreateArgs) -> ApiResult<SubmissionAccepted> {
-        let rec = match self.load().await {
-            Ok(existing) => existing,
-            Err(_) => {
-                let mut rec = a.record;
-                rec.status = DocumentStatus::Queued;
-                self.put_record(&rec).await?;
-                rec
-            }
-        };
-        if rec.status != DocumentStatus::Queued {
-            // A repeated create of a document already leased or finished.
-            return Ok(accepted(&rec, 0, now_ms()));
-        }
-        // The snapshot for reads and the queue entry, concurrently.
-        let enqueue = async {
-            rpc::<_, Position>(
-                &queue_stub(&self.env, queue_shard_for(&rec.org_id))?,
-                "enqueue",
-                &EnqueueArgs {
-                    doc_id: rec.id.clone(),
-                    org_id: rec.org_id.clone(),
-                    rank: rec.options.priority.rank(),
-                    document_type: rec.options.document_type.clone(),
-                    default_processing_ms: a.default_processing_ms,
-                },
-            )
-            .await
-        };
-        let (snapshot, pos) = join(self.write_snapshot(&rec), enqueue).await;
-        snapshot?;
-        let pos = pos?;
-        Ok(accepted(&rec, pos.queue_position, pos.estimated_completion_ms))
-    }
-
-    /// Waits until the document is final or `timeout_ms` passes; answers the record.
-    async fn wait(&self, timeout_ms: u64) -> ApiResult<DocumentRecord> {
-        let rec = self.load().await?;
-        if rec.status.is_final() || timeout_ms == 0 {
-            return Ok(rec);
+    /// Waits until the document is final or `timeout_ms` passes; answers the
+    /// record, or `None` while no host has leased it yet.
+    async fn wait(&self, timeout_ms: u64) -> ApiResult<Option<DocumentRecord>> {
+        match self.stored().await? {
+            Stored::Deleted => return Err(not_found()),
+            Stored::Record(rec) if rec.status.is_final() || timeout_ms == 0 => return Ok(Some(rec)),
+            Stored::NotCreated if timeout_ms == 0 => return Ok(None),
+            _ => {}
         }
         let (tx, rx) = oneshot::channel();
         self.waiters.borrow_mut().push(tx);
         let _ = select(rx, Delay::from(Duration::from_millis(timeout_ms))).await;
-        self.load().await
+        match self.stored().await? {
+            Stored::Record(rec) => Ok(Some(rec)),
+            Stored::NotCreated => Ok(None),
+            Stored::Deleted => Err(not_found()),
+        }
     }
 
     fn wake_waiters(&self) {
@@ -213,7 +211,7 @@ impl Document {
 
     /// A host leased the job: `processing` under this lease.
     async fn start(&self, a: StartArgs) -> ApiResult<DocumentRecord> {
-        let mut rec = self.load().await.map_err(|_| lease_lost())?;
+        let mut rec = self.load_or_adopt(Some(&a.lease_id), Some(&a.org_id)).await?;
         if rec.status.is_final() || a.attempt < rec.attempt {
             return Err(lease_lost());
         }
@@ -243,7 +241,7 @@ impl Document {
     }
 
     async fn fail(&self, a: FailArgs) -> ApiResult<Value> {
-        let mut rec = self.load().await.map_err(|_| lease_lost())?;
+        let mut rec = self.load_or_adopt(a.lease_id.as_deref(), a.org_id.as_deref()).await?;
         let same_lease = a.lease_id.is_none() || rec.lease_id == a.lease_id;
         if rec.status == DocumentStatus::Failed && same_lease {
             return Ok(json!({"docId": rec.id, "status": rec.status}));
@@ -321,18 +319,31 @@ impl Document {
     }
 
     /// Deletes the document: out of the queue, reservation refunded, file,
-    /// snapshot and results gone. A tombstone refuses later host calls.
-    async fn delete(&self) -> ApiResult<Value> {
-        let rec = self.load().await?;
-        rpc::<_, Value>(&queue_stub(&self.env, queue_shard_for(&rec.org_id))?, "cancel", &json!({"docId": rec.id}))
-            .await?;
-        rpc::<_, Value>(&account_stub(&self.env, &rec.org_id)?, "forget", &json!({"docId": rec.id})).await?;
-        self.env.bucket(FILES)?.delete(&rec.file_key).await?;
-        self.env.kv(KV)?.delete(&doc_kv_key(&rec.org_id, &rec.id)).await?;
+    /// snapshot and results gone. A tombstone refuses later host calls; it is
+    /// written first when the object was never created, so a lease racing the
+    /// delete cannot bring the document back.
+    async fn delete(&self, a: DeleteArgs) -> ApiResult<Value> {
         let storage = self.state.storage();
+        let (org_id, doc_id) = match self.stored().await? {
+            Stored::Deleted => return Err(not_found()),
+            Stored::Record(rec) => {
+                if rec.org_id != a.org_id {
+                    return Err(not_found());
+                }
+                (rec.org_id, rec.id)
+            }
+            Stored::NotCreated => {
+                storage.put(DELETED, true).await?;
+                (a.org_id, a.doc_id)
+            }
+        };
+        rpc::<_, Value>(&queue_stub(&self.env, queue_shard_for(&org_id))?, "cancel", &json!({"docId": doc_id})).await?;
+        rpc::<_, Value>(&account_stub(&self.env, &org_id)?, "forget", &json!({"docId": doc_id})).await?;
+        self.env.bucket(FILES)?.delete(&file_r2_key(&org_id, &doc_id)).await?;
+        self.env.kv(KV)?.delete(&doc_kv_key(&org_id, &doc_id)).await?;
         storage.delete_all().await?;
         storage.put(DELETED, true).await?;
         self.wake_waiters();
-        Ok(json!({"id": rec.id, "deleted": true}))
+        Ok(json!({"id": doc_id, "deleted": true}))
     }
 }

@@ -23,8 +23,10 @@ fn not_found() -> crate::http::Failure {
     fail(ErrorCode::DocumentNotFound, "Document not found")
 }
 
-/// The caller's snapshot of `doc_id`, from KV, falling back to the Document
-/// DO (the authority) when KV has not caught up.
+/// The caller's snapshot of `doc_id`: from KV, written by the Document DO on
+/// every change once a host has leased the document; before that (or when KV
+/// has not caught up) from the authority: the record the organisation's
+/// Account DO keeps from admission to the first lease, then the Document DO.
 pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<DocumentSnapshot> {
     if !ids::is_document_id(doc_id) {
         return Err(not_found());
@@ -32,7 +34,12 @@ pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResu
     if let Some(s) = kv_get_json::<DocumentSnapshot>(&env.kv(KV)?, &doc_kv_key(&principal.org_id, doc_id)).await? {
         return Ok(s);
     }
-    let rec: DocumentRecord = rpc(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?;
+    let admitted: Option<DocumentRecord> =
+        rpc(&account_stub(env, &principal.org_id)?, "record", &json!({"docId": doc_id})).await?;
+    let rec = match admitted {
+        Some(rec) => rec,
+        None => rpc::<_, DocumentRecord>(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?,
+    };
     if rec.org_id != principal.org_id {
         return Err(not_found());
     }
@@ -79,7 +86,7 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
 pub async fn delete_document(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<Value> {
     // Ownership check first: another organisation's id is not found.
     snapshot(env, principal, doc_id).await?;
-    rpc(&document_stub(env, doc_id)?, "delete", &Value::Null).await
+    rpc(&document_stub(env, doc_id)?, "delete", &json!({"orgId": principal.org_id, "docId": doc_id})).await
 }
 
 /// `DELETE /v1/documents/{id}`.

@@ -71,7 +71,7 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
             let started: ApiResult<DocumentRecord> = rpc(
                 &document_stub(&env, &job.doc_id)?,
                 "start",
-                &json!({"leaseId": job.lease_id, "attempt": job.attempt}),
+                &json!({"leaseId": job.lease_id, "attempt": job.attempt, "orgId": job.org_id}),
             )
             .await;
             match started {

@@ -204,6 +204,7 @@ impl DocumentRecord {
             external_id: self.external_id.clone(),
             created_at_ms: self.created_at_ms,
             updated_at_ms: self.updated_at_ms,
+            webhook_configured: self.options.webhook_url.is_some(),
         }
     }
 }
@@ -218,6 +219,9 @@ pub struct DocumentSnapshot {
     pub external_id: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// The submission named a webhook URL (the `202`'s `webhookConfigured`).
+    #[serde(default)]
+    pub webhook_configured: bool,
 }
 
 pub fn apikey_kv_key(key_hash: &str) -> String {

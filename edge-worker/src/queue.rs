@@ -39,14 +39,21 @@ const HOST_ACTIVE_MS: i64 = 60_000;
 /// Retry delay for notifying a Document DO after its last attempt expired.
 const NOTIFY_RETRY_MS: i64 = 5_000;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EnqueueArgs {
+pub struct NewJob {
     pub doc_id: String,
     pub org_id: String,
     /// `Priority::rank()`: 0 = high, 1 = normal.
     pub rank: i64,
     pub document_type: String,
+}
+
+/// Jobs to add, in order (one call for many submissions: see `account::Account::enqueue`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnqueueArgs {
+    pub jobs: Vec<NewJob>,
     pub default_processing_ms: u64,
 }
 
@@ -224,20 +231,23 @@ impl Queue {
         Ok(self.exec("SELECT * FROM jobs WHERE doc_id = ?", vec![s(doc_id)])?.to_array::<JobRow>()?.into_iter().next())
     }
 
-    /// Adds a document (idempotent: an existing job keeps its place).
-    fn enqueue(&self, a: EnqueueArgs) -> ApiResult<Position> {
-        if self.job(&a.doc_id)?.is_none() {
-            let seq = self.next_seq()?;
-            self.exec(
-                "INSERT INTO jobs (doc_id, org_id, rank, seq, document_type, state, attempt) VALUES (?, ?, ?, ?, ?, 'queued', 0)",
-                vec![s(a.doc_id.clone()), s(a.org_id), i(a.rank), i(seq), s(a.document_type)],
-            )?;
+    /// Adds documents in order (idempotent: an existing job keeps its
+    /// place); answers each one's position.
+    fn enqueue(&self, a: EnqueueArgs) -> ApiResult<Vec<Position>> {
+        for job in &a.jobs {
+            if self.job(&job.doc_id)?.is_none() {
+                let seq = self.next_seq()?;
+                self.exec(
+                    "INSERT INTO jobs (doc_id, org_id, rank, seq, document_type, state, attempt) VALUES (?, ?, ?, ?, ?, 'queued', 0)",
+                    vec![s(job.doc_id.clone()), s(job.org_id.clone()), i(job.rank), i(seq), s(job.document_type.clone())],
+                )?;
+            }
         }
-        // The position is computed before waiters take the job, so a
+        // Positions are computed before waiters take the jobs, so a
         // submission never reports position 0.
-        let pos = self.position(&a.doc_id, a.default_processing_ms)?;
+        let positions = a.jobs.iter().map(|j| self.position(&j.doc_id, a.default_processing_ms)).collect::<ApiResult<Vec<_>>>()?;
         self.serve_waiters()?;
-        Ok(pos)
+        Ok(positions)
     }
 
     fn position(&self, doc_id: &str, default_processing_ms: u64) -> ApiResult<Position> {
@@ -529,7 +539,10 @@ impl Queue {
                 format!("Processing did not finish after {} attempts (lease expired)", job.attempt as u32),
             );
             let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
-                Ok(stub) => rpc(&stub, "fail", &json!({"leaseId": job.lease_id, "error": error, "expired": true})).await,
+                Ok(stub) => {
+                    let args = json!({"leaseId": job.lease_id, "orgId": job.org_id, "error": error, "expired": true});
+                    rpc(&stub, "fail", &args).await
+                }
                 Err(e) => Err(e.into()),
             };
             match r {

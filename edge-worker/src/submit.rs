@@ -2,18 +2,16 @@
 //! /v1/documents/process` (DocuRift multipart) and the Veryfi JSON endpoint
 //! all end in [`create_document`]: detect the file type by magic bytes,
 //! estimate pages, admit in the Account DO (idempotency, plan, credits),
-//! store the bytes in R2, create the Document DO (which queues the job).
+//! store the bytes in R2, then write the KV snapshot and queue the job (its
+//! row carries the record; the Document DO is created at the first lease).
 
-use crate::account::{Admission, AdmitArgs, IdempotencyArgs};
-use crate::auth::{Principal, count_request, identify};
+use crate::account::{Admission, AdmitArgs, IdempotencyArgs, RateArgs, SubmitArgs, Submitted};
+use crate::auth::{self, Principal, count_request, identify};
 use crate::config::{Config, FILES};
-use crate::http::{ApiResult, content_length, fail, header, json_response, now_ms, rpc};
-use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
-use futures_util::future::join;
-use crate::model::{
-    DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub,
-};
+use crate::http::{ApiResult, Failure, content_length, fail, header, json_response, now_ms, rpc};
+use crate::model::{DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub};
 use crate::queue::Position;
+use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
 use folio_core::api::{
     RawSubmission, SubmissionAccepted, SubmissionOptions, accepted_envelope, ok_envelope, parse_submission,
     sanitize_file_name, submission_fingerprint_of_digest, validate_idempotency_key,
@@ -120,20 +118,21 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
     Ok(Upload { file, file_name, options, source: Source::Docurift, external_id: None, idempotency_key })
 }
 
-/// Authenticates and reads a DocuRift submission. The rate-limit count
-/// runs while the body is read and scanned; a refusal still wins.
+/// Authenticates and reads a DocuRift submission. The request is counted
+/// against the rate limit by the admission (`create_document`), or here when
+/// the upload is refused before that.
 async fn accept_docurift(req: &mut Request, env: &Env, cfg: &Config) -> ApiResult<(Principal, Upload, Scan)> {
     let principal = identify(req, env).await?;
-    let counted = count_request(env, cfg, &principal);
+    auth::refuse_while_limited(&principal)?;
     let read = async {
         let upload = parse_docurift_upload(req, cfg).await?;
         let scan = upload.scan().await?;
-        Ok::<_, crate::http::Failure>((upload, scan))
+        Ok::<_, Failure>((upload, scan))
     };
-    let (counted, read) = join(counted, read).await;
-    counted?;
-    let (upload, scan) = read?;
-    Ok((principal, upload, scan))
+    match read.await {
+        Ok((upload, scan)) => Ok((principal, upload, scan)),
+        Err(f) => Err(refusal_counted(env, cfg, &principal, f).await),
+    }
 }
 
 /// `POST /v1/documents/process/async`.
@@ -149,16 +148,17 @@ pub async fn process_sync(mut req: Request, env: Env, cfg: Config) -> ApiResult 
     let (principal, upload, scan) = accept_docurift(&mut req, &env, &cfg).await?;
     let created = create_document(&env, &cfg, &principal, upload, scan).await?;
     let rec = wait_for_final(&env, &created.accepted.id, cfg.sync_wait_seconds).await?;
-    if rec.status.is_final() {
+    if let Some(rec) = rec.as_ref().filter(|r| r.status.is_final()) {
         return json_response(200, &ok_envelope(rec.data()));
     }
     let mut accepted = created.accepted;
-    accepted.status = rec.status;
+    accepted.status = rec.map_or(DocumentStatus::Queued, |r| r.status);
     json_response(202, &accepted_envelope(&accepted))
 }
 
-/// Waits (in the Document DO) until the document is final or the time is up.
-pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<DocumentRecord> {
+/// Waits (in the Document DO) until the document is final or the time is
+/// up; `None` while no host has leased it yet.
+pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<Option<DocumentRecord>> {
     rpc(&document_stub(env, doc_id)?, "wait", &json!({"timeoutMs": seconds as u64 * 1000})).await
 }
 
@@ -172,9 +172,13 @@ impl Upload {
     }
 }
 
-/// Admits, stores and queues a validated upload. Answers the `202` data.
-/// Admission (Account DO) and the R2 write run concurrently; the file is
-/// removed again if admission refuses.
+/// Stores, admits and queues a validated upload; answers the `202` data.
+/// The file goes to R2 first (a host may lease the job the moment it is
+/// queued), then one Account DO call counts the request against the rate
+/// limit, admits it (idempotency, plan, credits), keeps its record and
+/// queues it. The file is removed again if that refuses. No Document DO and
+/// no KV write on this path: reads of a document no host has leased yet are
+/// answered from the Account DO (see `documents::snapshot`).
 pub async fn create_document(
     env: &Env,
     cfg: &Config,
@@ -193,49 +197,15 @@ pub async fn create_document(
         }),
         _ => None,
     };
-    let account = account_stub(env, &principal.org_id)?;
     let file_key = file_r2_key(&principal.org_id, &doc_id);
-    let admit_args = AdmitArgs {
-        doc_id: doc_id.clone(),
-        key_id: principal.key_id.clone(),
-        pages: pages as i64,
-        priority: upload.options.priority,
-        document_type: upload.options.document_type.clone(),
-        created_at_ms: now,
-        idempotency,
-    };
-    let admit = rpc::<_, Admission>(&account, "admit", &admit_args);
     let file_size = upload.file.size();
-    let store = put_file(env, &file_key, kind, upload.file);
-    let (admission, stored) = join(admit, store).await;
-    let admission = match (admission, stored) {
-        (Ok(Admission::Admitted { veryfi_id }), Ok(())) => veryfi_id,
-        (Ok(Admission::Existing { doc_id: existing, veryfi_id }), stored) => {
-            // An idempotent replay: the bytes just written belong to no document.
-            if stored.is_ok() {
-                delete_file(env, &file_key).await;
-            }
-            return replay(env, cfg, principal, &existing, veryfi_id).await;
-        }
-        (Ok(Admission::Admitted { .. }), Err(f)) => {
-            let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
-            return Err(f);
-        }
-        (Err(f), stored) => {
-            if stored.is_ok() {
-                delete_file(env, &file_key).await;
-            }
-            return Err(f);
-        }
-    };
-    let veryfi_id = admission;
     let record = DocumentRecord {
         id: doc_id.clone(),
         org_id: principal.org_id.clone(),
         key_id: principal.key_id.clone(),
         profile: principal.profile,
         source: upload.source,
-        veryfi_id,
+        veryfi_id: 0, // assigned by the admission
         external_id: upload.external_id,
         file_name,
         file_kind: kind,
@@ -253,20 +223,63 @@ pub async fn create_document(
         error: None,
         pending: PendingEffects::default(),
     };
-    let created: ApiResult<SubmissionAccepted> = rpc(
-        &document_stub(env, &record.id)?,
-        "create",
-        &crate::document::CreateArgs { record, default_processing_ms: cfg.default_processing_seconds as u64 * 1000 },
-    )
-    .await;
-    match created {
-        Ok(accepted) => Ok(Created { accepted, veryfi_id }),
+    let args = SubmitArgs {
+        rate: RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit },
+        admit: AdmitArgs {
+            doc_id: doc_id.clone(),
+            key_id: principal.key_id.clone(),
+            pages: pages as i64,
+            priority: record.options.priority,
+            document_type: record.options.document_type.clone(),
+            created_at_ms: now,
+            idempotency,
+        },
+        record,
+        default_processing_ms: cfg.default_processing_seconds as u64 * 1000,
+    };
+    put_file(env, &file_key, kind, upload.file).await?;
+    let account = account_stub(env, &principal.org_id)?;
+    let submitted: ApiResult<Submitted> = rpc(&account, "submit", &args).await;
+    let submitted = match submitted {
+        Ok(s) => s,
         Err(f) => {
-            // Undo the admission (refund, forget the idempotency record) and the file.
-            let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
             delete_file(env, &file_key).await;
-            Err(f)
+            if f.error.code == ErrorCode::InternalError {
+                // The answer may have been lost after admission: undo it (a no-op otherwise).
+                let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
+            }
+            auth::note_refusal(principal, &f);
+            return Err(f);
         }
+    };
+    match (submitted.admission, submitted.position) {
+        (Admission::Admitted { veryfi_id }, Some(pos)) => Ok(Created {
+            accepted: SubmissionAccepted {
+                id: doc_id,
+                status: DocumentStatus::Queued,
+                estimated_completion_time: folio_core::time::rfc3339(pos.estimated_completion_ms),
+                queue_position: pos.queue_position,
+                webhook_configured: args.record.options.webhook_url.is_some(),
+                created_at: folio_core::time::rfc3339(now),
+            },
+            veryfi_id,
+        }),
+        (Admission::Existing { doc_id: existing, veryfi_id }, _) => {
+            // An idempotent replay: the bytes just written belong to no document.
+            delete_file(env, &file_key).await;
+            replay(env, cfg, principal, &existing, veryfi_id).await
+        }
+        (Admission::Admitted { .. }, None) => Err(fail(ErrorCode::InternalError, "Internal error (no queue position)")),
+    }
+}
+
+/// A submission refused before it reached the Account DO is still counted
+/// against the key's rate limit; a rate-limit or revoked-key answer wins
+/// over the reason it was refused.
+pub async fn refusal_counted(env: &Env, cfg: &Config, principal: &Principal, refusal: Failure) -> Failure {
+    match count_request(env, cfg, principal).await {
+        Ok(()) => refusal,
+        Err(limit) => limit,
     }
 }
 
@@ -284,15 +297,15 @@ async fn delete_file(env: &Env, key: &str) {
 
 /// The answer to a repeated `Idempotency-Key`: the same document, as it is now.
 async fn replay(env: &Env, cfg: &Config, principal: &Principal, doc_id: &str, veryfi_id: u64) -> ApiResult<Created> {
-    let rec: ApiResult<DocumentRecord> = rpc(&document_stub(env, doc_id)?, "get", &Value::Null).await;
+    let snap = crate::documents::snapshot(env, principal, doc_id).await;
     let pos: Position = rpc(
         &queue_stub(env, queue_shard_for(&principal.org_id))?,
         "position",
         &json!({"docId": doc_id, "defaultProcessingMs": cfg.default_processing_seconds as u64 * 1000}),
     )
     .await?;
-    let (status, webhook, created) = match rec {
-        Ok(r) => (r.status, r.options.webhook_url.is_some(), r.created_at_ms),
+    let (status, webhook, created) = match snap {
+        Ok(s) => (s.data.status, s.webhook_configured, s.created_at_ms),
         // The first request is still storing it.
         Err(_) => (DocumentStatus::Queued, false, now_ms()),
     };

@@ -4,13 +4,13 @@
 //! otherwise the call waits like the sync endpoint), and
 //! `GET|DELETE /api/v8/partner/documents/{id}/`.
 
-use crate::auth::authenticate;
+use crate::auth::{self, Principal, authenticate, identify};
 use crate::config::Config;
 use crate::documents::{delete_document, snapshot};
 use crate::http::{ApiResult, fail, json_response, read_body_limited, rpc};
 use crate::model::{Source, account_stub};
-use crate::submit::{TOO_LARGE, Upload, create_document, wait_for_final};
-use crate::upload::UploadFile;
+use crate::submit::{TOO_LARGE, Upload, create_document, refusal_counted, wait_for_final};
+use crate::upload::{Scan, UploadFile};
 use base64::Engine;
 use folio_core::api::{RawSubmission, parse_submission};
 use folio_core::filetype::MAX_FILE_BYTES;
@@ -24,10 +24,31 @@ use worker::{Env, Fetch, Request};
 /// Base64 grows a file by 4/3; leave room for the other fields.
 const JSON_BODY_LIMIT: u64 = MAX_FILE_BYTES / 3 * 4 + 1024 * 1024;
 
-/// `POST /api/v8/partner/documents/`.
+/// `POST /api/v8/partner/documents/`. Counted against the rate limit by the
+/// admission, or when refused before it (as DocuRift submissions are).
 pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
-    let principal = authenticate(&req, &env, &cfg).await?;
-    let body = read_body_limited(&mut req, JSON_BODY_LIMIT, TOO_LARGE).await?;
+    let principal = identify(&req, &env).await?;
+    auth::refuse_while_limited(&principal)?;
+    let (upload, scan, wants_async) = match read_submission(&mut req, &cfg, &principal).await {
+        Ok(x) => x,
+        Err(f) => return Err(refusal_counted(&env, &cfg, &principal, f).await),
+    };
+    let created = create_document(&env, &cfg, &principal, upload, scan).await?;
+    if wants_async {
+        return json_response(202, &json!({"id": created.veryfi_id}));
+    }
+    let rec = wait_for_final(&env, &created.accepted.id, cfg.sync_wait_seconds).await?;
+    if let Some(rec) = rec.filter(|r| r.status.is_final()) {
+        let doc = to_veryfi_document(&rec.data(), rec.veryfi_id, rec.created_at_ms, rec.updated_at_ms, rec.external_id.as_deref());
+        return json_response(201, &doc);
+    }
+    json_response(202, &json!({"id": created.veryfi_id, "status": "in_progress"}))
+}
+
+/// The JSON body: signature checked, options validated, the file decoded
+/// (or downloaded) and scanned. Answers whether the client asked for async.
+async fn read_submission(req: &mut Request, cfg: &Config, principal: &Principal) -> ApiResult<(Upload, Scan, bool)> {
+    let body = read_body_limited(req, JSON_BODY_LIMIT, TOO_LARGE).await?;
     let params: Map<String, Value> = serde_json::from_slice(&body)
         .map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid JSON body: {e}")))?;
     principal.verify_veryfi_signature(&params)?;
@@ -42,8 +63,8 @@ pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     let options = parse_submission(&raw, &cfg.submission_policy())?;
     let (bytes, file_name) = match (&sub.file_data, &sub.file_url, &sub.file_urls) {
         (Some(data), _, _) => (decode_file_data(data)?, sub.file_name.clone().unwrap_or_default()),
-        (None, Some(url), _) => download(url, &cfg).await?,
-        (None, None, Some(urls)) if urls.len() == 1 => download(&urls[0], &cfg).await?,
+        (None, Some(url), _) => download(url, cfg).await?,
+        (None, None, Some(urls)) if urls.len() == 1 => download(&urls[0], cfg).await?,
         (None, None, Some(_)) => {
             return Err(fail(ErrorCode::InvalidRequest, "file_urls with more than one URL is not supported; submit each"));
         }
@@ -56,22 +77,13 @@ pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
         options,
         source: Source::Veryfi,
         external_id: sub.external_id.clone(),
-        idempotency_key: crate::http::header(&req, "idempotency-key"),
+        idempotency_key: crate::http::header(req, "idempotency-key"),
     };
     if let Some(k) = &upload.idempotency_key {
         folio_core::api::validate_idempotency_key(k)?;
     }
     let scan = upload.scan().await?;
-    let created = create_document(&env, &cfg, &principal, upload, scan).await?;
-    if sub.wants_async() {
-        return json_response(202, &json!({"id": created.veryfi_id}));
-    }
-    let rec = wait_for_final(&env, &created.accepted.id, cfg.sync_wait_seconds).await?;
-    if rec.status.is_final() {
-        let doc = to_veryfi_document(&rec.data(), rec.veryfi_id, rec.created_at_ms, rec.updated_at_ms, rec.external_id.as_deref());
-        return json_response(201, &doc);
-    }
-    json_response(202, &json!({"id": created.veryfi_id, "status": "in_progress"}))
+    Ok((upload, scan, sub.wants_async()))
 }
 
 fn decode_file_data(data: &str) -> ApiResult<Vec<u8>> {

@@ -48,19 +48,26 @@ struct RedeliverBody {
 /// `POST /v1/documents/{id}/webhooks/redeliver`.
 pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    snapshot(&env, &principal, doc_id).await?;
+    let status = snapshot(&env, &principal, doc_id).await?.data.status;
     let body = read_body_limited(&mut req, 4 * 1024, "Body too large").await?;
     let only_like = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
         parse_json::<RedeliverBody>(&body)?.delivery_id
     };
+    let not_final = |status: folio_core::DocumentStatus| {
+        fail(
+            ErrorCode::InvalidState,
+            format!("Document {doc_id} is {}: webhooks are sent once it is completed or failed", status.as_str()),
+        )
+    };
+    if !status.is_final() {
+        return Err(not_final(status));
+    }
+    // Final, so its Document DO holds the authoritative record.
     let rec: DocumentRecord = rpc(&document_stub(&env, doc_id)?, "get", &Value::Null).await?;
     if !rec.status.is_final() {
-        return Err(fail(
-            ErrorCode::InvalidState,
-            format!("Document {doc_id} is {}: webhooks are sent once it is completed or failed", rec.status.as_str()),
-        ));
+        return Err(not_final(rec.status));
     }
     let deliveries = plan_deliveries(&env, &rec).await?;
     if deliveries.is_empty() {
