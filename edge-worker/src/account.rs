@@ -20,6 +20,7 @@ use crate::http::{ApiResult, Failure, args, fail, now_ms, rpc, rpc_answer, rpc_r
 use crate::model::{DocumentRecord, Profile, Role, queue_shard_for, queue_stub};
 use crate::queue::{EnqueueArgs, NewJob, Position};
 use futures_channel::oneshot;
+use futures_util::future::{Either, select};
 use std::cell::{Cell, RefCell};
 use folio_core::api::{
     ListCursor, Plan, Priority, RateDecision, RateLimit, insufficient_credits, rate_check, rate_limited,
@@ -62,8 +63,10 @@ pub struct Account {
     /// Queue entries waiting for the next call to the Queue DO, each with
     /// the submission waiting for its position.
     pending_jobs: RefCell<Vec<(NewJob, oneshot::Sender<ApiResult<Position>>)>>,
-    /// A call to the Queue DO is in flight (its caller sends what queued up meanwhile).
+    /// A call to the Queue DO is in flight.
     flushing: Cell<bool>,
+    /// Submissions waiting for that call to end (their entries came too late for it).
+    flush_turns: RefCell<Vec<oneshot::Sender<()>>>,
 }
 
 /// A profile's Veryfi credentials and webhook settings.
@@ -207,6 +210,10 @@ pub struct ListArgs {
 pub struct ListPage {
     pub doc_ids: Vec<String>,
     pub next_cursor: Option<ListCursor>,
+    /// The records kept for documents of the page no host has leased yet
+    /// (the snapshot is not in KV before that).
+    #[serde(default)]
+    pub admitted: Vec<DocumentRecord>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -267,7 +274,13 @@ impl DurableObject for Account {
                 worker::console_error!("account schema (record column): {e}");
             }
         }
-        Self { state, env, pending_jobs: RefCell::new(Vec::new()), flushing: Cell::new(false) }
+        Self {
+            state,
+            env,
+            pending_jobs: RefCell::new(Vec::new()),
+            flushing: Cell::new(false),
+            flush_turns: RefCell::new(Vec::new()),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -468,39 +481,69 @@ impl Account {
     /// submissions under load, none of them answered before it is queued.
     async fn enqueue(&self, job: NewJob, default_processing_ms: u64) -> ApiResult<Position> {
         let shard = queue_shard_for(&job.org_id);
-        let (tx, rx) = oneshot::channel();
+        let dropped = || fail(ErrorCode::InternalError, "Internal error (queue call dropped)");
+        let (tx, mut rx) = oneshot::channel();
         self.pending_jobs.borrow_mut().push((job, tx));
-        if !self.flushing.replace(true) {
-            loop {
-                let batch: Vec<_> = self.pending_jobs.borrow_mut().drain(..).collect();
-                if batch.is_empty() {
-                    break;
-                }
-                let (jobs, waiting): (Vec<NewJob>, Vec<_>) = batch.into_iter().unzip();
-                let answer: ApiResult<Vec<Position>> = match queue_stub(&self.env, shard) {
-                    Ok(queue) => rpc(&queue, "enqueue", &EnqueueArgs { jobs, default_processing_ms }).await,
-                    Err(e) => Err(e.into()),
-                };
-                match answer {
-                    Ok(positions) if positions.len() == waiting.len() => {
-                        for (tx, pos) in waiting.into_iter().zip(positions) {
-                            let _ = tx.send(Ok(pos));
-                        }
-                    }
-                    other => {
-                        let error = match other {
-                            Err(f) => f.error,
-                            Ok(_) => folio_core::ApiError::new(ErrorCode::InternalError, "Internal error (queue answer)"),
-                        };
-                        for tx in waiting {
-                            let _ = tx.send(Err(Failure { error: error.clone(), retry_after: None }));
-                        }
-                    }
+        loop {
+            if !self.flushing.get() {
+                self.flush_jobs(shard, default_processing_ms).await;
+            }
+            match rx.try_recv() {
+                Ok(Some(answer)) => return answer,
+                Ok(None) => {}
+                Err(_) => return Err(dropped()),
+            }
+            // Another submission's call is in flight: wait for the answer,
+            // or for that call to end with this entry still pending.
+            let (turn_tx, turn_rx) = oneshot::channel();
+            self.flush_turns.borrow_mut().push(turn_tx);
+            if let Either::Left((answer, _)) = select(&mut rx, turn_rx).await {
+                return answer.unwrap_or_else(|_| Err(dropped()));
+            }
+        }
+    }
+
+    /// Sends the pending queue entries to the Queue DO in one call and
+    /// answers each waiting submission; then wakes the submissions whose
+    /// entries arrived meanwhile, so one of them sends the next call. (Also
+    /// when this event is cancelled mid-call: the guard's drop.)
+    async fn flush_jobs(&self, shard: &str, default_processing_ms: u64) {
+        struct Flushing<'a>(&'a Account);
+        impl Drop for Flushing<'_> {
+            fn drop(&mut self) {
+                self.0.flushing.set(false);
+                for turn in self.0.flush_turns.borrow_mut().drain(..) {
+                    let _ = turn.send(());
                 }
             }
-            self.flushing.set(false);
         }
-        rx.await.unwrap_or_else(|_| Err(fail(ErrorCode::InternalError, "Internal error (queue call dropped)")))
+        let batch: Vec<_> = self.pending_jobs.borrow_mut().drain(..).collect();
+        if batch.is_empty() {
+            return;
+        }
+        self.flushing.set(true);
+        let _guard = Flushing(self);
+        let (jobs, waiting): (Vec<NewJob>, Vec<_>) = batch.into_iter().unzip();
+        let answer: ApiResult<Vec<Position>> = match queue_stub(&self.env, shard) {
+            Ok(queue) => rpc(&queue, "enqueue", &EnqueueArgs { jobs, default_processing_ms }).await,
+            Err(e) => Err(e.into()),
+        };
+        match answer {
+            Ok(positions) if positions.len() == waiting.len() => {
+                for (tx, pos) in waiting.into_iter().zip(positions) {
+                    let _ = tx.send(Ok(pos));
+                }
+            }
+            other => {
+                let error = match other {
+                    Err(f) => f.error,
+                    Ok(_) => folio_core::ApiError::new(ErrorCode::InternalError, "Internal error (queue answer)"),
+                };
+                for tx in waiting {
+                    let _ = tx.send(Err(Failure { error: error.clone(), retry_after: None }));
+                }
+            }
+        }
     }
 
     /// The record of an admitted document no host has leased yet.
@@ -652,7 +695,7 @@ impl Account {
 
     /// Newest first, keyset-paginated on (created_at, doc_id).
     fn list(&self, a: ListArgs) -> ApiResult<ListPage> {
-        let mut q = String::from("SELECT doc_id, created_at FROM documents WHERE 1 = 1");
+        let mut q = String::from("SELECT doc_id, created_at, record FROM documents WHERE 1 = 1");
         let mut p = Vec::new();
         if let Some(st) = a.status {
             q.push_str(" AND status = ?");
@@ -674,6 +717,7 @@ impl Account {
         struct Row {
             doc_id: String,
             created_at: f64,
+            record: Option<String>,
         }
         let mut rows = self.exec(&q, p)?.to_array::<Row>()?;
         let more = rows.len() > a.limit as usize;
@@ -683,7 +727,8 @@ impl Account {
         } else {
             None
         };
-        Ok(ListPage { doc_ids: rows.into_iter().map(|r| r.doc_id).collect(), next_cursor })
+        let admitted = rows.iter().filter_map(|r| r.record.as_deref()).map(serde_json::from_str).collect::<Result<_, _>>()?;
+        Ok(ListPage { doc_ids: rows.into_iter().map(|r| r.doc_id).collect(), next_cursor, admitted })
     }
 
     fn veryfi_lookup(&self, veryfi_id: u64) -> ApiResult<Value> {

@@ -16,6 +16,7 @@ use folio_core::url_guard::validate_webhook_url;
 use folio_core::{ErrorCode, ids};
 use futures_util::future::join_all;
 use serde::Deserialize;
+use std::collections::HashMap;
 use serde_json::{Value, json};
 use worker::{Env, Request};
 
@@ -65,7 +66,19 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
         &ListArgs { status: q.status, document_type: q.document_type, limit: q.limit, cursor: q.cursor },
     )
     .await?;
-    let snaps = join_all(page.doc_ids.iter().map(|id| snapshot(&env, &principal, id))).await;
+    let admitted: HashMap<&str, &DocumentRecord> = page.admitted.iter().map(|r| (r.id.as_str(), r)).collect();
+    let snaps = join_all(page.doc_ids.iter().map(|id| {
+        let known = admitted.get(id.as_str()).map(|r| r.snapshot());
+        let principal = &principal;
+        let env = &env;
+        async move {
+            match known {
+                Some(s) => Ok(s),
+                None => snapshot(env, principal, id).await,
+            }
+        }
+    }))
+    .await;
     // A document deleted between the index read and now is skipped.
     let data: Vec<Value> = snaps.into_iter().filter_map(|s| s.ok()).map(|s| json!(s.data)).collect();
     json_response(
