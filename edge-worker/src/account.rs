@@ -240,6 +240,9 @@ struct KeyRow {
     revoked_at: Option<f64>,
     rate_requests: Option<f64>,
     rate_window: Option<f64>,
+    /// The key's current rate window, if it has one.
+    window_start: Option<f64>,
+    count: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -406,7 +409,10 @@ impl Account {
     /// revocation: KV (eventually consistent) only locates the key.
     fn rate(&self, a: RateArgs) -> ApiResult<Value> {
         let key = self
-            .exec("SELECT revoked_at, rate_requests, rate_window FROM keys WHERE key_id = ?", vec![s(a.key_id.clone())])?
+            .exec(
+                "SELECT k.revoked_at, k.rate_requests, k.rate_window, r.window_start, r.count FROM keys k LEFT JOIN rate r ON r.key_id = k.key_id WHERE k.key_id = ?",
+                vec![s(a.key_id.clone())],
+            )?
             .to_array::<KeyRow>()?
             .into_iter()
             .next()
@@ -418,17 +424,10 @@ impl Account {
             (Some(r), Some(w)) => RateLimit { requests: r as u32, window_seconds: w as u32 },
             _ => a.default_limit,
         };
-        #[derive(Deserialize)]
-        struct W {
-            window_start: f64,
-            count: f64,
-        }
-        let w = self
-            .exec("SELECT window_start, count FROM rate WHERE key_id = ?", vec![s(a.key_id.clone())])?
-            .to_array::<W>()?
-            .into_iter()
-            .next();
-        let (start, count) = w.map(|w| (w.window_start as i64, w.count as u32)).unwrap_or((0, 0));
+        let (start, count) = match (key.window_start, key.count) {
+            (Some(start), Some(count)) => (start as i64, count as u32),
+            _ => (0, 0),
+        };
         match rate_check(limit, now_ms(), start, count) {
             RateDecision::Allow { window_start_ms, count } => {
                 self.exec(
@@ -451,15 +450,11 @@ impl Account {
     async fn submit(&self, a: SubmitArgs) -> ApiResult<Submitted> {
         self.rate(a.rate)?;
         let doc_id = a.admit.doc_id.clone();
-        let admission = self.admit(a.admit)?;
+        let mut record = a.record;
+        let admission = self.admit(a.admit, &mut record)?;
         if let Admission::Existing { .. } = admission {
             return Ok(Submitted { admission, position: None });
         }
-        let mut record = a.record;
-        if let Admission::Admitted { veryfi_id } = admission {
-            record.veryfi_id = veryfi_id;
-        }
-        self.exec("UPDATE documents SET record = ? WHERE doc_id = ?", vec![s(serde_json::to_string(&record)?), s(doc_id.clone())])?;
         let job = NewJob {
             doc_id: doc_id.clone(),
             org_id: record.org_id.clone(),
@@ -560,8 +555,9 @@ impl Account {
     }
 
     /// Admission of a new document, atomically: idempotency replay check,
-    /// plan check for `high`, credit reservation, list index row, Veryfi id.
-    fn admit(&self, a: AdmitArgs) -> ApiResult<Admission> {
+    /// plan check for `high`, credit reservation, Veryfi id (set in
+    /// `record`), list index row keeping `record` until the first lease.
+    fn admit(&self, a: AdmitArgs, record: &mut DocumentRecord) -> ApiResult<Admission> {
         let acct = self.account_row()?;
         let now = now_ms();
         if let Some(idem) = &a.idempotency {
@@ -598,9 +594,10 @@ impl Account {
             vec![i(a.pages), i(a.pages)],
         )?;
         self.exec("INSERT INTO reservations (doc_id, pages) VALUES (?, ?)", vec![s(a.doc_id.clone()), i(a.pages)])?;
+        record.veryfi_id = veryfi_id;
         self.exec(
-            "INSERT INTO documents (doc_id, veryfi_id, status, document_type, created_at) VALUES (?, ?, 'queued', ?, ?)",
-            vec![s(a.doc_id.clone()), i(veryfi_id as i64), s(a.document_type), i(a.created_at_ms)],
+            "INSERT INTO documents (doc_id, veryfi_id, status, document_type, created_at, record) VALUES (?, ?, 'queued', ?, ?, ?)",
+            vec![s(a.doc_id.clone()), i(veryfi_id as i64), s(a.document_type), i(a.created_at_ms), s(serde_json::to_string(record)?)],
         )?;
         if let Some(idem) = a.idempotency {
             self.exec(

@@ -115,12 +115,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 
 /// Calls `op` on a Durable Object with a JSON body and decodes the answer.
 pub async fn rpc<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(serde_json::to_string(body)?.into()));
+    init.with_method(Method::Post).with_body(Some(serde_json::to_string(body)?.into()));
     let req = Request::new_with_init(&format!("https://do/{op}"), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     let text = resp.text().await?;

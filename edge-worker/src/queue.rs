@@ -130,6 +130,11 @@ pub struct QueueStats {
     pub average_processing_ms: Option<u64>,
 }
 
+struct Load {
+    hosts: u32,
+    durations: Vec<u64>,
+}
+
 struct Waiter {
     args: LeaseArgs,
     tx: oneshot::Sender<LeasedJob>,
@@ -245,12 +250,34 @@ impl Queue {
         }
         // Positions are computed before waiters take the jobs, so a
         // submission never reports position 0.
-        let positions = a.jobs.iter().map(|j| self.position(&j.doc_id, a.default_processing_ms)).collect::<ApiResult<Vec<_>>>()?;
+        let load = self.load()?;
+        let positions = a
+            .jobs
+            .iter()
+            .map(|j| self.position_with(&j.doc_id, &load, a.default_processing_ms))
+            .collect::<ApiResult<Vec<_>>>()?;
         self.serve_waiters()?;
         Ok(positions)
     }
 
     fn position(&self, doc_id: &str, default_processing_ms: u64) -> ApiResult<Position> {
+        self.position_with(doc_id, &self.load()?, default_processing_ms)
+    }
+
+    /// What the estimate needs besides the job: active hosts, recent durations.
+    fn load(&self) -> ApiResult<Load> {
+        #[derive(Deserialize)]
+        struct N {
+            n: f64,
+        }
+        let hosts = self
+            .exec("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now_ms() - HOST_ACTIVE_MS)])?
+            .one::<N>()?
+            .n as u32;
+        Ok(Load { hosts, durations: self.recent_durations()? })
+    }
+
+    fn position_with(&self, doc_id: &str, load: &Load, default_processing_ms: u64) -> ApiResult<Position> {
         let now = now_ms();
         let Some(job) = self.job(doc_id)? else {
             return Ok(Position { queue_position: 0, estimated_completion_ms: now });
@@ -269,17 +296,12 @@ impl Queue {
         } else {
             0
         };
-        let hosts = self
-            .exec("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now - HOST_ACTIVE_MS)])?
-            .one::<N>()?
-            .n as u32;
-        let durations = self.recent_durations()?;
         let eta = if job.state == "queued" {
-            estimate_completion_ms(now, ahead, hosts, &durations, default_processing_ms)
+            estimate_completion_ms(now, ahead, load.hosts, &load.durations, default_processing_ms)
         } else {
             // Being processed: one duration from when it started.
             let started = job.leased_at.unwrap_or(now as f64) as i64;
-            estimate_completion_ms(started, 0, 1, &durations, default_processing_ms).max(now)
+            estimate_completion_ms(started, 0, 1, &load.durations, default_processing_ms).max(now)
         };
         let queue_position = if job.state == "queued" { ahead + 1 } else { 0 };
         Ok(Position { queue_position, estimated_completion_ms: eta })
