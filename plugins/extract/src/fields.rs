@@ -109,7 +109,9 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
 
 /// The text after a label on the same row (skipping `:`, `#`, `No.`), or on
 /// the next row when the label ends its row. Returns text, source, OCR confidence.
-pub fn text_after_label(ctx: &Context, labels: &[&str], accept: impl Fn(&str) -> bool) -> Option<(String, SourceRef, f32)> {
+/// The value is the token after the label, or up to `max_tokens` tokens
+/// when they are separated by single spaces and all carry digits.
+pub fn text_after_label(ctx: &Context, labels: &[&str], max_tokens: usize, accept: impl Fn(&str) -> bool) -> Option<(String, SourceRef, f32)> {
     // Labels are listed most specific first: `invoice no` anywhere beats a
     // bare `invoice` title.
     for label in labels {
@@ -123,7 +125,7 @@ pub fn text_after_label(ctx: &Context, labels: &[&str], accept: impl Fn(&str) ->
                 // The value is one token, or several when separated by
                 // single spaces (`INV 2024 001`) but not beyond a big gap.
                 let mut end = j + 1;
-                while end < row.tokens.len() && end - j < 3 {
+                while end < row.tokens.len() && end - j < max_tokens {
                     let gap = row.tokens[end].bbox.left - row.tokens[end - 1].bbox.right();
                     if gap > row.bbox.height * 1.2 || row.tokens[end].key.is_empty() || !row.tokens[end].text.chars().any(|c| c.is_ascii_digit()) {
                         break;

@@ -61,7 +61,7 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
             && crate::date::parse_date(v).is_none()
             && !(compact.contains('.') && crate::money::parse_amount(&compact, ctx.format).is_some_and(|a| a.decimals == 2))
     };
-    if let Some((v, src, conf)) = text_after_label(&ctx, NUMBER_LABELS, is_number) {
+    if let Some((v, src, conf)) = text_after_label(&ctx, NUMBER_LABELS, 3, is_number) {
         out.push("invoiceNumber", Value::Text(v), 0.9 * (0.6 + 0.4 * conf), Some(src));
     }
 
@@ -77,7 +77,7 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
             out.push("dueDate", Value::Date(due), 0.6, Some(src));
         }
     }
-    if let Some((v, src, conf)) = text_after_label(&ctx, PO_LABELS, |v| is_number(v) && v.len() >= 3) {
+    if let Some((v, src, conf)) = text_after_label(&ctx, PO_LABELS, 3, |v| is_number(v) && v.len() >= 3) {
         out.push("purchaseOrder", Value::Text(v), 0.85 * (0.6 + 0.4 * conf), Some(src));
     }
 
@@ -97,7 +97,7 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
         out.push("vendorAddress", Value::Text(addr.text.clone()), addr.confidence, Some(addr.source));
     }
     let tax_id = |v: &str| digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none();
-    if let Some((v, src, conf)) = text_after_label(&ctx, TAX_ID_LABELS, tax_id) {
+    if let Some((v, src, conf)) = text_after_label(&ctx, TAX_ID_LABELS, 6, tax_id) {
         out.push("vendorTaxId", Value::Text(v.replace(' ', "")), 0.85 * (0.6 + 0.4 * conf), Some(src));
     }
     if let Some(c) = &customer {
@@ -352,6 +352,30 @@ mod tests {
         let items = e.table("lineItems").unwrap();
         assert_eq!(items.rows.len(), 2);
         assert_eq!(items.rows[0].cells[2], Some(Value::Money { amount: 1.2, currency: Some("EUR".into()) }));
+    }
+
+    #[test]
+    fn spaced_vat_ids_and_charge_lines() {
+        // A VAT id printed in groups, and a line item whose description says
+        // "charge" (one letter from a payment's "change") before the totals.
+        let e = invoice(
+            &[
+                &[(60.0, "Nordsee Spedition GmbH")],
+                &[(60.0, "Kaiserkai 7, 20457 Hamburg")],
+                &[(60.0, "VAT ID: DE 812 345 678 | Phone: +49 40 555 0100")],
+                &[(60.0, "Invoice No: NS-2024-118"), (800.0, "Invoice Date: 14 March 2024")],
+                &[(60.0, "Description"), (700.0, "Qty"), (850.0, "Unit Price"), (1050.0, "Amount")],
+                &[(60.0, "Handling charge per pallet"), (700.0, "24"), (850.0, "6.40"), (1050.0, "153.60")],
+                &[(60.0, "Freight"), (700.0, "1"), (850.0, "846.40"), (1050.0, "846.40")],
+                &[(850.0, "Subtotal"), (1050.0, "1,000.00")],
+                &[(850.0, "VAT 19%"), (1050.0, "190.00")],
+                &[(850.0, "Total Due (EUR)"), (1050.0, "1,190.00")],
+            ],
+            &[],
+        );
+        assert_eq!(e.text("vendorTaxId"), Some("DE812345678"));
+        assert_eq!(e.amount("taxAmount"), Some(190.0));
+        assert_eq!(e.amount("totalAmount"), Some(1190.0));
     }
 
     #[test]

@@ -232,6 +232,9 @@ pub struct Labelled {
 pub fn classify(ctx: &Context) -> Vec<Labelled> {
     let keys: Vec<String> = LABELS.iter().map(|(l, _)| label_fold(&alnum_key(l))).collect();
     let words: Vec<Vec<String>> = LABELS.iter().map(|(l, _)| l.split_whitespace().map(|w| label_fold(&alnum_key(w))).collect()).collect();
+    // A word that is itself a label word is not a misreading of another one
+    // (`charge` is not `change`).
+    let vocabulary: std::collections::HashSet<&str> = words.iter().flatten().map(String::as_str).collect();
     let mut out = Vec::new();
     for (ri, row) in ctx.rows.iter().enumerate() {
         let mut best: Option<(usize, usize, usize, bool)> = None; // (label idx, start, end, exact)
@@ -242,7 +245,12 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
             // a word of five letters or more still counts, below exact matches.
             let found = match row.find_label_key_upto(key, 2) {
                 Some((a, b)) => Some((a, b, true)),
-                None => row.find_label_words_fuzzy(&words[li], 2).map(|(a, b)| (a, b, false)),
+                None => row.find_label_words_fuzzy(&words[li], 2).map(|(a, b)| (a, b, false)).filter(|&(a, _, _)| {
+                    words[li].iter().enumerate().all(|(k, w)| {
+                        let got = row.tokens[a + k].label_key.as_str();
+                        got == w || !vocabulary.contains(got)
+                    })
+                }),
             };
             if let Some((a, b, exact)) = found {
                 let better = match best {
@@ -643,5 +651,14 @@ mod tests {
     #[test]
     fn ocr_confused_total_amount_is_repaired() {
         assert_eq!(total_of(&["T0TAL 1O.5O", "CASH 20.00", "CHANGE 9.50"]), Some(10.5));
+    }
+
+    #[test]
+    fn a_line_item_charge_is_not_a_change_line() {
+        // `charge` is one edit from `change`, but a label word in its own right.
+        let lines = ["Handling charge per pallet 24 6.40 153.60", "Subtotal 3,420.35", "VAT 19% 649.87", "Total Due (EUR) 4,070.22"];
+        let s = summarize(&Context::new(&doc(&lines)));
+        assert_eq!(s.tax.as_ref().map(|t| t.value), Some(649.87));
+        assert!(s.total_cross_checked);
     }
 }
