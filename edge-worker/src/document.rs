@@ -24,6 +24,9 @@ use worker::{Delay, DurableObject, Env, Request, Response, State, durable_object
 /// Storage key of the record; a deleted document keeps only a tombstone.
 const RECORD: &str = "record";
 const DELETED: &str = "deleted";
+/// The largest result a document keeps: its record is one value in the
+/// object's storage (at most 2 MB), next to the rest of the record.
+pub const MAX_RESULT_BYTES: usize = 1_500_000;
 /// Retry delay for pending final-state effects.
 const EFFECT_RETRY_MS: i64 = 5_000;
 
@@ -226,16 +229,27 @@ impl Document {
     async fn complete(&self, a: CompleteArgs) -> ApiResult<Value> {
         let mut rec = self.load().await.map_err(|_| lease_lost())?;
         let same_lease = rec.lease_id.as_deref() == Some(a.lease_id.as_str());
-        if rec.status == DocumentStatus::Completed && same_lease {
+        if rec.status.is_final() && same_lease {
             return Ok(json!({"docId": rec.id, "status": rec.status})); // a retried call
         }
         if rec.status != DocumentStatus::Processing || !same_lease {
             return Err(lease_lost());
         }
-        rec.status = DocumentStatus::Completed;
         rec.processed_at_ms = Some(now_ms());
-        rec.result = Some(a.result);
-        rec.error = None;
+        let result_bytes = serde_json::to_string(&a.result)?.len();
+        if result_bytes > MAX_RESULT_BYTES {
+            // Storing it would fail and the job be retried for nothing: the
+            // document fails now, with the reason.
+            rec.status = DocumentStatus::Failed;
+            rec.error = Some(ApiError::new(
+                ErrorCode::ProcessingFailed,
+                format!("The extraction result is {result_bytes} bytes; a document may hold at most {MAX_RESULT_BYTES}"),
+            ));
+        } else {
+            rec.status = DocumentStatus::Completed;
+            rec.result = Some(a.result);
+            rec.error = None;
+        }
         self.finish(&mut rec).await?;
         Ok(json!({"docId": rec.id, "status": rec.status}))
     }

@@ -174,7 +174,7 @@ pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
     let body: CompleteRequest = parse_json(&read_body_limited(&mut req, RESULT_BODY_LIMIT, "Result too large").await?)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     check(&env, lease_id).await?;
-    let _: Value = rpc(
+    let done: Value = rpc(
         &document_stub(&env, doc_id)?,
         "complete",
         &json!({"leaseId": lease_id, "result": body.result}),
@@ -183,7 +183,9 @@ pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
     if let Err(f) = ack(&env, lease_id, AckKind::Done).await {
         worker::console_warn!("ack after complete of {doc_id}: {:?}", f.error);
     }
-    outcome(doc_id, DocumentStatus::Completed)
+    // `failed` when the result was too large to keep.
+    let status = serde_json::from_value(done["status"].clone()).unwrap_or(DocumentStatus::Completed);
+    outcome(doc_id, status)
 }
 
 /// `POST /internal/v1/leases/{leaseId}/fail`.

@@ -112,6 +112,23 @@ def test_retryable_failure_requeues_then_exhausts(edge, key, clean_queue):
     assert err["code"] == "PROCESSING_FAILED" and "2 attempts" in err["message"]
 
 
+def test_a_result_too_large_to_keep_fails_the_document_at_once(edge, admin, clean_queue):
+    # A document's record is one Durable Object storage value (2 MB at most):
+    # a bigger result would fail to store and the job be redone for nothing.
+    org, k = admin.new_tenant(credits=10)
+    d = submit_ok(edge, k)
+    lease = clean_queue.lease_doc(d["id"])
+    huge = processing_result(notes="x" * 1_600_000)
+    r = clean_queue.complete(lease["leaseId"], huge)
+    assert r.status_code == 200 and r.json() == {"docId": d["id"], "status": "failed"}
+    data = get_doc(edge, k, d["id"]).json()["data"]
+    assert data["status"] == "failed"
+    assert data["error"]["code"] == "PROCESSING_FAILED" and "at most 1500000" in data["error"]["message"]
+    assert admin.get_org(org)["reserved"] == 0  # the reservation is refunded
+    assert clean_queue.lease(wait_seconds=0) is None  # and the job is not redone
+    assert clean_queue.complete(lease["leaseId"], huge).status_code in (200, 409)  # a retried call is harmless
+
+
 def test_release_gives_the_job_back_without_spending_an_attempt(edge, key, clean_queue):
     d = submit_ok(edge, key)
     lease = clean_queue.lease_doc(d["id"])

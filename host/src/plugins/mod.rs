@@ -83,7 +83,8 @@ pub struct SandboxConfig {
     pub max_stderr_bytes: usize,
     /// Output limits: fields (256), tables (16), rows per table (5,000),
     /// columns per table (32), warnings (64), bytes per text value or warning
-    /// (16 KiB) and text bytes in all (4 MiB).
+    /// (16 KiB) and text bytes in all (1 MiB: the edge keeps results of up
+    /// to 1.5 MB per document, JSON and per-field detail included).
     pub max_fields: usize,
     pub max_tables: usize,
     pub max_table_rows: usize,
@@ -117,7 +118,7 @@ impl Default for SandboxConfig {
             max_table_columns: folio_extract::limits::MAX_TABLE_COLUMNS,
             max_warnings: folio_extract::limits::MAX_WARNINGS,
             max_text_bytes: 16 << 10,
-            max_output_bytes: 4 << 20,
+            max_output_bytes: 1 << 20,
             max_concurrent_calls: 32,
             keep_resident_bytes: 8 << 20,
             cache_dir: Some(default_cache_dir()),

@@ -16,7 +16,7 @@ pub mod metrics;
 
 use client::{EdgeClient, EdgeError};
 use folio_core::jobs::{JobOptions, Lease, LeaseRequest};
-use folio_core::{ApiError, ErrorCode, ProcessingResult};
+use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use metrics::Metrics;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -196,10 +196,18 @@ impl Worker {
             Ok(result) => {
                 let pages = result.pages_processed;
                 let r = self.with_retries(|| self.client.complete(&lease.lease_id, result.clone()));
-                if r.is_ok() {
-                    self.metrics.jobs_completed.fetch_add(1, Ordering::Relaxed);
-                    self.metrics.pages_processed.fetch_add(pages as u64, Ordering::Relaxed);
-                    log::info("job completed", &[("docId", doc.into()), ("pages", pages.into()), ("ms", (started.elapsed().as_millis() as u64).into())]);
+                match &r {
+                    Ok(outcome) if outcome.status == DocumentStatus::Failed => {
+                        // The edge refused to keep the result (too large).
+                        self.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
+                        log::warn("job failed at the edge: result not kept", &[("docId", doc.into()), ("pages", pages.into())]);
+                    }
+                    Ok(_) => {
+                        self.metrics.jobs_completed.fetch_add(1, Ordering::Relaxed);
+                        self.metrics.pages_processed.fetch_add(pages as u64, Ordering::Relaxed);
+                        log::info("job completed", &[("docId", doc.into()), ("pages", pages.into()), ("ms", (started.elapsed().as_millis() as u64).into())]);
+                    }
+                    Err(_) => {}
                 }
                 r.map(|_| ())
             }
