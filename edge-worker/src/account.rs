@@ -22,13 +22,18 @@ use crate::queue::{EnqueueArgs, NewJob, Position};
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
 use std::cell::{Cell, RefCell};
+use std::time::Duration;
 use folio_core::api::{
     ListCursor, Plan, Priority, RateDecision, RateLimit, insufficient_credits, rate_check, rate_limited,
 };
 use folio_core::{DocumentStatus, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use worker::{DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, durable_object};
+use worker::{Delay, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, durable_object};
+
+/// How long a submission waits for its place in the queue before it fails
+/// (and is undone) rather than hang.
+const QUEUE_WAIT_MS: u64 = 20_000;
 
 /// Idempotency records are honoured for a day, as is usual for the header.
 const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -475,6 +480,21 @@ impl Account {
     /// wait and go together in the next call: one queue call for many
     /// submissions under load, none of them answered before it is queued.
     async fn enqueue(&self, job: NewJob, default_processing_ms: u64) -> ApiResult<Position> {
+        let doc_id = job.doc_id.clone();
+        let waited = select(Box::pin(self.enqueue_waiting(job, default_processing_ms)), Delay::from(Duration::from_millis(QUEUE_WAIT_MS))).await;
+        match waited {
+            Either::Left((answer, _)) => answer,
+            Either::Right(_) => {
+                // No answer in time: give up on this entry (if it was sent
+                // after all, the first lease finds no record and drops it).
+                self.pending_jobs.borrow_mut().retain(|(j, _)| j.doc_id != doc_id);
+                worker::console_error!("queue place for {doc_id}: no answer in {QUEUE_WAIT_MS} ms");
+                Err(fail(ErrorCode::InternalError, "Internal error (queue did not answer); please retry"))
+            }
+        }
+    }
+
+    async fn enqueue_waiting(&self, job: NewJob, default_processing_ms: u64) -> ApiResult<Position> {
         let shard = queue_shard_for(&job.org_id);
         let dropped = || fail(ErrorCode::InternalError, "Internal error (queue call dropped)");
         let (tx, mut rx) = oneshot::channel();

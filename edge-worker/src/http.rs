@@ -1,8 +1,8 @@
 //! HTTP plumbing shared by every route and Durable Object: the error type
 //! (always answered in the spec's envelope), JSON responses, bounded body
 //! reads, and the small JSON-RPC used between the worker and its Durable
-//! Objects (`POST https://do/<op>` with a JSON body; `200` with the result or
-//! an error envelope).
+//! Objects (`POST https://do/<op>` with JSON arguments; `200` with the result
+//! or an error envelope; small JSON travels base64 in the `x-rpc` header).
 
 use folio_core::{ApiError, ErrorCode};
 use futures_util::StreamExt;
@@ -113,13 +113,36 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 // ---------------------------------------------------------------------------
 // Worker <-> Durable Object RPC.
 
-/// Calls `op` on a Durable Object with a JSON body and decodes the answer.
+/// Arguments and answers up to this size travel in the `x-rpc` header
+/// (base64 JSON) instead of a body: under workerd a body is a stream between
+/// two request contexts, which costs more than the call's own work.
+const RPC_HEADER_MAX: usize = 6 * 1024;
+const RPC_HEADER: &str = "x-rpc";
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+/// Calls `op` on a Durable Object with JSON arguments and decodes the answer.
 pub async fn rpc<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
+    use base64::Engine;
+    let json = serde_json::to_string(body)?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(serde_json::to_string(body)?.into()));
+    init.with_method(Method::Post);
+    if json.len() <= RPC_HEADER_MAX {
+        let headers = Headers::new();
+        headers.set(RPC_HEADER, &b64().encode(&json))?;
+        init.with_headers(headers);
+    } else {
+        init.with_body(Some(json.into()));
+    }
     let req = Request::new_with_init(&format!("https://do/{op}"), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
-    let text = resp.text().await?;
+    let text = match resp.headers().get(RPC_HEADER)? {
+        Some(h) => String::from_utf8(b64().decode(h).map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc)"))?)
+            .map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc)"))?,
+        None => resp.text().await?,
+    };
     if resp.status_code() == 200 {
         return serde_json::from_str(&text).map_err(|e| {
             worker::console_error!("rpc {op}: bad answer: {e}: {text}");
@@ -136,11 +159,15 @@ pub async fn rpc<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, 
     }
 }
 
-/// The Durable Object side: the op name and the JSON body.
+/// The Durable Object side: the op name and the JSON arguments.
 pub async fn rpc_request(req: &mut Request) -> ApiResult<(String, serde_json::Value)> {
+    use base64::Engine;
     let op = req.path().trim_start_matches('/').to_string();
-    let body = req.text().await?;
-    let value = if body.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&body)? };
+    let body = match req.headers().get(RPC_HEADER)? {
+        Some(h) => b64().decode(h).map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc arguments)"))?,
+        None => req.bytes().await?,
+    };
+    let value = if body.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&body)? };
     Ok((op, value))
 }
 
@@ -154,8 +181,18 @@ pub fn args<T: DeserializeOwned>(v: serde_json::Value) -> ApiResult<T> {
 
 /// Turns a Durable Object handler's result into its HTTP answer.
 pub fn rpc_answer<T: Serialize>(r: ApiResult<T>) -> worker::Result<Response> {
+    use base64::Engine;
     match r {
-        Ok(v) => Response::from_json(&v),
+        Ok(v) => {
+            let json = serde_json::to_string(&v).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            if json.len() <= RPC_HEADER_MAX {
+                let headers = Headers::new();
+                headers.set(RPC_HEADER, &b64().encode(&json))?;
+                Ok(Response::empty()?.with_headers(headers))
+            } else {
+                Response::ok(json)
+            }
+        }
         Err(f) => Ok(error_response(&f)),
     }
 }
