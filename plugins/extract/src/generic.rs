@@ -8,19 +8,16 @@
 use crate::contact::{email_in, phones_in_row, url_in};
 use crate::context::Context;
 use crate::layout::Row;
-use crate::model::{Document, ExtractError, Extraction, SourceRef, Table, TableRow, Value, validate};
+use crate::model::{Document, ExtractError, Extraction, SourceRef, Table, TableRow, Value};
 use crate::text::{camel_case, letter_ratio, squash_spaces};
 use crate::totals::summarize;
 
 /// Extracts everything recognisable from a document of unknown type.
 pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
-    validate(doc)?;
-    let ctx = Context::new(doc);
-    let mut out = Extraction::default();
-    if ctx.rows.is_empty() {
-        out.warnings.push("the document has no text".into());
-        return Ok(out);
-    }
+    crate::extract_with(doc, generic_fields)
+}
+
+fn generic_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     let mut used: Vec<(usize, usize)> = Vec::new(); // (row, token) consumed by a labelled pair
 
     // 1. Label: value pairs, per cell (so two pairs on one row both count).
@@ -34,9 +31,9 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
                 if key.is_empty() || key.len() > 40 {
                     continue;
                 }
-                let value = typed_value(&ctx, ri, vstart, b);
+                let value = typed_value(ctx, ri, vstart, b);
                 let conf = 0.8 * (0.5 + 0.5 * row.span_confidence(vstart, b));
-                push_numbered(&mut out, &key, value, conf, Some(row.source(vstart, b)));
+                push_numbered(out, &key, value, conf, Some(row.source(vstart, b)));
                 used.extend((vstart..b).map(|t| (ri, t)));
             }
         }
@@ -46,7 +43,7 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
     for hit in &ctx.dates {
         if !(hit.start..hit.end).any(|t| used.contains(&(hit.row, t))) {
             let row = &ctx.rows[hit.row];
-            push_numbered(&mut out, "date", Value::Date(hit.date), 0.7 * (0.5 + 0.5 * row.span_confidence(hit.start, hit.end)), Some(row.source(hit.start, hit.end)));
+            push_numbered(out, "date", Value::Date(hit.date), 0.7 * (0.5 + 0.5 * row.span_confidence(hit.start, hit.end)), Some(row.source(hit.start, hit.end)));
         }
     }
     for (ri, row) in ctx.rows.iter().enumerate() {
@@ -55,21 +52,21 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
                 continue;
             }
             if let Some(email) = email_in(&tok.text) {
-                push_numbered(&mut out, "email", Value::Text(email), 0.85 * tok.confidence.max(0.5), Some(row.source(ti, ti + 1)));
+                push_numbered(out, "email", Value::Text(email), 0.85 * tok.confidence.max(0.5), Some(row.source(ti, ti + 1)));
             } else if let Some(url) = url_in(&tok.text) {
-                push_numbered(&mut out, "url", Value::Text(url), 0.8 * tok.confidence.max(0.5), Some(row.source(ti, ti + 1)));
+                push_numbered(out, "url", Value::Text(url), 0.8 * tok.confidence.max(0.5), Some(row.source(ti, ti + 1)));
             }
         }
         for p in phones_in_row(row) {
             if !(p.start..p.end).any(|t| used.contains(&(ri, t))) {
                 let key = if p.fax { "fax" } else { "phone" };
-                push_numbered(&mut out, key, Value::Text(p.number), 0.75, Some(row.source(p.start, p.end)));
+                push_numbered(out, key, Value::Text(p.number), 0.75, Some(row.source(p.start, p.end)));
             }
         }
     }
-    let summary = summarize(&ctx);
+    let summary = summarize(ctx);
     if let Some(t) = &summary.total {
-        crate::fields::push_money(&mut out, &ctx, "totalAmount", Some(t));
+        crate::fields::push_money(out, ctx, "totalAmount", Some(t));
     }
     for hits in &ctx.amounts {
         for h in hits {
@@ -77,7 +74,7 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
             if explicit && !used.contains(&(h.row, h.token)) && summary.total.as_ref().is_none_or(|t| t.hit.row != h.row || t.hit.token != h.token) {
                 let currency = h.amount.currency.clone().filter(|c| c != "$").or_else(|| ctx.currency.clone());
                 let row = &ctx.rows[h.row];
-                push_numbered(&mut out, "amount", Value::Money { amount: h.amount.value, currency }, 0.6 * row.tokens[h.token].confidence.max(0.5), Some(row.source(h.token, h.token + 1)));
+                push_numbered(out, "amount", Value::Money { amount: h.amount.value, currency }, 0.6 * row.tokens[h.token].confidence.max(0.5), Some(row.source(h.token, h.token + 1)));
             }
         }
     }
@@ -87,11 +84,11 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
 
     // 3. Tables.
     if doc.extract_tables {
-        out.tables = find_tables(&ctx);
+        out.tables = find_tables(ctx);
     }
     // A long statement holds more values than a document may return: keep
     // the total and currency, then what came first (labelled pairs lead).
-    crate::limits::fit(&mut out, &["totalAmount", "currency"]);
+    crate::limits::fit(out, &["totalAmount", "currency"]);
 
     // Honest confidence: how much of the text turned into fields.
     let found = out.fields.len() as f32;
@@ -101,7 +98,6 @@ pub fn extract_generic(doc: &Document) -> Result<Extraction, ExtractError> {
     if out.fields.is_empty() {
         out.warnings.push("no fields recognised".into());
     }
-    Ok(out)
 }
 
 /// Adds `key`, or `key2`, `key3`... when taken.

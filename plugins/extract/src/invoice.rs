@@ -7,7 +7,7 @@ use crate::fields::{
 };
 use crate::items::{COLUMNS, find_items, header_row};
 use crate::layout::{Row, blocks};
-use crate::model::{Document, ExtractError, Extraction, SourceRef, Table, Value, validate};
+use crate::model::{Document, ExtractError, Extraction, SourceRef, Table, Value};
 use crate::party::{CUSTOMER_LABELS, find_issuer, is_detail_row, is_registration_row};
 use crate::text::{digit_count, squash_spaces};
 use crate::totals::{Role, summarize};
@@ -46,14 +46,10 @@ const AMOUNT_DUE_LABELS: &[&str] =
 
 /// Extracts an invoice's fields and its `lineItems` table.
 pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
-    validate(doc)?;
-    let ctx = Context::new(doc);
-    let mut out = Extraction::default();
-    if ctx.rows.is_empty() {
-        out.warnings.push("the document has no text".into());
-        return Ok(out);
-    }
+    crate::extract_with(doc, invoice_fields)
+}
 
+fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     let is_number = |v: &str| {
         let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
         digit_count(&compact) >= 1
@@ -61,23 +57,23 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
             && crate::date::parse_date(v).is_none()
             && !(compact.contains('.') && crate::money::parse_amount(&compact, ctx.format).is_some_and(|a| a.decimals == 2))
     };
-    if let Some((v, src, conf)) = text_after_label(&ctx, NUMBER_LABELS, 3, is_number) {
+    if let Some((v, src, conf)) = text_after_label(ctx, NUMBER_LABELS, 3, is_number) {
         out.push("invoiceNumber", Value::Text(v), 0.9 * (0.6 + 0.4 * conf), Some(src));
     }
 
-    let invoice_date = labelled_date(&ctx, INVOICE_DATE_LABELS).or_else(|| pick_date(&ctx, DATE_LABELS, OTHER_DATE_LABELS));
+    let invoice_date = labelled_date(ctx, INVOICE_DATE_LABELS).or_else(|| pick_date(ctx, DATE_LABELS, OTHER_DATE_LABELS));
     if let Some((hit, conf)) = &invoice_date {
         out.push("invoiceDate", Value::Date(hit.date), *conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     }
-    if let Some((hit, conf)) = labelled_date(&ctx, DUE_DATE_LABELS).filter(|(h, _)| invoice_date.as_ref().is_none_or(|(i, _)| i.row != h.row || i.start != h.start)) {
+    if let Some((hit, conf)) = labelled_date(ctx, DUE_DATE_LABELS).filter(|(h, _)| invoice_date.as_ref().is_none_or(|(i, _)| i.row != h.row || i.start != h.start)) {
         out.push("dueDate", Value::Date(hit.date), conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
-    } else if let (Some((inv, _)), Some((days, src))) = (&invoice_date, payment_terms_days(&ctx)) {
+    } else if let (Some((inv, _)), Some((days, src))) = (&invoice_date, payment_terms_days(ctx)) {
         // `Net 30` / `Payment terms: 14 days`: the due date follows from them.
         if let Some(due) = add_days(inv.date, days) {
             out.push("dueDate", Value::Date(due), 0.6, Some(src));
         }
     }
-    if let Some((v, src, conf)) = text_after_label(&ctx, PO_LABELS, 3, |v| is_number(v) && v.len() >= 3) {
+    if let Some((v, src, conf)) = text_after_label(ctx, PO_LABELS, 3, |v| is_number(v) && v.len() >= 3) {
         out.push("purchaseOrder", Value::Text(v), 0.85 * (0.6 + 0.4 * conf), Some(src));
     }
 
@@ -97,7 +93,7 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
         out.push("vendorAddress", Value::Text(addr.text.clone()), addr.confidence, Some(addr.source));
     }
     let tax_id = |v: &str| digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none();
-    if let Some((v, src, conf)) = text_after_label(&ctx, TAX_ID_LABELS, 6, tax_id) {
+    if let Some((v, src, conf)) = text_after_label(ctx, TAX_ID_LABELS, 6, tax_id) {
         out.push("vendorTaxId", Value::Text(v.replace(' ', "")), 0.85 * (0.6 + 0.4 * conf), Some(src));
     }
     if let Some(c) = &customer {
@@ -109,28 +105,28 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
         }
     }
 
-    let summary = summarize(&ctx);
-    push_money(&mut out, &ctx, "subtotal", summary.subtotal.as_ref());
-    push_money(&mut out, &ctx, "taxAmount", summary.tax.as_ref());
-    push_money(&mut out, &ctx, "totalAmount", summary.total.as_ref());
+    let summary = summarize(ctx);
+    push_money(out, ctx, "subtotal", summary.subtotal.as_ref());
+    push_money(out, ctx, "taxAmount", summary.tax.as_ref());
+    push_money(out, ctx, "totalAmount", summary.total.as_ref());
     let due = summary.labelled.iter().find(|l| AMOUNT_DUE_LABELS.contains(&l.label) && l.value.as_ref().is_some_and(|v| v.amount.value >= 0.0));
     match due {
         Some(l) => {
             let hit = l.value.clone().unwrap();
             let picked = crate::totals::Picked { value: hit.amount.value, hit, confidence: 0.85 };
-            push_money(&mut out, &ctx, "amountDue", Some(&picked));
+            push_money(out, ctx, "amountDue", Some(&picked));
         }
         None => {
             // Nothing paid on the invoice: the total is what is due.
             if let (Some(total), None) = (summary.total.as_ref(), summary.paid.as_ref()) {
                 let mut t = total.clone();
                 t.confidence *= 0.8;
-                push_money(&mut out, &ctx, "amountDue", Some(&t));
+                push_money(out, ctx, "amountDue", Some(&t));
             } else if let (Some(total), Some(paid)) = (summary.total.as_ref(), summary.paid.as_ref()) {
                 let mut t = total.clone();
                 t.value = round_cents((total.value - paid.value).max(0.0));
                 t.confidence = 0.6;
-                push_money(&mut out, &ctx, "amountDue", Some(&t));
+                push_money(out, ctx, "amountDue", Some(&t));
             }
         }
     }
@@ -140,10 +136,10 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
 
     if doc.extract_tables {
         let first_summary = summary.labelled.iter().filter(|l| matches!(l.role, Role::Total(_) | Role::Subtotal | Role::Tax) && l.value.is_some()).map(|l| l.row);
-        let header = header_row(&ctx, 0, ctx.rows.len());
+        let header = header_row(ctx, 0, ctx.rows.len());
         let from = header.unwrap_or(0);
         let to = first_summary.filter(|r| *r > from).min().unwrap_or(ctx.rows.len());
-        let items = if header.is_some() { find_items(&ctx, from, to) } else { Vec::new() };
+        let items = if header.is_some() { find_items(ctx, from, to) } else { Vec::new() };
         if !items.is_empty() {
             out.tables.push(Table {
                 name: "lineItems".into(),
@@ -166,14 +162,12 @@ pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
         out.warnings.push("no invoice number found".into());
     }
     out.confidence = weighted_confidence(
-        &out,
+        out,
         &[("totalAmount", 0.3), ("invoiceNumber", 0.15), ("invoiceDate", 0.15), ("vendorName", 0.15), ("currency", 0.05), ("subtotal", 0.05), ("taxAmount", 0.05), ("vendorAddress", 0.05), ("customerName", 0.05)],
     );
     if summary.total_cross_checked {
         out.confidence = (out.confidence + 0.05).min(1.0);
     }
-    crate::limits::fit(&mut out, &[]);
-    Ok(out)
 }
 
 /// `Net 30`, `Payment terms: 14 days`, `zahlbar innerhalb 30 Tagen`.

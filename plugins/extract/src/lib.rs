@@ -27,6 +27,27 @@ pub mod text;
 pub mod totals;
 
 pub use model::{Document, ExtractError, Extraction};
+
+/// What every extractor does around its own work: refuse a document without
+/// pages, build the [`context::Context`], answer a document without text
+/// with a warning, and keep the result within the contract's
+/// [`limits`] (an extractor that must choose what to keep calls
+/// [`limits::fit`] itself first).
+fn extract_with(
+    doc: &Document,
+    fields: impl FnOnce(&Document, &context::Context, &mut Extraction),
+) -> Result<Extraction, ExtractError> {
+    model::validate(doc)?;
+    let ctx = context::Context::new(doc);
+    let mut out = Extraction::default();
+    if ctx.rows.is_empty() {
+        out.warnings.push("the document has no text".into());
+        return Ok(out);
+    }
+    fields(doc, &ctx, &mut out);
+    limits::fit(&mut out, &[]);
+    Ok(out)
+}
 pub use generic::extract_generic;
 pub use invoice::extract_invoice;
 pub use receipt::extract_receipt;

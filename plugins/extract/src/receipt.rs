@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::contact::phones_in_row;
 use crate::fields::{DATE_LABELS, OTHER_DATE_LABELS, pick_date, pick_time, push_money, weighted_confidence};
 use crate::items::{COLUMNS, find_items};
-use crate::model::{Document, ExtractError, Extraction, Table, Value, validate};
+use crate::model::{Document, ExtractError, Extraction, Table, Value};
 use crate::party::find_issuer;
 use crate::totals::{Role, payment_method, summarize};
 
@@ -13,15 +13,11 @@ use crate::totals::{Role, payment_method, summarize};
 /// `merchantPhone`, `date`, `time`, `subtotal`, `taxAmount`, `tipAmount`,
 /// `totalAmount`, `currency`, `paymentMethod`) and the `lineItems` table.
 pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
-    validate(doc)?;
-    let ctx = Context::new(doc);
-    let mut out = Extraction::default();
-    if ctx.rows.is_empty() {
-        out.warnings.push("the document has no text".into());
-        return Ok(out);
-    }
+    crate::extract_with(doc, receipt_fields)
+}
 
-    let party = find_issuer(&ctx);
+fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
+    let party = find_issuer(ctx);
     if let Some(name) = &party.name {
         out.push("merchantName", Value::Text(name.text.clone()), name.confidence, Some(name.source));
     }
@@ -35,19 +31,19 @@ pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
         out.push("merchantPhone", Value::Text(p.number), 0.8 * row.span_confidence(p.start, p.end).max(0.5), Some(row.source(p.start, p.end)));
     }
 
-    let date = pick_date(&ctx, DATE_LABELS, OTHER_DATE_LABELS);
+    let date = pick_date(ctx, DATE_LABELS, OTHER_DATE_LABELS);
     if let Some((hit, conf)) = &date {
         out.push("date", Value::Date(hit.date), *conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     }
-    if let Some((time, source)) = pick_time(&ctx, date.as_ref().map(|(h, _)| h)) {
+    if let Some((time, source)) = pick_time(ctx, date.as_ref().map(|(h, _)| h)) {
         out.push("time", Value::Text(time.format()), 0.8, Some(source));
     }
 
-    let summary = summarize(&ctx);
-    push_money(&mut out, &ctx, "subtotal", summary.subtotal.as_ref());
-    push_money(&mut out, &ctx, "taxAmount", summary.tax.as_ref());
-    push_money(&mut out, &ctx, "tipAmount", summary.tip.as_ref());
-    push_money(&mut out, &ctx, "totalAmount", summary.total.as_ref());
+    let summary = summarize(ctx);
+    push_money(out, ctx, "subtotal", summary.subtotal.as_ref());
+    push_money(out, ctx, "taxAmount", summary.tax.as_ref());
+    push_money(out, ctx, "tipAmount", summary.tip.as_ref());
+    push_money(out, ctx, "totalAmount", summary.total.as_ref());
     if let Some(currency) = &ctx.currency {
         out.push("currency", Value::Text(currency.clone()), 0.8, None);
     }
@@ -65,7 +61,7 @@ pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
             .map(|l| l.row)
             .min()
             .unwrap_or(ctx.rows.len());
-        let items = find_items(&ctx, from, to);
+        let items = find_items(ctx, from, to);
         if !items.is_empty() {
             let currency = ctx.currency.as_deref();
             out.tables.push(Table {
@@ -84,12 +80,10 @@ pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
     if out.field("date").is_none() {
         out.warnings.push("no date found".into());
     }
-    out.confidence = weighted_confidence(&out, &[("totalAmount", 0.35), ("date", 0.2), ("merchantName", 0.2), ("merchantAddress", 0.1), ("currency", 0.05), ("time", 0.05), ("subtotal", 0.05)]);
+    out.confidence = weighted_confidence(out, &[("totalAmount", 0.35), ("date", 0.2), ("merchantName", 0.2), ("merchantAddress", 0.1), ("currency", 0.05), ("time", 0.05), ("subtotal", 0.05)]);
     if summary.total_cross_checked {
         out.confidence = (out.confidence + 0.05).min(1.0);
     }
-    crate::limits::fit(&mut out, &[]);
-    Ok(out)
 }
 
 #[cfg(test)]
