@@ -24,7 +24,7 @@ use futures_util::future::{Either, select};
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use folio_core::api::{
-    ListCursor, Plan, Priority, RateDecision, RateLimit, insufficient_credits, rate_check, rate_limited,
+    ListCursor, Plan, RateDecision, RateLimit, insufficient_credits, rate_check,
 };
 use folio_core::{DocumentStatus, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -140,18 +140,6 @@ pub struct RateArgs {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AdmitArgs {
-    pub doc_id: String,
-    pub key_id: String,
-    pub pages: i64,
-    pub priority: Priority,
-    pub document_type: String,
-    pub created_at_ms: i64,
-    pub idempotency: Option<IdempotencyArgs>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct IdempotencyArgs {
     pub key: String,
     pub fingerprint: String,
@@ -161,10 +149,12 @@ pub struct IdempotencyArgs {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmitArgs {
-    pub rate: RateArgs,
-    pub admit: AdmitArgs,
-    /// The new document (its id is `admit.doc_id`).
+    /// The new document, as submitted: its key, estimated pages (reserved),
+    /// priority and type are what admission checks.
     pub record: DocumentRecord,
+    pub idempotency: Option<IdempotencyArgs>,
+    /// For keys without a limit of their own.
+    pub default_rate_limit: RateLimit,
     pub default_processing_ms: u64,
 }
 
@@ -277,10 +267,8 @@ impl DurableObject for Account {
             .exec("SELECT COUNT(*) AS n FROM pragma_table_info('documents') WHERE name = 'record'", None)
             .and_then(|c| c.one::<Value>())
             .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
-        if !has_record {
-            if let Err(e) = sql.exec(ADD_RECORD_COLUMN, None) {
-                worker::console_error!("account schema (record column): {e}");
-            }
+        if !has_record && let Err(e) = sql.exec(ADD_RECORD_COLUMN, None) {
+            worker::console_error!("account schema (record column): {e}");
         }
         Self {
             state,
@@ -441,11 +429,7 @@ impl Account {
                 )?;
                 Ok(json!({"remaining": limit.requests.saturating_sub(count)}))
             }
-            RateDecision::Deny { retry_after_seconds } => {
-                let mut f: crate::http::Failure = rate_limited(retry_after_seconds).into();
-                f.retry_after = Some(retry_after_seconds);
-                Err(f)
-            }
+            RateDecision::Deny { retry_after_seconds } => Err(Failure::rate_limited(retry_after_seconds)),
         }
     }
 
@@ -453,10 +437,10 @@ impl Account {
     /// record kept, and queued. If it cannot be queued it is forgotten again
     /// (reservation refunded) and the error answered.
     async fn submit(&self, a: SubmitArgs) -> ApiResult<Submitted> {
-        self.rate(a.rate)?;
-        let doc_id = a.admit.doc_id.clone();
         let mut record = a.record;
-        let admission = self.admit(a.admit, &mut record)?;
+        self.rate(RateArgs { key_id: record.key_id.clone(), default_limit: a.default_rate_limit })?;
+        let doc_id = record.id.clone();
+        let admission = self.admit(&mut record, a.idempotency)?;
         if let Admission::Existing { .. } = admission {
             return Ok(Submitted { admission, position: None });
         }
@@ -577,10 +561,10 @@ impl Account {
     /// Admission of a new document, atomically: idempotency replay check,
     /// plan check for `high`, credit reservation, Veryfi id (set in
     /// `record`), list index row keeping `record` until the first lease.
-    fn admit(&self, a: AdmitArgs, record: &mut DocumentRecord) -> ApiResult<Admission> {
+    fn admit(&self, record: &mut DocumentRecord, idempotency: Option<IdempotencyArgs>) -> ApiResult<Admission> {
         let acct = self.account_row()?;
         let now = now_ms();
-        if let Some(idem) = &a.idempotency {
+        if let Some(idem) = &idempotency {
             self.exec("DELETE FROM idempotency WHERE created_at < ?", vec![i(now - IDEMPOTENCY_TTL_MS)])?;
             #[derive(Deserialize)]
             struct Row {
@@ -603,26 +587,30 @@ impl Account {
                 return Ok(Admission::Existing { doc_id: prior.doc_id, veryfi_id });
             }
         }
-        Plan::parse(&acct.plan).unwrap_or_default().check_priority(a.priority)?;
+        Plan::parse(&acct.plan).unwrap_or_default().check_priority(record.options.priority)?;
+        let pages = record.estimated_pages as i64;
         let available = acct.credits as i64;
-        if available < a.pages {
-            return Err(insufficient_credits(a.pages, available).into());
+        if available < pages {
+            return Err(insufficient_credits(pages, available).into());
         }
         let veryfi_id = self.new_veryfi_id()?;
-        self.exec(
-            "UPDATE account SET credits = credits - ?, reserved = reserved + ? WHERE id = 1",
-            vec![i(a.pages), i(a.pages)],
-        )?;
-        self.exec("INSERT INTO reservations (doc_id, pages) VALUES (?, ?)", vec![s(a.doc_id.clone()), i(a.pages)])?;
+        self.exec("UPDATE account SET credits = credits - ?, reserved = reserved + ? WHERE id = 1", vec![i(pages), i(pages)])?;
+        self.exec("INSERT INTO reservations (doc_id, pages) VALUES (?, ?)", vec![s(record.id.clone()), i(pages)])?;
         record.veryfi_id = veryfi_id;
         self.exec(
             "INSERT INTO documents (doc_id, veryfi_id, status, document_type, created_at, record) VALUES (?, ?, 'queued', ?, ?, ?)",
-            vec![s(a.doc_id.clone()), i(veryfi_id as i64), s(a.document_type), i(a.created_at_ms), s(serde_json::to_string(record)?)],
+            vec![
+                s(record.id.clone()),
+                i(veryfi_id as i64),
+                s(record.options.document_type.clone()),
+                i(record.created_at_ms),
+                s(serde_json::to_string(record)?),
+            ],
         )?;
-        if let Some(idem) = a.idempotency {
+        if let Some(idem) = idempotency {
             self.exec(
                 "INSERT INTO idempotency (idem_key, fingerprint, doc_id, created_at) VALUES (?, ?, ?, ?)",
-                vec![s(idem.key), s(idem.fingerprint), s(a.doc_id), i(now)],
+                vec![s(idem.key), s(idem.fingerprint), s(record.id.clone()), i(now)],
             )?;
         }
         Ok(Admission::Admitted { veryfi_id })

@@ -28,8 +28,8 @@ const MEMORY_ENTRIES: usize = 10_000;
 thread_local! {
     /// sha256 of a key -> its KV record and when it was read.
     static KEYS: RefCell<HashMap<String, (KeyRecord, i64)>> = RefCell::new(HashMap::new());
-    /// key id -> the `429` answered and until when it holds.
-    static LIMITED: RefCell<HashMap<String, (u32, i64)>> = RefCell::new(HashMap::new());
+    /// key id -> until when its last `429` holds (ms).
+    static LIMITED: RefCell<HashMap<String, i64>> = RefCell::new(HashMap::new());
 }
 
 fn remember<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) {
@@ -45,12 +45,7 @@ pub fn refuse_while_limited(principal: &Principal) -> ApiResult<()> {
     let now = crate::http::now_ms();
     let limited = LIMITED.with(|m| m.borrow().get(&principal.key_id).copied());
     match limited {
-        Some((_, until)) if until > now => {
-            let retry_after = ((until - now + 999) / 1000) as u32;
-            let mut f: Failure = folio_core::api::rate_limited(retry_after).into();
-            f.retry_after = Some(retry_after);
-            Err(f)
-        }
+        Some(until) if until > now => Err(Failure::rate_limited(((until - now + 999) / 1000) as u32)),
         _ => Ok(()),
     }
 }
@@ -59,7 +54,7 @@ pub fn refuse_while_limited(principal: &Principal) -> ApiResult<()> {
 pub fn note_refusal(principal: &Principal, f: &Failure) {
     if let (ErrorCode::RateLimitExceeded, Some(secs)) = (f.error.code, f.retry_after) {
         let until = crate::http::now_ms() + secs as i64 * 1000;
-        LIMITED.with(|m| remember(&mut m.borrow_mut(), principal.key_id.clone(), (secs, until)));
+        LIMITED.with(|m| remember(&mut m.borrow_mut(), principal.key_id.clone(), until));
     }
 }
 

@@ -23,6 +23,13 @@ pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
     Failure { error: ApiError::new(code, message), retry_after: None }
 }
 
+impl Failure {
+    /// `429 RATE_LIMIT_EXCEEDED`, with its `Retry-After`.
+    pub fn rate_limited(retry_after_seconds: u32) -> Failure {
+        Failure { error: folio_core::api::rate_limited(retry_after_seconds), retry_after: Some(retry_after_seconds) }
+    }
+}
+
 impl From<ApiError> for Failure {
     fn from(error: ApiError) -> Self {
         Failure { error, retry_after: None }

@@ -1,11 +1,11 @@
 //! Submissions. `POST /v1/documents/process/async` and `POST
 //! /v1/documents/process` (DocuRift multipart) and the Veryfi JSON endpoint
 //! all end in [`create_document`]: detect the file type by magic bytes,
-//! estimate pages, admit in the Account DO (idempotency, plan, credits),
-//! store the bytes in R2, then write the KV snapshot and queue the job (its
-//! row carries the record; the Document DO is created at the first lease).
+//! estimate pages, store the bytes in R2, then one Account DO call admits
+//! (rate limit, idempotency, plan, credits) and queues the job; it keeps the
+//! record until the first lease, which creates the Document DO.
 
-use crate::account::{Admission, AdmitArgs, IdempotencyArgs, RateArgs, SubmitArgs, Submitted};
+use crate::account::{Admission, IdempotencyArgs, SubmitArgs, Submitted};
 use crate::auth::{self, Principal, count_request, identify};
 use crate::config::{Config, FILES};
 use crate::http::{ApiResult, Failure, content_length, fail, header, json_response, now_ms, rpc};
@@ -224,17 +224,9 @@ pub async fn create_document(
         pending: PendingEffects::default(),
     };
     let args = SubmitArgs {
-        rate: RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit },
-        admit: AdmitArgs {
-            doc_id: doc_id.clone(),
-            key_id: principal.key_id.clone(),
-            pages: pages as i64,
-            priority: record.options.priority,
-            document_type: record.options.document_type.clone(),
-            created_at_ms: now,
-            idempotency,
-        },
         record,
+        idempotency,
+        default_rate_limit: cfg.rate_limit,
         default_processing_ms: cfg.default_processing_seconds as u64 * 1000,
     };
     put_file(env, &file_key, kind, upload.file).await?;
