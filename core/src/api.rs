@@ -5,6 +5,7 @@
 use crate::document::{DEFAULT_DOCUMENT_TYPE, validate_document_type};
 use crate::error::{ApiError, ErrorCode};
 use crate::filetype::FileKind;
+use crate::jobs::OcrEngineChoice;
 use crate::language::{DEFAULT_LANGUAGE, validate_language};
 use crate::url_guard::validate_webhook_url;
 use crate::DocumentStatus;
@@ -170,6 +171,8 @@ pub struct RawSubmission<'a> {
     pub callback_metadata: Option<&'a str>,
     pub webhook_url: Option<&'a str>,
     pub webhook_secret: Option<&'a str>,
+    /// `auto` (the default), `tesseract` or `ppocr`, any case.
+    pub ocr_engine: Option<&'a str>,
 }
 
 /// Validated submission options.
@@ -186,6 +189,10 @@ pub struct SubmissionOptions {
     pub webhook_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_metadata: Option<Map<String, Value>>,
+    /// Records stored before this option load as `auto`; `auto` is not
+    /// written, so fingerprints of requests without it are unchanged.
+    #[serde(default, skip_serializing_if = "OcrEngineChoice::is_auto")]
+    pub ocr_engine: OcrEngineChoice,
 }
 
 fn present(v: Option<&str>) -> Option<&str> {
@@ -211,6 +218,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     let priority = present(raw.priority).map(|p| Priority::parse(p.trim())).transpose()?.unwrap_or_default();
     let extract_tables = present(raw.extract_tables).map(parse_extract_tables).transpose()?.unwrap_or(true);
     let callback_metadata = present(raw.callback_metadata).map(parse_callback_metadata).transpose()?;
+    let ocr_engine = present(raw.ocr_engine).map(str::parse::<OcrEngineChoice>).transpose()?.unwrap_or_default();
     let webhook_url = present(raw.webhook_url)
         .map(|u| validate_webhook_url(u, policy.allow_loopback))
         .transpose()?;
@@ -229,6 +237,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
         webhook_url,
         webhook_secret,
         callback_metadata,
+        ocr_engine,
     })
 }
 
@@ -416,7 +425,9 @@ mod tests {
         assert_eq!(o.priority, Priority::Normal); // "Default: normal"
         assert!(o.extract_tables); // "Default: true"
         assert_eq!(o.webhook_url, None);
-        let empty = RawSubmission { document_type: Some(""), priority: Some(" "), ..Default::default() };
+        assert_eq!(o.ocr_engine, OcrEngineChoice::Auto);
+        let empty =
+            RawSubmission { document_type: Some(""), priority: Some(" "), ocr_engine: Some(""), ..Default::default() };
         assert_eq!(parse_submission(&empty, &policy()).unwrap(), o);
     }
 
@@ -433,6 +444,7 @@ mod tests {
             (RawSubmission { callback_metadata: Some("{nope"), ..Default::default() }, ErrorCode::InvalidCallbackMetadata),
             (RawSubmission { webhook_url: Some("http://example.com/h"), ..Default::default() }, ErrorCode::InvalidWebhookUrl),
             (RawSubmission { webhook_url: Some("https://10.1.2.3/h"), ..Default::default() }, ErrorCode::InvalidWebhookUrl),
+            (RawSubmission { ocr_engine: Some("foo"), ..Default::default() }, ErrorCode::InvalidRequest),
         ];
         for (raw, code) in cases {
             assert_eq!(parse_submission(&raw, &policy()).unwrap_err().code, code, "{raw:?}");
@@ -458,6 +470,36 @@ mod tests {
         assert!(!o.extract_tables);
         assert_eq!(o.callback_metadata.unwrap()["internalId"], "order-12345");
         assert_eq!(o.webhook_url.as_deref(), Some("https://your-app.com/webhooks/docurift"));
+    }
+
+    #[test]
+    fn ocr_engine_option() {
+        let engine = |v: Option<&str>| {
+            parse_submission(&RawSubmission { ocr_engine: v, ..Default::default() }, &policy()).map(|o| o.ocr_engine)
+        };
+        assert_eq!(engine(None).unwrap(), OcrEngineChoice::Auto);
+        assert_eq!(engine(Some("")).unwrap(), OcrEngineChoice::Auto);
+        assert_eq!(engine(Some("  ")).unwrap(), OcrEngineChoice::Auto);
+        assert_eq!(engine(Some("auto")).unwrap(), OcrEngineChoice::Auto);
+        assert_eq!(engine(Some("PPOCR")).unwrap(), OcrEngineChoice::Ppocr);
+        assert_eq!(engine(Some("tesseract")).unwrap(), OcrEngineChoice::Tesseract);
+        let e = engine(Some("foo")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(e.message.contains("\"foo\"") && e.message.contains("auto, tesseract, ppocr"), "{}", e.message);
+    }
+
+    #[test]
+    fn stored_options_load_and_keep_their_form() {
+        // A record written before `ocrEngine` existed.
+        let old = r#"{"documentType":"invoice","language":"en","priority":"normal","extractTables":true}"#;
+        let o: SubmissionOptions = serde_json::from_str(old).unwrap();
+        assert_eq!(o.ocr_engine, OcrEngineChoice::Auto);
+        // `auto` is not written: the same JSON (and idempotency fingerprint) as before.
+        assert_eq!(serde_json::to_string(&o).unwrap(), old);
+        let p = SubmissionOptions { ocr_engine: OcrEngineChoice::Ppocr, ..o };
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["ocrEngine"], "ppocr");
+        assert_eq!(serde_json::from_value::<SubmissionOptions>(v).unwrap(), p);
     }
 
     #[test]
@@ -505,6 +547,9 @@ mod tests {
         let mut o2 = o.clone();
         o2.extract_tables = false;
         assert_ne!(a, submission_fingerprint(b"file", "a.png", &o2));
+        let mut o3 = o.clone();
+        o3.ocr_engine = OcrEngineChoice::Ppocr;
+        assert_ne!(a, submission_fingerprint(b"file", "a.png", &o3));
         validate_idempotency_key("order-42/retry").unwrap();
         assert!(validate_idempotency_key("").is_err());
         assert!(validate_idempotency_key("has space").is_err());

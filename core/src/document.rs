@@ -49,6 +49,29 @@ impl DocumentStatus {
 pub struct ProcessingMetadata {
     pub processing_time_ms: u64,
     pub model_version: String,
+    /// How each page was read (Folio's addition; absent in results stored before it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PageMetadata>,
+}
+
+/// How one page was read: from the PDF's text layer, or by which OCR engine
+/// and model, after turning it upright by `rotation` degrees clockwise.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageMetadata {
+    /// 1-based.
+    pub page: u32,
+    /// `ocr` or `pdf-text-layer`.
+    pub source: String,
+    /// `tesseract` or `ppocr` (OCR'd pages only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_engine: Option<String>,
+    /// The engine's model, e.g. `tesseract-5.3.0-wasm/eng` or `ppocr-v4-rten-0.27`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Clockwise turn applied before OCR: 0, 90, 180 or 270.
+    #[serde(default)]
+    pub rotation: u32,
 }
 
 /// Per-field detail kept beside the flat `extractedData` values.
@@ -197,7 +220,7 @@ mod tests {
             pages_processed: 15,
             confidence: 0.94,
             extracted_data: extracted,
-            metadata: ProcessingMetadata { processing_time_ms: 45230, model_version: "v2.1.0".into() },
+            metadata: ProcessingMetadata { processing_time_ms: 45230, model_version: "v2.1.0".into(), ..Default::default() },
             ..Default::default()
         };
         let d = DocumentData::completed("doc_abc123xyz456".into(), "large-invoice.pdf".into(), r, "2024-01-26T10:32:15Z".into());

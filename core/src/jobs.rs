@@ -15,7 +15,7 @@
 //! a lost lease answers `LEASE_LOST` (409) and the host drops the job.
 
 use crate::document::ProcessingResult;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::filetype::FileKind;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,62 @@ pub struct LeaseRequest {
     pub document_types: Vec<String>,
 }
 
+/// Which OCR engine reads the pages: the submission option `ocrEngine`
+/// (DocuRift form) / `ocr_engine` (Veryfi JSON), carried to the host in
+/// [`JobOptions::ocr_engine`]. `auto` lets the host pick per page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrEngineChoice {
+    /// The host picks per page: PP-OCR for receipts and photos, Tesseract
+    /// otherwise and for languages PP-OCR cannot read.
+    #[default]
+    Auto,
+    Tesseract,
+    Ppocr,
+}
+
+impl OcrEngineChoice {
+    /// Every choice, in the order the API documents them.
+    pub const ALL: [OcrEngineChoice; 3] = [OcrEngineChoice::Auto, OcrEngineChoice::Tesseract, OcrEngineChoice::Ppocr];
+
+    /// The wire name: `auto`, `tesseract` or `ppocr`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OcrEngineChoice::Auto => "auto",
+            OcrEngineChoice::Tesseract => "tesseract",
+            OcrEngineChoice::Ppocr => "ppocr",
+        }
+    }
+
+    /// `true` for the default (lets stored options omit it).
+    pub fn is_auto(&self) -> bool {
+        *self == OcrEngineChoice::Auto
+    }
+}
+
+impl std::fmt::Display for OcrEngineChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for OcrEngineChoice {
+    type Err = ApiError;
+
+    /// Case-insensitive, surrounding whitespace ignored; anything else is
+    /// `INVALID_REQUEST` naming the value and the accepted ones.
+    fn from_str(s: &str) -> Result<Self, ApiError> {
+        let wanted = s.trim();
+        OcrEngineChoice::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(wanted)).ok_or_else(|| {
+            let accepted: Vec<&str> = OcrEngineChoice::ALL.iter().map(|c| c.as_str()).collect();
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("Invalid OCR engine {s:?}: accepted values are {}", accepted.join(", ")),
+            )
+        })
+    }
+}
+
 /// Processing options chosen at submission.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,6 +103,9 @@ pub struct JobOptions {
     /// ISO 639-1 code.
     pub language: String,
     pub extract_tables: bool,
+    /// Always sent; messages from edges before this option parse as `auto`.
+    #[serde(default)]
+    pub ocr_engine: OcrEngineChoice,
 }
 
 /// Where and what the uploaded file is.
@@ -162,7 +221,6 @@ pub fn estimate_completion_ms(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorCode;
 
     #[test]
     fn lease_ids_round_trip() {
@@ -191,16 +249,63 @@ mod tests {
             max_attempts: 3,
             deadline: "2024-01-26T10:35:00Z".into(),
             lease_seconds: 60,
-            options: JobOptions { document_type: "invoice".into(), language: "en".into(), extract_tables: true },
+            options: JobOptions {
+                document_type: "invoice".into(),
+                language: "en".into(),
+                extract_tables: true,
+                ocr_engine: OcrEngineChoice::Ppocr,
+            },
             file: JobFile { url: "https://e/x".into(), size: 10, kind: FileKind::Png, file_name: "a.png".into() },
         };
         let v = serde_json::to_value(&lease).unwrap();
         assert_eq!(v["leaseId"], "doc_abc123xyz456.1.r");
         assert_eq!(v["options"]["extractTables"], true);
+        assert_eq!(v["options"]["ocrEngine"], "ppocr");
         assert_eq!(v["file"]["kind"], "png");
         assert_eq!(v["file"]["fileName"], "a.png");
         let back: Lease = serde_json::from_value(v).unwrap();
         assert_eq!(back, lease);
+    }
+
+    #[test]
+    fn ocr_engine_choices_parse() {
+        assert_eq!("auto".parse::<OcrEngineChoice>().unwrap(), OcrEngineChoice::Auto);
+        assert_eq!("PPOCR".parse::<OcrEngineChoice>().unwrap(), OcrEngineChoice::Ppocr);
+        assert_eq!("tesseract".parse::<OcrEngineChoice>().unwrap(), OcrEngineChoice::Tesseract);
+        assert_eq!(" Tesseract\n".parse::<OcrEngineChoice>().unwrap(), OcrEngineChoice::Tesseract);
+        for c in OcrEngineChoice::ALL {
+            assert_eq!(c.as_str().parse::<OcrEngineChoice>().unwrap(), c);
+            assert_eq!(c.to_string(), c.as_str());
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(serde_json::from_value::<OcrEngineChoice>(c.as_str().into()).unwrap(), c);
+        }
+        assert_eq!(OcrEngineChoice::default(), OcrEngineChoice::Auto);
+        for bad in ["foo", "", "pp-ocr", "auto,ppocr"] {
+            let e = bad.parse::<OcrEngineChoice>().unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidRequest, "{bad:?}");
+            assert_eq!(e.http_status(), 400);
+            assert!(e.message.contains(&format!("{bad:?}")), "{}", e.message);
+            assert!(e.message.ends_with("accepted values are auto, tesseract, ppocr"), "{}", e.message);
+        }
+        let e = "foo".parse::<OcrEngineChoice>().unwrap_err();
+        assert_eq!(e.message, "Invalid OCR engine \"foo\": accepted values are auto, tesseract, ppocr");
+    }
+
+    #[test]
+    fn job_options_without_ocr_engine_default_to_auto() {
+        // A message from an edge that predates the option.
+        let old: JobOptions =
+            serde_json::from_str(r#"{"documentType":"receipt","language":"en","extractTables":false}"#).unwrap();
+        assert_eq!(old.ocr_engine, OcrEngineChoice::Auto);
+        // Always sent, even when it is the default.
+        assert_eq!(serde_json::to_value(&old).unwrap()["ocrEngine"], "auto");
+        let new: JobOptions = serde_json::from_str(
+            r#"{"documentType":"receipt","language":"en","extractTables":false,"ocrEngine":"ppocr"}"#,
+        )
+        .unwrap();
+        assert_eq!(new.ocr_engine, OcrEngineChoice::Ppocr);
+        // The wire form is lowercase only; lenient parsing is for submissions.
+        assert!(serde_json::from_str::<OcrEngineChoice>(r#""PPOCR""#).is_err());
     }
 
     #[test]

@@ -15,9 +15,10 @@ pub mod url_guard;
 pub mod veryfi;
 pub mod webhook;
 
-pub use document::{DocumentData, DocumentStatus, ProcessingMetadata, ProcessingResult};
+pub use document::{DocumentData, DocumentStatus, PageMetadata, ProcessingMetadata, ProcessingResult};
 pub use error::{ApiError, ErrorCode};
 pub use filetype::FileKind;
+pub use jobs::OcrEngineChoice;
 
 /// The contract version of `wit/extractor.wit` this build of Folio speaks.
 pub const PLUGIN_CONTRACT_VERSION: &str = "0.1.0";

@@ -51,6 +51,9 @@ pub struct VeryfiSubmission {
     /// Folio extension, ISO 639-1.
     #[serde(default)]
     pub language: Option<String>,
+    /// Folio extension: `auto` (default), `tesseract` or `ppocr`.
+    #[serde(default)]
+    pub ocr_engine: Option<String>,
 }
 
 /// The extractor Veryfi submissions use unless they say otherwise.
@@ -364,7 +367,7 @@ mod tests {
             pages_processed: 1,
             confidence: 0.9,
             extracted_data: extracted,
-            metadata: ProcessingMetadata { processing_time_ms: 10, model_version: "v1".into() },
+            metadata: ProcessingMetadata { processing_time_ms: 10, model_version: "v1".into(), ..Default::default() },
             ..Default::default()
         };
         let d = DocumentData::completed("doc_abc123xyz456".into(), "r.png".into(), r, "2021-10-20T15:27:30Z".into());

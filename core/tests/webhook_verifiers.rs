@@ -35,7 +35,7 @@ fn document(extracted: Value) -> DocumentData {
         pages_processed: 15,
         confidence: 0.94,
         extracted_data: extracted.as_object().unwrap().clone(),
-        metadata: ProcessingMetadata { processing_time_ms: 45230, model_version: "v2.1.0".into() },
+        metadata: ProcessingMetadata { processing_time_ms: 45230, model_version: "v2.1.0".into(), ..Default::default() },
         ..Default::default()
     };
     let mut d = DocumentData::completed("doc_abc123xyz456".into(), "large-invoice.pdf".into(), result, "2024-01-26T10:32:15Z".into());

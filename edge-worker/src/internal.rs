@@ -111,6 +111,7 @@ fn lease_message(origin: &str, job: &LeasedJob, rec: &DocumentRecord, lease_seco
             document_type: rec.options.document_type.clone(),
             language: rec.options.language.clone(),
             extract_tables: rec.options.extract_tables,
+            ocr_engine: rec.options.ocr_engine,
         },
         file: JobFile {
             url: format!("{origin}/internal/v1/leases/{}/file", job.lease_id),

@@ -95,6 +95,7 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         "callbackMetadata",
         "webhookUrl",
         "webhookSecret",
+        "ocrEngine",
     ]
     .iter()
     .map(|n| text_field(&form, n))
@@ -107,6 +108,7 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         callback_metadata: fields[4].as_deref(),
         webhook_url: fields[5].as_deref(),
         webhook_secret: fields[6].as_deref(),
+        ocr_engine: fields[7].as_deref(),
     };
     let options = parse_submission(&raw, &cfg.submission_policy())?;
     let file = form_file(form, "file").ok_or_else(|| fail(ErrorCode::InvalidRequest, "file must be a file upload"))?;

@@ -58,6 +58,7 @@ async fn read_submission(req: &mut Request, cfg: &Config, principal: &Principal)
     let raw = RawSubmission {
         document_type: Some(sub.document_type.as_deref().unwrap_or(DEFAULT_VERYFI_DOCUMENT_TYPE)),
         language: sub.language.as_deref(),
+        ocr_engine: sub.ocr_engine.as_deref(),
         ..Default::default()
     };
     let options = parse_submission(&raw, &cfg.submission_policy())?;

@@ -83,7 +83,7 @@ def test_lease_message_and_document_type_filter(edge, key, clean_queue):
     assert lease["docId"] == d["id"] and lease["attempt"] == 1 and lease["maxAttempts"] == 2
     assert lease["leaseId"].startswith(d["id"] + ".1.")
     assert lease["leaseSeconds"] == 30
-    assert lease["options"] == {"documentType": "receipt", "language": "en", "extractTables": False}
+    assert lease["options"] == {"documentType": "receipt", "language": "en", "extractTables": False, "ocrEngine": "auto"}
     assert lease["file"]["url"].endswith(f"/internal/v1/leases/{lease['leaseId']}/file")
     assert clean_queue.fetch_file(lease) == PNG
     deadline = datetime.strptime(lease["deadline"], ISO)

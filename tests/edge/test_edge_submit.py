@@ -51,16 +51,37 @@ def test_every_spec_format_is_accepted(edge, key, content, name):
 def test_fields_are_stored_and_defaults_follow_the_spec(edge, key, clean_queue):
     d = submit_ok(edge, key, name="../../scan.png")  # all defaults
     lease = clean_queue.lease_doc(d["id"])
-    # Spec defaults: documentType generic, language en, extractTables true.
-    assert lease["options"] == {"documentType": "generic", "language": "en", "extractTables": True}
+    # Spec defaults: documentType generic, language en, extractTables true (and Folio's ocrEngine auto).
+    assert lease["options"] == {"documentType": "generic", "language": "en", "extractTables": True, "ocrEngine": "auto"}
     assert lease["file"]["fileName"] == "scan.png"  # path components stripped
     assert lease["file"]["kind"] == "png" and lease["file"]["size"] == len(PNG)
     clean_queue.release(lease["leaseId"])
     d = submit_ok(edge, key, documentType="receipt", language="en", extractTables="false", priority="high",
                   callbackMetadata='{"internalId": "order-12345", "department": "accounts-payable"}')
     lease = clean_queue.lease_doc(d["id"])
-    assert lease["options"] == {"documentType": "receipt", "language": "en", "extractTables": False}
+    assert lease["options"] == {"documentType": "receipt", "language": "en", "extractTables": False, "ocrEngine": "auto"}
     clean_queue.release(lease["leaseId"])
+
+
+@pytest.mark.parametrize("sent,leased", [("ppocr", "ppocr"), ("PPOCR", "ppocr"), (" Tesseract ", "tesseract"),
+                                         ("auto", "auto"), ("", "auto"), (None, "auto")])
+def test_ocr_engine_reaches_the_host_lease(edge, key, clean_queue, sent, leased):
+    fields = {} if sent is None else {"ocrEngine": sent}
+    d = submit_ok(edge, key, documentType="receipt", **fields)
+    lease = clean_queue.lease_doc(d["id"])
+    assert lease["options"]["ocrEngine"] == leased
+    assert lease["options"]["documentType"] == "receipt"
+    clean_queue.release(lease["leaseId"])
+    # The public document does not echo submission options.
+    assert "ocrEngine" not in get_doc(edge, key, d["id"]).json()["data"]
+
+
+def test_bad_ocr_engine_is_refused_naming_the_accepted_values(edge, key):
+    r = submit(edge, key, ocrEngine="bogus")
+    assert r.status_code == 400, r.text
+    assert error_of(r) == "INVALID_REQUEST"
+    message = r.json()["error"]["message"]
+    assert '"bogus"' in message and "auto, tesseract, ppocr" in message, message
 
 
 def test_magic_bytes_decide_the_type(edge, key):
@@ -82,6 +103,8 @@ def test_magic_bytes_decide_the_type(edge, key):
     ({"callbackMetadata": "{not json"}, "INVALID_CALLBACK_METADATA"),
     ({"callbackMetadata": '{"k": "' + "x" * 5000 + '"}'}, "INVALID_CALLBACK_METADATA"),
     ({"extractTables": "maybe"}, "INVALID_EXTRACT_TABLES"),
+    ({"ocrEngine": "bogus"}, "INVALID_REQUEST"),
+    ({"ocrEngine": "pp-ocr"}, "INVALID_REQUEST"),
     ({"webhookUrl": "http://your-app.com/hook"}, "INVALID_WEBHOOK_URL"),
     ({"webhookUrl": "https://10.0.0.7/hook"}, "INVALID_WEBHOOK_URL"),
     ({"webhookUrl": "https://169.254.169.254/latest/meta-data"}, "INVALID_WEBHOOK_URL"),

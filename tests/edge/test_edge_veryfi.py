@@ -63,6 +63,32 @@ def test_async_submission_answers_a_numeric_id(edge, key, receipt, clean_queue):
     assert r.json()["data"]["extractedData"]["vendorName"] == "ACME Market"
 
 
+def test_ocr_engine_reaches_the_host_lease(edge, key, receipt, clean_queue):
+    # Through the stock client (signed: the extra body field is covered by the signature).
+    resp = client_for(edge, key).process_document(str(receipt), **{"async": True, "ocr_engine": "ppocr"})
+    doc = client_for(edge, key).get_document(resp["id"])
+    lease = clean_queue.lease_doc(doc["meta"]["folio_id"])
+    assert lease["options"]["ocrEngine"] == "ppocr" and lease["options"]["documentType"] == "receipt"
+    clean_queue.release(lease["leaseId"])
+    assert "ocr_engine" not in client_for(edge, key).get_document(resp["id"])
+    post = lambda body: edge.session.post(edge.url("/api/v8/partner/documents/"), headers=key.veryfi_headers,
+                                          json={"file_data": base64.b64encode(PNG).decode(), "async": True, **body})
+    for body, leased in (({"ocr_engine": "Tesseract"}, "tesseract"), ({"ocr_engine": ""}, "auto"),
+                         ({"ocr_engine": None}, "auto"), ({}, "auto")):
+        r = post(body)
+        assert r.status_code == 202, (body, r.text)
+        folio_id = client_for(edge, key).get_document(r.json()["id"])["meta"]["folio_id"]
+        lease = clean_queue.lease_doc(folio_id)
+        assert lease["options"]["ocrEngine"] == leased, body
+        clean_queue.release(lease["leaseId"])
+    r = post({"ocr_engine": "bogus"})
+    assert r.status_code == 400 and error_of(r) == "INVALID_REQUEST"
+    message = r.json()["error"]["message"]
+    assert '"bogus"' in message and "auto, tesseract, ppocr" in message, message
+    r = post({"ocr_engine": 7})  # not a string
+    assert r.status_code == 400 and error_of(r) == "INVALID_REQUEST"
+
+
 def test_unsigned_clients_and_paths_without_trailing_slash(edge, key):
     r = edge.session.post(edge.url("/api/v8/partner/documents"), headers=key.veryfi_headers,
                           json={"file_data": base64.b64encode(PNG).decode(), "file_name": "r.png", "async": 1})

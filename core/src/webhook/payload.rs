@@ -173,7 +173,7 @@ mod tests {
             extracted_data: extracted,
             fields: Map::from_iter([("totalAmount".to_string(), json!({"confidence": 0.9}))]),
             warnings: vec!["low contrast".into()],
-            metadata: ProcessingMetadata { processing_time_ms: 45230, model_version: "v2.1.0".into() },
+            metadata: ProcessingMetadata { processing_time_ms: 45230, model_version: "v2.1.0".into(), ..Default::default() },
             ocr: None,
         };
         let mut d = DocumentData::completed("doc_abc123xyz456".into(), "large-invoice.pdf".into(), result, "2024-01-26T10:32:15Z".into());
