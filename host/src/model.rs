@@ -65,13 +65,27 @@ pub struct Page {
     /// Lines in reading order joined by "\n".
     pub text: String,
     pub lines: Vec<Line>,
+    /// Which engine read the page (OCR'd pages); not part of the plugin contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrReading>,
+}
+
+/// The OCR engine and model that read a page, and the clockwise turn that made it upright.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OcrReading {
+    /// `tesseract` or `ppocr`.
+    pub engine: String,
+    pub model: String,
+    /// 0, 90, 180 or 270.
+    pub rotation: u32,
 }
 
 impl Page {
     /// Builds a page from lines, deriving `text`.
     pub fn from_lines(number: u32, width: f32, height: f32, dpi: u32, source: PageSource, lines: Vec<Line>) -> Self {
         let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-        Self { number, width, height, dpi, source, text, lines }
+        Self { number, width, height, dpi, source, text, lines, ocr: None }
     }
 }
 

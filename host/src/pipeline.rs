@@ -8,12 +8,14 @@
 //! (as many as the OCR pool has engines); the output order is the page order.
 
 use crate::input::{InputDocument, InputOptions, PageContent, RasterPage};
-use crate::model::{self, Page, PageSource};
+use crate::model::{self, OcrReading, Page, PageSource};
 use crate::ocr::pool::EnginePool;
+use crate::ocr::ppocr::orientation;
+use crate::ocr::ppocr::{self, PpOcr, PpOcrLimits};
 use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
-use crate::ocr::{OcrEngine, OcrParams, OcrProfile, check_language, enhance};
+use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Rotation, Upright, check_language, enhance};
 use crate::plugins::{Extracted, PluginHost};
-use folio_core::{ApiError, ErrorCode, ProcessingMetadata, ProcessingResult};
+use folio_core::{ApiError, ErrorCode, OcrEngineChoice, PageMetadata, ProcessingMetadata, ProcessingResult};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -32,6 +34,8 @@ pub struct ProcessOptions {
     pub include_ocr: bool,
     /// Overrides the OCR profile the document type implies.
     pub profile: Option<OcrProfile>,
+    /// Which engine reads OCR'd pages (`auto`: see [`Pipeline::engine_for`]).
+    pub ocr_engine: OcrEngineChoice,
 }
 
 impl Default for ProcessOptions {
@@ -43,6 +47,7 @@ impl Default for ProcessOptions {
             hints: Vec::new(),
             include_ocr: false,
             profile: None,
+            ocr_engine: OcrEngineChoice::Auto,
         }
     }
 }
@@ -92,29 +97,118 @@ pub struct Timings {
     pub pages_text_layer: usize,
 }
 
+/// The OCR engine that reads a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineKind {
+    Tesseract,
+    Ppocr,
+}
+
+impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Tesseract => "tesseract",
+            EngineKind::Ppocr => "ppocr",
+        }
+    }
+}
+
+/// How the raster pages of a document are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnginePlan {
+    Only(EngineKind),
+    /// Tesseract, and PP-OCR instead where Tesseract reads the page unsurely
+    /// (see [`reads_cleanly`]): clean scans and renders stay with the faster
+    /// engine, photos and worn receipts go to the stronger one.
+    TesseractUnlessUnsure,
+}
+
+/// PP-OCR as the pipeline uses it: the engine, and its models for page orientation.
+#[derive(Clone)]
+pub struct PpOcrService {
+    pub engine: Arc<dyn OcrEngine>,
+    pub models: Arc<ppocr::Models>,
+}
+
 /// The document pipeline; cheap to share between threads.
 pub struct Pipeline {
-    ocr: Arc<dyn OcrEngine>,
+    tesseract: Arc<dyn OcrEngine>,
+    /// `None` when the PP-OCR models are not installed: `auto` then reads with Tesseract.
+    ppocr: Option<PpOcrService>,
     extractor: Option<Arc<dyn Extractor>>,
     page_workers: usize,
 }
 
 impl Pipeline {
-    /// `page_workers`: threads converting and recognising pages of one
-    /// document (the OCR pool's size is the natural choice).
-    pub fn new(ocr: Arc<dyn OcrEngine>, extractor: Option<Arc<dyn Extractor>>, page_workers: usize) -> Self {
-        Self { ocr, extractor, page_workers: page_workers.max(1) }
+    /// Tesseract only. `page_workers`: threads converting and recognising pages
+    /// of one document (the OCR pool's size is the natural choice).
+    pub fn new(tesseract: Arc<dyn OcrEngine>, extractor: Option<Arc<dyn Extractor>>, page_workers: usize) -> Self {
+        Self { tesseract, ppocr: None, extractor, page_workers: page_workers.max(1) }
     }
 
-    /// The default OCR engine and the given extractor, one page worker per core.
+    /// Adds PP-OCR (and with it page orientation for both engines).
+    pub fn with_ppocr(mut self, ppocr: PpOcrService) -> Self {
+        self.ppocr = Some(ppocr);
+        self
+    }
+
+    /// The default OCR engines and the given extractor, one page worker per core.
     pub fn with_default_engine(extractor: Option<Arc<dyn Extractor>>) -> Result<Self, ApiError> {
         let pool = default_ocr_pool()?;
         let workers = pool.capacity();
-        Ok(Self::new(pool, extractor, workers))
+        let pipeline = Self::new(pool, extractor, workers);
+        Ok(match default_ppocr() {
+            Ok(ppocr) => pipeline.with_ppocr(ppocr),
+            Err(e) => {
+                warn_once_without_ppocr(&e);
+                pipeline
+            }
+        })
     }
 
     pub fn ocr_engine(&self) -> &Arc<dyn OcrEngine> {
-        &self.ocr
+        &self.tesseract
+    }
+
+    pub fn ppocr(&self) -> Option<&PpOcrService> {
+        self.ppocr.as_ref()
+    }
+
+    /// How pages are read. `auto`: receipts (and `-receipt` types) by Tesseract
+    /// where it reads the page cleanly, else by PP-OCR; other documents by
+    /// Tesseract; languages PP-OCR cannot read always by Tesseract. Measured on
+    /// the SROIE receipts and the invoice scan (BENCHMARKS.md, "OCR engines").
+    pub fn engine_for(&self, choice: OcrEngineChoice, language: &str, profile: OcrProfile) -> Result<EnginePlan, ApiError> {
+        let ppocr_reads = |p: &PpOcrService| p.engine.installed_languages().iter().any(|l| l == language);
+        match choice {
+            OcrEngineChoice::Tesseract => Ok(EnginePlan::Only(EngineKind::Tesseract)),
+            OcrEngineChoice::Ppocr => {
+                let p = self.ppocr.as_ref().ok_or_else(|| {
+                    ApiError::new(ErrorCode::InternalError, "ocrEngine ppocr is not available on this host: the PP-OCR models are not installed (run scripts/setup)")
+                })?;
+                if !ppocr_reads(p) {
+                    return Err(ApiError::new(
+                        ErrorCode::UnsupportedLanguage,
+                        format!(
+                            "ocrEngine ppocr reads {} only; use ocrEngine auto or tesseract for language {language:?}",
+                            p.engine.installed_languages().join(", ")
+                        ),
+                    ));
+                }
+                Ok(EnginePlan::Only(EngineKind::Ppocr))
+            }
+            OcrEngineChoice::Auto => Ok(match &self.ppocr {
+                Some(p) if profile == OcrProfile::Receipt && ppocr_reads(p) => EnginePlan::TesseractUnlessUnsure,
+                _ => EnginePlan::Only(EngineKind::Tesseract),
+            }),
+        }
+    }
+
+    fn engine(&self, kind: EngineKind) -> &Arc<dyn OcrEngine> {
+        match (kind, &self.ppocr) {
+            (EngineKind::Ppocr, Some(p)) => &p.engine,
+            _ => &self.tesseract,
+        }
     }
 
     /// Bytes -> document model, without the plugin step (what `folio eval` and
@@ -122,7 +216,8 @@ impl Pipeline {
     pub fn read_document(&self, id: &str, bytes: Vec<u8>, options: &ProcessOptions) -> Result<(model::Document, Timings), ApiError> {
         let started = Instant::now();
         folio_core::document::validate_document_type(&options.document_type)?;
-        check_language(self.ocr.as_ref(), &options.language)?;
+        check_language(self.tesseract.as_ref(), &options.language)?;
+        self.engine_for(options.ocr_engine, &options.language, options.profile())?;
         let input = InputDocument::open(bytes, InputOptions { profile: options.profile() })?;
         let (pages, mut timings) = self.pages(&input, options)?;
         timings.total = started.elapsed();
@@ -150,7 +245,7 @@ impl Pipeline {
         let extraction = extractor.extract(&document)?;
         timings.extract = extract_started.elapsed();
         timings.total = started.elapsed();
-        let ocr_part = ocr_version(self.ocr.as_ref(), &document);
+        let ocr_part = ocr_version(&document);
         let result = ProcessingResult {
             document_type: document.document_type.clone(),
             pages_processed: document.pages.len() as u32,
@@ -166,6 +261,7 @@ impl Pipeline {
                     extraction.plugin,
                     extraction.plugin_version
                 ),
+                pages: page_metadata(&document.pages),
             },
             ocr: options.include_ocr.then(|| ocr_json(&document.pages)),
         };
@@ -179,6 +275,7 @@ impl Pipeline {
         let failed = AtomicBool::new(false);
         let results: Mutex<Vec<(usize, Result<(Page, Option<Duration>), ApiError>)>> = Mutex::new(Vec::with_capacity(n));
         let profile = options.profile();
+        let engine = self.engine_for(options.ocr_engine, &options.language, profile)?;
         std::thread::scope(|scope| {
             for _ in 0..self.page_workers.min(n) {
                 scope.spawn(|| {
@@ -188,7 +285,7 @@ impl Pipeline {
                         if i >= n {
                             break;
                         }
-                        let r = self.page(input, i, &options.language, profile);
+                        let r = self.page(input, i, &options.language, profile, engine);
                         if r.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -215,33 +312,112 @@ impl Pipeline {
         Ok((pages, timings))
     }
 
-    fn page(&self, input: &InputDocument, index: usize, language: &str, profile: OcrProfile) -> Result<(Page, Option<Duration>), ApiError> {
+    fn page(
+        &self,
+        input: &InputDocument,
+        index: usize,
+        language: &str,
+        profile: OcrProfile,
+        engine: EnginePlan,
+    ) -> Result<(Page, Option<Duration>), ApiError> {
         let number = index as u32 + 1;
         let count = input.page_count();
         match input.page(index).map_err(|e| on_page(number, count, e))? {
             PageContent::TextLayer(page) => Ok((page, None)),
             PageContent::Raster(raster) => {
                 let started = Instant::now();
-                let page = self.recognize(number, &raster, language, profile).map_err(|e| on_page(number, count, e))?;
+                let page = self.recognize(number, &raster, language, profile, engine).map_err(|e| on_page(number, count, e))?;
                 Ok((page, Some(started.elapsed())))
             }
         }
     }
 
-    /// OCR of one raster into a page.
-    pub fn recognize(&self, number: u32, raster: &RasterPage, language: &str, profile: OcrProfile) -> Result<Page, ApiError> {
+    /// OCR of one raster into a page turned upright, by the plan's engine.
+    pub fn recognize(&self, number: u32, raster: &RasterPage, language: &str, profile: OcrProfile, plan: EnginePlan) -> Result<Page, ApiError> {
+        let engine = match plan {
+            EnginePlan::Only(engine) => engine,
+            EnginePlan::TesseractUnlessUnsure => {
+                let params = OcrParams::new(language, raster.dpi_known.then_some(raster.dpi), profile);
+                let lines = self.tesseract.recognize(&raster.image, &params)?;
+                if reads_cleanly(&lines) {
+                    let (w, h) = raster.image.dimensions();
+                    let mut page = Page::from_lines(number, w as f32, h as f32, raster.dpi, PageSource::Ocr, lines);
+                    let model = model_name(self.tesseract.as_ref(), EngineKind::Tesseract, language);
+                    page.ocr = Some(OcrReading { engine: EngineKind::Tesseract.as_str().to_string(), model, rotation: 0 });
+                    return Ok(page);
+                }
+                EngineKind::Ppocr
+            }
+        };
+        self.read(number, raster, language, profile, engine)
+    }
+
+    /// OCR by one engine: PP-OCR tells the page's orientation as it reads; for
+    /// Tesseract its models tell it when the page reads poorly (when installed).
+    fn read(&self, number: u32, raster: &RasterPage, language: &str, profile: OcrProfile, engine: EngineKind) -> Result<Page, ApiError> {
         let params = OcrParams::new(language, raster.dpi_known.then_some(raster.dpi), profile);
-        let mut lines = self.ocr.recognize(&raster.image, &params)?;
+        let ocr = self.engine(engine);
+        let read = match ocr.recognize_upright(&raster.image, &params) {
+            Some(read) => read?,
+            None => self.read_turned(ocr.as_ref(), raster, &params, profile)?,
+        };
+        let (w, h) = read.rotation.turned_size(raster.image.width(), raster.image.height());
+        let mut page = Page::from_lines(number, w as f32, h as f32, raster.dpi, PageSource::Ocr, read.lines);
+        page.ocr = Some(OcrReading { engine: engine.as_str().to_string(), model: model_name(ocr.as_ref(), engine, language), rotation: read.rotation.degrees() });
+        Ok(page)
+    }
+
+    /// Reads the page as it is; when that reads poorly and PP-OCR's models are
+    /// there to tell, checks whether the page lies turned and reads it again
+    /// upright. Upright pages, nearly all of them, pay nothing for orientation.
+    fn read_turned(&self, ocr: &dyn OcrEngine, raster: &RasterPage, params: &OcrParams, profile: OcrProfile) -> Result<Upright, ApiError> {
+        let mut lines = ocr.recognize(&raster.image, params)?;
+        let mut rotation = Rotation::None;
+        let turned;
+        let mut image = &raster.image;
+        if let Some(p) = &self.ppocr
+            && reads_poorly(&lines)
+        {
+            rotation = orientation::detect_rotation(&p.models, &raster.image)?;
+            if rotation != Rotation::None {
+                turned = rotation.apply(&raster.image);
+                image = &turned;
+                lines = ocr.recognize(image, params)?;
+            }
+        }
         // Faded or dot-matrix receipts: a second pass on an enhanced image (see ocr::enhance).
         if profile == OcrProfile::Receipt && enhance::confident_chars(&lines) < enhance::FAINT_PAGE_CHARS {
-            let retry = self.ocr.recognize(&enhance::faint_receipt(&raster.image), &params)?;
+            let retry = ocr.recognize(&enhance::faint_receipt(image), params)?;
             if enhance::confident_chars(&retry) > enhance::confident_chars(&lines) {
                 lines = retry;
             }
         }
-        let (w, h) = raster.image.dimensions();
-        Ok(Page::from_lines(number, w as f32, h as f32, raster.dpi, PageSource::Ocr, lines))
+        Ok(Upright { lines, rotation })
     }
+}
+
+/// Tesseract's character-weighted mean confidence at or above which `auto`
+/// keeps its reading of a receipt: clean renders and scans read 0.92-0.96
+/// (the synthetic test receipts, the invoice scan), the first 40 SROIE
+/// receipts at most 0.904 (median 0.79).
+const CLEAN_PAGE_CONFIDENCE: f32 = 0.91;
+
+/// Whether Tesseract read the page surely enough to keep its reading.
+fn reads_cleanly(lines: &[model::Line]) -> bool {
+    let (mut chars, mut weighted) = (0usize, 0.0f32);
+    for w in lines.iter().flat_map(|l| &l.words) {
+        let n = w.text.chars().count();
+        chars += n;
+        weighted += w.confidence * n as f32;
+    }
+    chars >= 20 && weighted / chars as f32 >= CLEAN_PAGE_CONFIDENCE
+}
+
+/// A page read turned comes back as few words, mostly unsure ones.
+fn reads_poorly(lines: &[model::Line]) -> bool {
+    let all: usize = lines.iter().flat_map(|l| &l.words).map(|w| w.text.chars().count()).sum();
+    let sure = enhance::confident_chars(lines);
+    sure < enhance::FAINT_PAGE_CHARS || sure * 2 < all
 }
 
 /// Says which page failed, for multi-page documents.
@@ -252,14 +428,44 @@ fn on_page(number: u32, page_count: usize, mut e: ApiError) -> ApiError {
     e
 }
 
-/// `tesseract-5.3.0-wasm/eng` when any page was OCR'd, `pdf-text` otherwise.
-fn ocr_version(engine: &dyn OcrEngine, document: &model::Document) -> String {
-    if document.pages.iter().any(|p| p.source == PageSource::Ocr) {
-        let model = folio_core::language::tesseract_model(&document.language).unwrap_or("?");
-        format!("{}/{model}", engine.version())
-    } else {
-        "pdf-text".to_string()
+/// The model that read a page: `tesseract-5.3.0-wasm/eng`, `ppocr-v4-rten-0.27`.
+fn model_name(engine: &dyn OcrEngine, kind: EngineKind, language: &str) -> String {
+    match kind {
+        EngineKind::Tesseract => {
+            let model = folio_core::language::tesseract_model(language).unwrap_or("?");
+            format!("{}/{model}", engine.version())
+        }
+        EngineKind::Ppocr => engine.version(),
     }
+}
+
+/// The models that read the OCR'd pages (`+`-joined, first use first), `pdf-text` when none.
+pub fn ocr_version(document: &model::Document) -> String {
+    let mut models: Vec<&str> = Vec::new();
+    for reading in document.pages.iter().filter_map(|p| p.ocr.as_ref()) {
+        if !models.contains(&reading.model.as_str()) {
+            models.push(&reading.model);
+        }
+    }
+    if models.is_empty() { "pdf-text".to_string() } else { models.join("+") }
+}
+
+/// `metadata.pages`: how each page was read.
+pub fn page_metadata(pages: &[Page]) -> Vec<PageMetadata> {
+    pages
+        .iter()
+        .map(|p| PageMetadata {
+            page: p.number,
+            source: match p.source {
+                PageSource::Ocr => "ocr",
+                PageSource::PdfTextLayer => "pdf-text-layer",
+            }
+            .to_string(),
+            ocr_engine: p.ocr.as_ref().map(|r| r.engine.clone()),
+            model: p.ocr.as_ref().map(|r| r.model.clone()),
+            rotation: p.ocr.as_ref().map_or(0, |r| r.rotation),
+        })
+        .collect()
 }
 
 /// The OCR pages as `--include-ocr` shows them.
@@ -278,9 +484,33 @@ pub fn default_ocr_pool() -> Result<Arc<EnginePool<TesseractWasm>>, ApiError> {
     .clone()
 }
 
+/// The process-wide PP-OCR pool and models (from `<data dir>/ppocr`, one
+/// engine per core), loaded on first use.
+pub fn default_ppocr() -> Result<PpOcrService, ApiError> {
+    static PPOCR: OnceLock<Result<PpOcrService, ApiError>> = OnceLock::new();
+    PPOCR
+        .get_or_init(|| {
+            let models = Arc::new(ppocr::Models::from_data_dir().map_err(|e| e.to_api_error())?);
+            let pool = EnginePool::new(PpOcr::new(models.clone(), PpOcrLimits::default()), crate::ocr::pool::default_capacity());
+            Ok(PpOcrService { engine: Arc::new(pool), models })
+        })
+        .clone()
+}
+
+fn warn_once_without_ppocr(e: &ApiError) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| eprintln!("folio: PP-OCR unavailable, every page is read by Tesseract: {}", e.message));
+}
+
 /// OCR of one file (any accepted format) into a document, without the plugin
 /// step: for `folio eval` and experiments. `profile` picks the segmentation.
-pub fn ocr_file(path: &Path, document_type: &str, language: &str, profile: Option<OcrProfile>) -> Result<model::Document, ApiError> {
+pub fn ocr_file(
+    path: &Path,
+    document_type: &str,
+    language: &str,
+    profile: Option<OcrProfile>,
+    ocr_engine: OcrEngineChoice,
+) -> Result<model::Document, ApiError> {
     let bytes = std::fs::read(path)
         .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("cannot read {}: {e}", path.display())))?;
     let pipeline = Pipeline::with_default_engine(None)?;
@@ -288,6 +518,7 @@ pub fn ocr_file(path: &Path, document_type: &str, language: &str, profile: Optio
         document_type: document_type.to_string(),
         language: language.to_string(),
         profile,
+        ocr_engine,
         ..ProcessOptions::default()
     };
     let id = folio_core::ids::new_document_id();

@@ -89,7 +89,7 @@ fn rendered_scanned_pdf_page_reads_as_well() {
     let pdf = folio_host::input::pdf::PdfInput::open(&shared("invoice-scanned.pdf")).unwrap();
     let raster = pdf.rasterize(0).unwrap();
     let (pipeline, engine) = counting_pipeline();
-    let page = pipeline.recognize(1, &raster, "en", OcrProfile::Document).unwrap();
+    let page = pipeline.recognize(1, &raster, "en", OcrProfile::Document, folio_host::pipeline::EnginePlan::Only(folio_host::pipeline::EngineKind::Tesseract)).unwrap();
     assert_eq!(engine.calls.load(Ordering::SeqCst), 1);
     let recall = word_recall(&invoice_gt(), &page.text);
     assert!(recall >= 0.99, "recall {recall:.4}\n{}", page.text);

@@ -15,7 +15,10 @@ use crate::ocr::pool::EnginePool;
 use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
 use crate::input::{InputDocument, InputOptions, PageContent};
 use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Segmentation};
-use crate::pipeline::Pipeline;
+use crate::cli::process::EngineArg;
+use crate::ocr::ppocr::{PpOcr, PpOcrLimits};
+use crate::pipeline::{Pipeline, PpOcrService};
+use folio_core::OcrEngineChoice;
 use crate::plugins::{PluginHost, SandboxConfig};
 use anyhow::{Context as _, Result, bail};
 use folio_extract::eval::{self as score, Expected, FIELDS, Predicted, Tally};
@@ -70,9 +73,13 @@ pub struct SroieArgs {
     /// as `<DIR>/<name>.json`, to study OCR output without re-running it.
     #[arg(long, value_name = "DIR")]
     pub dump_ocr: Option<PathBuf>,
-    /// OCR experiments: page segmentation instead of the receipt profile's.
+    /// OCR experiments: page segmentation instead of the receipt profile's (Tesseract only).
     #[arg(long, value_enum)]
     pub segmentation: Option<SegmentationArg>,
+    /// OCR passes, one per engine setting, each scored on its own (JSON keys
+    /// `ocr` for auto, `ocr-tesseract`, `ocr-ppocr`).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [EngineArg::Auto, EngineArg::Tesseract, EngineArg::Ppocr])]
+    pub ocr_engine: Vec<EngineArg>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -90,6 +97,7 @@ pub enum SegmentationArg {
 struct OcrSettings {
     /// `None`: the receipt profile's.
     segmentation: Option<Segmentation>,
+    engine: OcrEngineChoice,
 }
 
 pub fn run(c: Command) -> Result<ExitCode> {
@@ -116,6 +124,8 @@ struct Outcome {
     /// The document the plugin was given (to time the plugin again without
     /// OCR running beside it).
     document: Option<model::Document>,
+    /// Process CPU time of the whole pass divided by its receipts (OCR passes).
+    pass_cpu_per_receipt: Duration,
 }
 
 fn sroie(args: SroieArgs) -> Result<ExitCode> {
@@ -141,25 +151,48 @@ fn sroie(args: SroieArgs) -> Result<ExitCode> {
         passes.push(("groundTruthLines", outcomes));
     }
     if args.source != Source::Boxes {
-        let engine: Arc<dyn OcrEngine> = Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default())?, args.threads.max(1)));
+        let threads = args.threads.max(1);
+        let engine: Arc<dyn OcrEngine> = Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default())?, threads));
+        let models = Arc::new(crate::ocr::ppocr::Models::from_data_dir()?);
+        let ppocr = PpOcrService { engine: Arc::new(EnginePool::new(PpOcr::new(models.clone(), PpOcrLimits::default()), threads)), models };
         // One page per document: the parallelism is across documents.
-        let pipeline = Pipeline::new(engine.clone(), None, 1);
-        let started = Instant::now();
+        let pipeline = Pipeline::new(engine.clone(), None, 1).with_ppocr(ppocr);
         if let Some(d) = &args.dump_ocr {
             std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
         }
-        let settings = OcrSettings {
-            segmentation: args.segmentation.map(|s| match s {
-                SegmentationArg::Auto => Segmentation::Auto,
-                SegmentationArg::SingleColumn => Segmentation::SingleColumn,
-                SegmentationArg::SingleBlock => Segmentation::SingleBlock,
-            }),
-        };
-        eprintln!("OCR settings: {settings:?}");
-        let ocr = OcrRun { pipeline: &pipeline, engine: engine.as_ref(), dump: args.dump_ocr.as_deref(), settings };
-        let outcomes = ocr_pass(&args.dir, &samples, &plugins, &ocr, args.threads.max(1));
-        eprintln!("OCR pass: {} receipts in {:.1}s ({})", outcomes.len(), started.elapsed().as_secs_f64(), engine.version());
-        passes.push(("ocr", outcomes));
+        let segmentation = args.segmentation.map(|s| match s {
+            SegmentationArg::Auto => Segmentation::Auto,
+            SegmentationArg::SingleColumn => Segmentation::SingleColumn,
+            SegmentationArg::SingleBlock => Segmentation::SingleBlock,
+        });
+        for choice in args.ocr_engine.iter().map(|&e| OcrEngineChoice::from(e)) {
+            let settings = OcrSettings { segmentation, engine: choice };
+            eprintln!("OCR settings: {settings:?}");
+            let started = Instant::now();
+            let cpu_before = process_cpu();
+            let dump = args.dump_ocr.as_ref().map(|d| d.join(choice.as_str()));
+            if let Some(d) = &dump {
+                std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+            }
+            let ocr = OcrRun { pipeline: &pipeline, engine: engine.as_ref(), dump: dump.as_deref(), settings };
+            let mut outcomes = ocr_pass(&args.dir, &samples, &plugins, &ocr, threads);
+            let cpu = process_cpu().saturating_sub(cpu_before);
+            for o in outcomes.iter_mut() {
+                o.pass_cpu_per_receipt = cpu / samples.len() as u32;
+            }
+            eprintln!(
+                "OCR pass ({choice}): {} receipts in {:.1}s, {:.2} CPU s per receipt",
+                outcomes.len(),
+                started.elapsed().as_secs_f64(),
+                (cpu / samples.len() as u32).as_secs_f64()
+            );
+            let name = match choice {
+                OcrEngineChoice::Auto => "ocr",
+                OcrEngineChoice::Tesseract => "ocr-tesseract",
+                OcrEngineChoice::Ppocr => "ocr-ppocr",
+            };
+            passes.push((name, outcomes));
+        }
     }
     for (_, outcomes) in passes.iter_mut() {
         retime(outcomes, &plugins);
@@ -171,8 +204,12 @@ fn sroie(args: SroieArgs) -> Result<ExitCode> {
     summary.insert("plugin".into(), json!(format!("{} {}", plugin.name, plugin.version)));
     summary.insert("comparison".into(), json!("normalised exact match: text with case, spacing and punctuation folded; dates as dates (expected read day-first); totals as numbers"));
     for (name, outcomes) in &passes {
-        let title = if *name == "ocr" { "from real OCR of img/ (OCR + extraction)" } else { "from ground-truth lines in box/ (extraction only)" };
-        let tally = print_table(title, outcomes);
+        let title = match *name {
+            "ocr" => "from real OCR of img/ (OCR + extraction), ocrEngine auto".to_string(),
+            "groundTruthLines" => "from ground-truth lines in box/ (extraction only)".to_string(),
+            other => format!("from real OCR of img/ (OCR + extraction), ocrEngine {}", other.trim_start_matches("ocr-")),
+        };
+        let tally = print_table(&title, outcomes);
         if args.verbose {
             print_misses(&samples, outcomes);
         }
@@ -293,7 +330,10 @@ fn ocr_page(path: &Path, pipeline: &Pipeline, engine: &dyn OcrEngine, settings: 
         bail!("{} has a text layer, not an image", path.display());
     };
     match settings.segmentation {
-        None => pipeline.recognize(1, &raster, "en", OcrProfile::Receipt).map_err(|e| anyhow::anyhow!(e.message)),
+        None => {
+            let engine = pipeline.engine_for(settings.engine, "en", OcrProfile::Receipt).map_err(|e| anyhow::anyhow!(e.message))?;
+            pipeline.recognize(1, &raster, "en", OcrProfile::Receipt, engine).map_err(|e| anyhow::anyhow!(e.message))
+        }
         Some(segmentation) => {
             let params = OcrParams { language: "en".into(), dpi: raster.dpi_known.then_some(raster.dpi), segmentation };
             let lines = engine.recognize(&raster.image, &params)?;
@@ -314,6 +354,7 @@ fn extract(s: &Sample, doc: model::Document, plugins: &PluginHost, ocr_time: Dur
                 ocr_time,
                 error: None,
                 document: Some(doc),
+                pass_cpu_per_receipt: Duration::ZERO,
             }
         }
         Err(e) => failed(e.message, ocr_time),
@@ -321,7 +362,15 @@ fn extract(s: &Sample, doc: model::Document, plugins: &PluginHost, ocr_time: Dur
 }
 
 fn failed(error: String, ocr_time: Duration) -> Outcome {
-    Outcome { predicted: Predicted::default(), matched: [false; 4], extract_time: Duration::ZERO, ocr_time, error: Some(error), document: None }
+    Outcome {
+        predicted: Predicted::default(),
+        matched: [false; 4],
+        extract_time: Duration::ZERO,
+        ocr_time,
+        error: Some(error),
+        document: None,
+        pass_cpu_per_receipt: Duration::ZERO,
+    }
 }
 
 const RETIME_RUNS: usize = 3;
@@ -372,12 +421,27 @@ fn print_table(title: &str, outcomes: &[Outcome]) -> Tally {
     );
     if outcomes.iter().any(|o| !o.ocr_time.is_zero()) {
         let (ocr_mean, ocr_max) = times(outcomes.iter().map(|o| o.ocr_time));
-        println!("  OCR time per receipt: mean {:.2} s, max {:.2} s", ocr_mean.as_secs_f64(), ocr_max.as_secs_f64());
+        let cpu = outcomes.first().map_or(Duration::ZERO, |o| o.pass_cpu_per_receipt);
+        println!(
+            "  OCR time per receipt: mean {:.2} s, max {:.2} s wall; {:.2} CPU s (process CPU of the pass / receipts)",
+            ocr_mean.as_secs_f64(),
+            ocr_max.as_secs_f64(),
+            cpu.as_secs_f64()
+        );
     }
     if errors > 0 {
         println!("  {errors} receipt(s) failed (counted as wrong on every field)");
     }
     tally
+}
+
+/// User + system CPU time of this process so far (every thread, rten's included).
+fn process_cpu() -> Duration {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills one rusage.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 fn times(it: impl Iterator<Item = Duration>) -> (Duration, Duration) {
@@ -444,6 +508,7 @@ fn pass_json(tally: &Tally, outcomes: &[Outcome], samples: &[Sample]) -> Value {
     if outcomes.iter().any(|o| !o.ocr_time.is_zero()) {
         let (m, x) = times(outcomes.iter().map(|o| o.ocr_time));
         out["ocrTimeSeconds"] = json!({"mean": m.as_secs_f64(), "max": x.as_secs_f64()});
+        out["cpuSecondsPerReceipt"] = json!(outcomes.first().map_or(0.0, |o| o.pass_cpu_per_receipt.as_secs_f64()));
     }
     out
 }

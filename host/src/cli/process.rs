@@ -6,7 +6,7 @@ use crate::ocr::OcrProfile;
 use crate::pipeline::{Extractor, Pipeline, ProcessOptions};
 use crate::plugins::{PluginHost, SandboxConfig};
 use anyhow::{Context, Result};
-use folio_core::{ApiError, DocumentData, ProcessingMetadata, ProcessingResult};
+use folio_core::{ApiError, DocumentData, OcrEngineChoice, ProcessingMetadata, ProcessingResult};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -43,9 +43,31 @@ pub struct Args {
     /// OCR segmentation profile; default: receipt for receipt types, document otherwise.
     #[arg(long, value_enum)]
     ocr_profile: Option<OcrProfile>,
+    /// OCR engine: auto (PP-OCR for receipts, Tesseract otherwise and for
+    /// languages PP-OCR cannot read), tesseract or ppocr.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    ocr_engine: EngineArg,
     /// Files processed at once (pages of each file are OCR'd in parallel as well).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
+}
+
+/// `--ocr-engine` values (the API's `ocrEngine`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    Tesseract,
+    Ppocr,
+}
+
+impl From<EngineArg> for OcrEngineChoice {
+    fn from(a: EngineArg) -> Self {
+        match a {
+            EngineArg::Auto => OcrEngineChoice::Auto,
+            EngineArg::Tesseract => OcrEngineChoice::Tesseract,
+            EngineArg::Ppocr => OcrEngineChoice::Ppocr,
+        }
+    }
 }
 
 fn parse_hint(s: &str) -> Result<(String, String), String> {
@@ -71,6 +93,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         hints: args.hints.clone(),
         include_ocr: args.include_ocr || args.ocr_only,
         profile: args.ocr_profile,
+        ocr_engine: args.ocr_engine.into(),
     };
 
     let progress = (args.files.len() > 1 && std::io::stderr().is_terminal()).then(|| {
@@ -158,7 +181,8 @@ fn ocr_only_result(pipeline: &Pipeline, id: &str, bytes: Vec<u8>, options: &Proc
         warnings: vec!["ocr-only: no extractor plugin was run".into()],
         metadata: ProcessingMetadata {
             processing_time_ms: timings.total.as_millis() as u64,
-            model_version: format!("folio-{}/ocr-only/{}", env!("CARGO_PKG_VERSION"), pipeline.ocr_engine().version()),
+            model_version: format!("folio-{}/ocr-only/{}", env!("CARGO_PKG_VERSION"), crate::pipeline::ocr_version(&document)),
+            pages: crate::pipeline::page_metadata(&document.pages),
         },
         ocr: Some(crate::pipeline::ocr_json(&document.pages)),
         ..ProcessingResult::default()

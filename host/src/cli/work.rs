@@ -73,6 +73,7 @@ impl JobProcessor for PipelineProcessor {
             document_type: options.document_type.clone(),
             language: options.language.clone(),
             extract_tables: options.extract_tables,
+            ocr_engine: options.ocr_engine,
             ..ProcessOptions::default()
         };
         self.pipeline.process(doc_id, bytes.to_vec(), &options).map(|(result, _)| result).map_err(JobError::from)

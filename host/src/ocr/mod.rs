@@ -11,9 +11,11 @@
 
 pub mod embind;
 pub mod enhance;
+pub mod layout;
 #[cfg(feature = "native-tesseract")]
 pub mod native_tesseract;
 pub mod pool;
+pub mod ppocr;
 pub mod tesseract_wasm;
 
 use crate::model::{BBox, Line, Word};
@@ -173,6 +175,73 @@ pub trait OcrEngine: Send + Sync {
     fn installed_languages(&self) -> Vec<String>;
     /// Lines (with words) in reading order, boxes in image pixels.
     fn recognize(&self, image: &GrayImage, params: &OcrParams) -> Result<Vec<Line>, OcrError>;
+    /// Reads a page that may lie on its side or upside down: the lines of the
+    /// page turned upright (boxes in the turned page's pixels) and the turn.
+    /// `None` from engines that cannot tell (the caller turns the page first).
+    fn recognize_upright(&self, image: &GrayImage, params: &OcrParams) -> Option<Result<Upright, OcrError>> {
+        let _ = (image, params);
+        None
+    }
+}
+
+/// What [`OcrEngine::recognize_upright`] read.
+#[derive(Clone, Debug)]
+pub struct Upright {
+    pub lines: Vec<Line>,
+    /// The clockwise turn that made the page upright.
+    pub rotation: Rotation,
+}
+
+/// A clockwise turn by a multiple of 90°.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rotation {
+    #[default]
+    None,
+    Cw90,
+    Cw180,
+    Cw270,
+}
+
+impl Rotation {
+    pub fn degrees(self) -> u32 {
+        match self {
+            Rotation::None => 0,
+            Rotation::Cw90 => 90,
+            Rotation::Cw180 => 180,
+            Rotation::Cw270 => 270,
+        }
+    }
+
+    pub fn from_degrees(d: u32) -> Self {
+        match d % 360 {
+            90 => Rotation::Cw90,
+            180 => Rotation::Cw180,
+            270 => Rotation::Cw270,
+            _ => Rotation::None,
+        }
+    }
+
+    /// This turn followed by `other`.
+    pub fn then(self, other: Rotation) -> Rotation {
+        Rotation::from_degrees(self.degrees() + other.degrees())
+    }
+
+    pub fn apply(self, image: &GrayImage) -> GrayImage {
+        match self {
+            Rotation::None => image.clone(),
+            Rotation::Cw90 => image::imageops::rotate90(image),
+            Rotation::Cw180 => image::imageops::rotate180(image),
+            Rotation::Cw270 => image::imageops::rotate270(image),
+        }
+    }
+
+    /// Width and height of a `w`×`h` image after the turn.
+    pub fn turned_size(self, w: u32, h: u32) -> (u32, u32) {
+        match self {
+            Rotation::Cw90 | Rotation::Cw270 => (h, w),
+            _ => (w, h),
+        }
+    }
 }
 
 /// Checks `language` against what is installed, with the spec's error.

@@ -7,7 +7,7 @@
 //! instance that failed in a way that may have left it broken (trap, deadline,
 //! memory cap) is dropped and a fresh one is created on demand.
 
-use super::{GrayImage, OcrEngine, OcrError, OcrParams, check_language};
+use super::{GrayImage, OcrEngine, OcrError, OcrParams, Upright, check_language};
 use crate::model::Line;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -25,6 +25,11 @@ pub trait OcrBackend: Send + Sync + 'static {
 /// One loaded engine; used by one thread at a time.
 pub trait OcrInstance: Send {
     fn recognize(&mut self, image: &GrayImage, params: &OcrParams) -> Result<Vec<Line>, OcrError>;
+    /// See [`OcrEngine::recognize_upright`].
+    fn recognize_upright(&mut self, image: &GrayImage, params: &OcrParams) -> Option<Result<Upright, OcrError>> {
+        let _ = (image, params);
+        None
+    }
 }
 
 /// Counters, for tests and benchmarks.
@@ -131,6 +136,22 @@ impl<B: OcrBackend> EnginePool<B> {
     }
 }
 
+impl<B: OcrBackend> EnginePool<B> {
+    /// Runs `f` on an instance for the language; an instance that failed in a
+    /// way that may have broken it is discarded.
+    fn with_instance<T>(&self, params: &OcrParams, f: impl FnOnce(&mut B::Instance) -> Result<T, OcrError>) -> Result<T, OcrError> {
+        check_language(self, &params.language).map_err(OcrError::UnsupportedLanguage)?;
+        let mut lease = self.checkout(&params.language)?;
+        let result = f(lease.instance());
+        if let Err(e) = &result
+            && e.poisons_instance()
+        {
+            lease.discard();
+        }
+        result
+    }
+}
+
 /// An instance taken from the pool; goes back on drop unless discarded.
 struct Lease<'p, B: OcrBackend> {
     pool: &'p EnginePool<B>,
@@ -176,15 +197,11 @@ impl<B: OcrBackend> OcrEngine for EnginePool<B> {
     }
 
     fn recognize(&self, image: &GrayImage, params: &OcrParams) -> Result<Vec<Line>, OcrError> {
-        check_language(self, &params.language).map_err(OcrError::UnsupportedLanguage)?;
-        let mut lease = self.checkout(&params.language)?;
-        let result = lease.instance().recognize(image, params);
-        if let Err(e) = &result
-            && e.poisons_instance()
-        {
-            lease.discard();
-        }
-        result
+        self.with_instance(params, |instance| instance.recognize(image, params))
+    }
+
+    fn recognize_upright(&self, image: &GrayImage, params: &OcrParams) -> Option<Result<Upright, OcrError>> {
+        self.with_instance(params, |instance| instance.recognize_upright(image, params).transpose()).transpose()
     }
 }
 
