@@ -125,8 +125,11 @@ fn is_public_ipv6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
         || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (seg0 & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside some networks)
         || (seg0 == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
-        || (seg0 == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64 to possibly private v4
+        || (seg0 == 0x2001 && ip.segments()[1] == 0x0000) // Teredo 2001::/32: tunnels to an embedded IPv4
+        || seg0 == 0x2002 // 6to4 2002::/16: tunnels to an embedded IPv4
+        || (seg0 == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96 and 64:ff9b:1::/48, to possibly private v4
         || ip.segments()[..6] == [0, 0, 0, 0, 0, 0]) // deprecated IPv4-compatible
 }
 
@@ -141,6 +144,7 @@ mod tests {
             "https://hooks.example.org:8443/x?y=1",
             "https://8.8.8.8/hook",
             "https://[2606:4700::1111]/hook",
+            "https://[2001:4860:4860::8888]/hook", // 2001:4860::/32 is not Teredo's 2001::/32
         ] {
             assert!(check_public_url(ok, false).is_ok(), "{ok}");
         }
@@ -184,6 +188,13 @@ mod tests {
             "https://[fe80::1]/h",
             "https://[::ffff:127.0.0.1]/h",
             "https://[::ffff:10.0.0.1]/h",
+            "https://[2002:7f00:1::1]/h",        // 6to4 of 127.0.0.1
+            "https://[2002:c0a8:101::1]/h",      // 6to4 of 192.168.1.1
+            "https://[2001:0:4136:e378::1]/h",   // Teredo
+            "https://[64:ff9b::a00:1]/h",        // NAT64 of 10.0.0.1
+            "https://[64:ff9b:1::a00:1]/h",      // local-use NAT64
+            "https://[fec0::1]/h",               // site-local
+            "https://[feff::1]/h",               // site-local, top of the range
         ] {
             assert_eq!(check_public_url(bad, false), Err(UrlRefusal::NotPublic), "{bad}");
         }
