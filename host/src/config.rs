@@ -1,7 +1,7 @@
 //! Where the host finds its assets and plugins.
 
 use anyhow::{Result, bail};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The data directory holding OCR assets (`tesseract-core.wasm`,
 /// `tessdata/*.traineddata`): `$FOLIO_DATA_DIR`, else `~/.cache/folio/data`
@@ -40,6 +40,78 @@ pub fn data_file(rel: &str) -> Result<PathBuf> {
     Ok(p)
 }
 
+/// Makes `dir` (and missing parents) readable and writable by this user only,
+/// for caches of compiled native code, and checks that it can be trusted:
+/// owned by this user and not writable by group or others. Loading a compiled
+/// artefact maps native code into the process, and wasmtime checks only that
+/// it came from a compatible engine, not who wrote it.
+pub fn private_cache_dir(dir: &Path) -> std::result::Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(format!("{} belongs to user {}, not to this user ({me}): not used as a cache of compiled code", dir.display(), meta.uid()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} is writable by {} (mode {:o}): not used as a cache of compiled code",
+            dir.display(),
+            if meta.mode() & 0o002 != 0 { "anyone" } else { "its group" },
+            meta.mode() & 0o777
+        ));
+    }
+    Ok(())
+}
+
 fn home() -> PathBuf {
     std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("folio-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn cache_dirs_are_created_private() {
+        let d = scratch("new").join("compiled");
+        private_cache_dir(&d).unwrap();
+        assert_eq!(std::fs::metadata(&d).unwrap().mode() & 0o777, 0o700);
+        // An existing private (or merely world-readable) directory is fine.
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        private_cache_dir(&d).unwrap();
+    }
+
+    #[test]
+    fn cache_dirs_others_can_write_or_own_are_refused() {
+        let d = scratch("open");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = private_cache_dir(&d).unwrap_err();
+        assert!(err.contains("writable by anyone"), "{err}");
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o770)).unwrap();
+        assert!(private_cache_dir(&d).unwrap_err().contains("its group"));
+        // Another user's directory (only root can make one to test with).
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+            std::os::unix::fs::chown(&d, Some(65534), None).unwrap();
+            assert!(private_cache_dir(&d).unwrap_err().contains("belongs to user 65534"));
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

@@ -216,6 +216,24 @@ fn compiled_code_is_cached_and_a_corrupt_entry_is_recompiled() {
 }
 
 #[test]
+fn a_cache_directory_others_can_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let cache = Scratch::new("plugin-cache-open");
+    let path = test_plugin(TEMPLATE);
+    assert_eq!(empty_host(&cache).inspect_file(&path).unwrap().cache, CacheStatus::Compiled);
+    // Anyone could now replace the compiled code: it is neither loaded nor rewritten.
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let info = empty_host(&cache).inspect_file(&path).unwrap();
+    match &info.cache {
+        CacheStatus::CompiledNotStored { reason } => assert!(reason.contains("writable by anyone"), "{reason}"),
+        other => panic!("the open cache was used: {other:?}"),
+    }
+    // Made private again, it is trusted again.
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(empty_host(&cache).inspect_file(&path).unwrap().cache, CacheStatus::Hit);
+}
+
+#[test]
 fn built_in_plugins_load_and_other_types_fall_back_to_generic() {
     let dir = folio_host::config::builtin_plugins_dir();
     assert!(dir.is_dir(), "built-in plugins missing in {}: run scripts/build-plugins first", dir.display());

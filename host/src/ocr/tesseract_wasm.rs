@@ -127,6 +127,15 @@ pub fn engine_config() -> Config {
 /// wasmtime's compatibility hash of this engine configuration; compiles (a few
 /// seconds) and stores it when absent or unusable.
 fn load_or_compile(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Result<Module, OcrError> {
+    // A directory others could write to is not trusted with native code (see
+    // config::private_cache_dir): compile every time instead.
+    let cache_dir = cache_dir.filter(|d| match crate::config::private_cache_dir(d) {
+        Ok(()) => true,
+        Err(reason) => {
+            eprintln!("folio: OCR module cache: {reason}");
+            false
+        }
+    });
     let cache_file = cache_dir.map(|d| d.join(format!("tesseract-core-{}.cwasm", cache_key(engine, wasm))));
     if let Some(path) = &cache_file
         && path.is_file()

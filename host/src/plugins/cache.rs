@@ -11,7 +11,9 @@
 //! Trust: loading a `.cwasm` maps native code into the process
 //! (`Component::deserialize_file` is `unsafe`). wasmtime checks that the file
 //! was produced by a compatible engine, not that it is genuine, so the cache
-//! directory must be writable only by the user running `folio`.
+//! directory must be writable only by the user running `folio`: it is created
+//! 0700, and one owned by another user or writable by group or others is not
+//! used at all ([`crate::config::private_cache_dir`]).
 
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
@@ -66,6 +68,12 @@ impl CompiledCache {
         let Some(path) = self.entry_path(wasm_sha256) else {
             return Ok((Component::from_binary(engine, wasm)?, CacheStatus::Disabled));
         };
+        if let Some(dir) = &self.dir
+            && let Err(reason) = crate::config::private_cache_dir(dir)
+        {
+            // Neither read nor written: someone else could have put native code there.
+            return Ok((Component::from_binary(engine, wasm)?, CacheStatus::CompiledNotStored { reason }));
+        }
         let mut stale = None;
         if path.is_file() {
             // SAFETY: the cache directory is trusted (see module docs), the
