@@ -108,3 +108,71 @@ fn arbitrary_prefixes_of_good_files_never_panic() {
         }
     }
 }
+
+/// A one-page PDF whose page objects sit in an object stream that inflates to
+/// `inflated` bytes (the objects, then zeros): a few hundred KB on disk.
+fn object_stream_bomb(inflated: usize) -> Vec<u8> {
+    use flate2::{Compression, write::ZlibEncoder};
+    use std::io::Write;
+    let (pages, page) = ("<< /Type /Pages /Kids [3 0 R] /Count 1 >> ", "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> ");
+    let header = format!("2 0 3 {} ", pages.len());
+    let first = header.len();
+    let objects = format!("{header}{pages}{page}").into_bytes();
+    let objects = objects.as_slice();
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::best());
+    z.write_all(objects).unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    let mut left = inflated.saturating_sub(objects.len());
+    while left > 0 {
+        let n = left.min(zeros.len());
+        z.write_all(&zeros[..n]).unwrap();
+        left -= n;
+    }
+    let stream = z.finish().unwrap();
+    let mut pdf = b"%PDF-1.5\n".to_vec();
+    let mut offsets = Vec::new();
+    offsets.push(pdf.len());
+    pdf.extend_from_slice(b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n");
+    offsets.push(pdf.len());
+    pdf.extend_from_slice(format!("4 0 obj << /Type /ObjStm /N 2 /First {first} /Filter /FlateDecode /Length {} >>\nstream\n", stream.len()).as_bytes());
+    pdf.extend_from_slice(&stream);
+    pdf.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "5 0 obj << /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length 42 >>\nstream\n",
+        )
+        .as_bytes(),
+    );
+    // Cross-reference stream: 0 free, 1 at its offset, 2 and 3 in object stream 4, 4 and 5 at theirs.
+    let mut rows = Vec::new();
+    let mut row = |t: u8, a: u32, b: u16| {
+        rows.push(t);
+        rows.extend_from_slice(&a.to_be_bytes());
+        rows.extend_from_slice(&b.to_be_bytes());
+    };
+    row(0, 0, 65535);
+    row(1, offsets[0] as u32, 0);
+    row(2, 4, 0);
+    row(2, 4, 1);
+    row(1, offsets[1] as u32, 0);
+    row(1, xref as u32, 0);
+    pdf.extend_from_slice(&rows);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    pdf
+}
+
+#[test]
+fn an_object_stream_that_inflates_beyond_the_cap_is_refused() {
+    // 64 MiB of objects (the cap is 16 MiB) and 1 GiB, each from a small file.
+    for inflated in [64usize << 20, 1 << 30] {
+        let bytes = object_stream_bomb(inflated);
+        assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
+        let Err(err) = load(bytes) else { panic!("a PDF whose object stream inflates to {inflated} bytes was opened") };
+        assert_eq!(err.code, ErrorCode::InvalidFile, "{err}");
+        assert!(err.message.contains("decompresses to more than 16 MiB"), "{}", err.message);
+    }
+    // The same file with a normal object stream opens.
+    let pages = load(object_stream_bomb(4096)).unwrap();
+    assert_eq!(pages.len(), 1);
+}

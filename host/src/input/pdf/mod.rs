@@ -21,6 +21,12 @@ use text::PageGeometry;
 /// A page whose text layer has fewer visible characters than this is OCR'd
 /// instead: scans, scans with a stamp or page number, vector-outlined text.
 pub const MIN_TEXT_LAYER_CHARS: usize = 20;
+/// Bound on what one object or cross-reference stream may decompress to while
+/// the PDF is loaded (lopdf decodes them all up front; its own default is 256
+/// MiB each). Real ones hold object dictionaries and offsets: kilobytes to a
+/// few MiB even in documents of thousands of pages. Page contents and images
+/// have bounds of their own where they are read.
+const MAX_STRUCTURE_STREAM_BYTES: usize = 16 << 20;
 
 /// An opened PDF. Pages are converted on demand (and from several threads):
 /// the text layer is cheap, rasterising is not.
@@ -39,9 +45,16 @@ impl PdfInput {
         if !bytes[bytes.len().saturating_sub(4096)..].windows(5).any(|w| w == b"%%EOF") {
             return Err(invalid_file("The PDF is truncated (no %%EOF end-of-file marker)"));
         }
-        let doc = match lopdf::Document::load_mem(bytes) {
+        let options = lopdf::LoadOptions { max_decompressed_size: Some(MAX_STRUCTURE_STREAM_BYTES), ..Default::default() };
+        let doc = match lopdf::Document::load_mem_with_options(bytes, options) {
             Ok(doc) => doc,
             Err(e) if is_password_error(&e) => return Err(encrypted()),
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+                return Err(invalid_file(format!(
+                    "The PDF has a compressed object or cross-reference stream that decompresses to more than {} MiB",
+                    MAX_STRUCTURE_STREAM_BYTES >> 20
+                )));
+            }
             Err(e) => return Err(invalid_file(format!("The PDF is corrupt or truncated ({e})"))),
         };
         // lopdf decrypts files whose user password is empty; anything still
