@@ -24,10 +24,26 @@ def log(msg: str) -> None:
     print(f"[dev] {msg}", file=sys.stderr, flush=True)
 
 
+def saved_credentials(path: Path) -> dict:
+    """What an earlier run kept in the state dir (0600), or nothing."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_credentials(path: Path, creds: dict) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(creds, indent=2))
+    path.chmod(0o600)
+
+
 def dev_credentials(edge: EdgeServer, path: Path) -> dict:
-    """The dev organisation's key, created once and kept with the state."""
-    if path.exists():
-        creds = json.loads(path.read_text())
+    """The dev organisation's key, created once and kept with the state, plus
+    the deployment's admin and host tokens (kept too, so they survive restarts)."""
+    creds = saved_credentials(path)
+    if "apiKey" in creds:
         r = requests.get(edge.url("/v1/documents?limit=1"), headers={"X-API-Key": creds["apiKey"]}, timeout=10)
         if r.status_code == 200:
             return creds
@@ -41,9 +57,10 @@ def dev_credentials(edge: EdgeServer, path: Path) -> dict:
         "clientId": key.veryfi["clientId"],
         "username": key.veryfi["username"],
         "clientSecret": key.veryfi.get("clientSecret", ""),
+        "adminToken": edge.admin_token,
+        "hostToken": edge.host_token,
     }
-    path.write_text(json.dumps(creds, indent=2))
-    path.chmod(0o600)
+    save_credentials(path, creds)
     return creds
 
 
@@ -59,12 +76,21 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    edge = EdgeServer(state_dir=state / "wrangler", port=port, name="dev", startup_timeout=180)
+    creds_path = state / "dev-credentials.json"
+    kept = saved_credentials(creds_path)
+    edge = EdgeServer(
+        state_dir=state / "wrangler", port=port, name="dev", startup_timeout=180,
+        admin_token=kept.get("adminToken"), host_token=kept.get("hostToken"),
+    )
     hosts = []
     try:
         log(f"starting wrangler dev on 127.0.0.1:{port} (state {state})")
         edge.start()
-        creds = dev_credentials(edge, state / "dev-credentials.json")
+        creds = dev_credentials(edge, creds_path)
+        if creds.get("adminToken") != edge.admin_token:
+            # Kept from before the tokens were saved: keep them now.
+            creds.update(adminToken=edge.admin_token, hostToken=edge.host_token)
+            save_credentials(creds_path, creds)
         for i in range(int(os.environ.get("FOLIO_HOSTS", "1"))):
             log(f"starting host {i + 1}")
             hosts.append(HostProcess(edge.base_url, edge.host_token, name=f"dev-host-{i + 1}", log_dir=state / "logs").start())
@@ -73,6 +99,7 @@ def main() -> int:
         print(f"FOLIO_API_KEY={creds['apiKey']}")
         print(f"FOLIO_CLIENT_ID={creds['clientId']}")
         print(f"FOLIO_USERNAME={creds['username']}")
+        print(f"FOLIO_ADMIN_TOKEN={edge.admin_token}")
         print("FOLIO_READY")
         print(
             "\n# Try it:\n"

@@ -17,6 +17,25 @@ def test_admin_token_required(edge):
         assert r.status_code == 401 and error_of(r) == "INVALID_API_KEY"
 
 
+def test_secrets_are_not_on_any_command_line(edge):
+    """`ps` shows every user's command lines: ADMIN_TOKEN and HOST_TOKEN reach
+    wrangler dev through a 0600 .dev.vars file instead (issue #11, item 13)."""
+    assert edge.proc is not None and edge.proc.poll() is None
+    seen = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:
+            continue
+        seen += 1
+        for token in (edge.admin_token, edge.host_token):
+            assert token.encode() not in cmdline, f"pid {pid}: {cmdline[:200]!r}"
+    assert seen > 1
+    dev_vars = edge.run_dir / ".dev.vars"
+    assert dev_vars.stat().st_mode & 0o777 == 0o600
+    assert edge.admin_token in dev_vars.read_text()
+
+
 def test_org_and_key_lifecycle(edge, admin):
     org = admin.create_org("Acme Corp.", plan="free", credits=7)
     assert org.slug == "acme-corp" and org.plan == "free" and org.credits == 7

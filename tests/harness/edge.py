@@ -19,8 +19,9 @@ Every server gets its own free loopback ports, its own state directory
 and a captured log (`edge.log_text()`). The worker is built once up front
 (`build_worker()`) and served from a generated copy of wrangler.toml without its `[build]` section (so
 neither a build nor a source watcher runs: edits to the tree during a test
-run never reload the worker). Secrets (ADMIN_TOKEN, HOST_TOKEN) and any `[vars]`
-override are passed with `--var NAME:value`; ALLOW_LOOPBACK_WEBHOOKS is
+run never reload the worker). Secrets (ADMIN_TOKEN, HOST_TOKEN) go in a 0600
+`.dev.vars` beside the generated config, never on the command line; any `[vars]`
+override is passed with `--var NAME:value`; ALLOW_LOOPBACK_WEBHOOKS is
 "true" unless overridden. The server is stopped by its process group (the
 group it was started in), never by name.
 
@@ -82,11 +83,13 @@ class EdgeServer:
         name: str = "edge",
         startup_timeout: float = 90.0,
         port: int | None = None,
+        admin_token: str | None = None,
+        host_token: str | None = None,
     ):
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"folio-{name}-"))
         self.state_dir = Path(state_dir) if state_dir else self.run_dir / "state"
-        self.admin_token = "adm_" + secrets.token_hex(16)
-        self.host_token = "hst_" + secrets.token_hex(16)
+        self.admin_token = admin_token or "adm_" + secrets.token_hex(16)
+        self.host_token = host_token or "hst_" + secrets.token_hex(16)
         self.vars = {"ALLOW_LOOPBACK_WEBHOOKS": "true", **(vars or {})}
         self.startup_timeout = startup_timeout
         self.fixed_port = port  # None: a free port on every start
@@ -122,6 +125,13 @@ class EdgeServer:
             out.append(line)
         path = self.run_dir / "wrangler.toml"
         path.write_text("\n".join(out) + "\n")
+        # Secrets go in .dev.vars beside the config (wrangler dev reads it there),
+        # readable by this user only: on the command line `ps` would show them.
+        dev_vars = self.run_dir / ".dev.vars"
+        fd = os.open(dev_vars, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f'ADMIN_TOKEN="{self.admin_token}"\nHOST_TOKEN="{self.host_token}"\n')
+        os.chmod(dev_vars, 0o600)
         return path
 
     def start(self) -> "EdgeServer":
@@ -134,8 +144,6 @@ class EdgeServer:
             "--ip", "127.0.0.1", "--port", str(self.port), "--inspector-port", str(inspector),
             "--persist-to", str(self.state_dir),
             "--show-interactive-dev-session=false",
-            "--var", f"ADMIN_TOKEN:{self.admin_token}",
-            "--var", f"HOST_TOKEN:{self.host_token}",
         ]
         for k, v in self.vars.items():
             args += ["--var", f"{k}:{v}"]
