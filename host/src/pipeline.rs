@@ -130,6 +130,15 @@ pub struct PpOcrService {
     pub models: Arc<ppocr::Models>,
 }
 
+impl PpOcrService {
+    /// The models from `<data dir>/ppocr`, shared by a pool of `capacity` engines.
+    pub fn from_data_dir(capacity: usize) -> Result<Self, ApiError> {
+        let models = Arc::new(ppocr::Models::from_data_dir().map_err(|e| e.to_api_error())?);
+        let pool = EnginePool::new(PpOcr::new(models.clone(), PpOcrLimits::default()), capacity);
+        Ok(Self { engine: Arc::new(pool), models })
+    }
+}
+
 /// The document pipeline; cheap to share between threads.
 pub struct Pipeline {
     tesseract: Arc<dyn OcrEngine>,
@@ -217,9 +226,9 @@ impl Pipeline {
         let started = Instant::now();
         folio_core::document::validate_document_type(&options.document_type)?;
         check_language(self.tesseract.as_ref(), &options.language)?;
-        self.engine_for(options.ocr_engine, &options.language, options.profile())?;
+        let plan = self.engine_for(options.ocr_engine, &options.language, options.profile())?;
         let input = InputDocument::open(bytes, InputOptions { profile: options.profile() })?;
-        let (pages, mut timings) = self.pages(&input, options)?;
+        let (pages, mut timings) = self.pages(&input, options, plan)?;
         timings.total = started.elapsed();
         let document = model::Document {
             id: id.to_string(),
@@ -269,13 +278,12 @@ impl Pipeline {
     }
 
     /// Converts every page, recognising rasters, on up to `page_workers` threads.
-    fn pages(&self, input: &InputDocument, options: &ProcessOptions) -> Result<(Vec<Page>, Timings), ApiError> {
+    fn pages(&self, input: &InputDocument, options: &ProcessOptions, plan: EnginePlan) -> Result<(Vec<Page>, Timings), ApiError> {
         let n = input.page_count();
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let results: Mutex<Vec<(usize, Result<(Page, Option<Duration>), ApiError>)>> = Mutex::new(Vec::with_capacity(n));
         let profile = options.profile();
-        let engine = self.engine_for(options.ocr_engine, &options.language, profile)?;
         std::thread::scope(|scope| {
             for _ in 0..self.page_workers.min(n) {
                 scope.spawn(|| {
@@ -285,7 +293,7 @@ impl Pipeline {
                         if i >= n {
                             break;
                         }
-                        let r = self.page(input, i, &options.language, profile, engine);
+                        let r = self.page(input, i, &options.language, profile, plan);
                         if r.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -318,7 +326,7 @@ impl Pipeline {
         index: usize,
         language: &str,
         profile: OcrProfile,
-        engine: EnginePlan,
+        plan: EnginePlan,
     ) -> Result<(Page, Option<Duration>), ApiError> {
         let number = index as u32 + 1;
         let count = input.page_count();
@@ -326,7 +334,7 @@ impl Pipeline {
             PageContent::TextLayer(page) => Ok((page, None)),
             PageContent::Raster(raster) => {
                 let started = Instant::now();
-                let page = self.recognize(number, &raster, language, profile, engine).map_err(|e| on_page(number, count, e))?;
+                let page = self.recognize(number, &raster, language, profile, plan).map_err(|e| on_page(number, count, e))?;
                 Ok((page, Some(started.elapsed())))
             }
         }
@@ -340,11 +348,8 @@ impl Pipeline {
                 let params = OcrParams::new(language, raster.dpi_known.then_some(raster.dpi), profile);
                 let lines = self.tesseract.recognize(&raster.image, &params)?;
                 if reads_cleanly(&lines) {
-                    let (w, h) = raster.image.dimensions();
-                    let mut page = Page::from_lines(number, w as f32, h as f32, raster.dpi, PageSource::Ocr, lines);
-                    let model = model_name(self.tesseract.as_ref(), EngineKind::Tesseract, language);
-                    page.ocr = Some(OcrReading { engine: EngineKind::Tesseract.as_str().to_string(), model, rotation: 0 });
-                    return Ok(page);
+                    let read = Upright { lines, rotation: Rotation::None };
+                    return Ok(self.page_from(number, raster, language, EngineKind::Tesseract, read));
                 }
                 EngineKind::Ppocr
             }
@@ -361,10 +366,16 @@ impl Pipeline {
             Some(read) => read?,
             None => self.read_turned(ocr.as_ref(), raster, &params, profile)?,
         };
+        Ok(self.page_from(number, raster, language, engine, read))
+    }
+
+    /// The page `engine` read from `raster`, in the upright page's size, saying how it was read.
+    fn page_from(&self, number: u32, raster: &RasterPage, language: &str, engine: EngineKind, read: Upright) -> Page {
         let (w, h) = read.rotation.turned_size(raster.image.width(), raster.image.height());
         let mut page = Page::from_lines(number, w as f32, h as f32, raster.dpi, PageSource::Ocr, read.lines);
-        page.ocr = Some(OcrReading { engine: engine.as_str().to_string(), model: model_name(ocr.as_ref(), engine, language), rotation: read.rotation.degrees() });
-        Ok(page)
+        let model = model_name(self.engine(engine).as_ref(), engine, language);
+        page.ocr = Some(OcrReading { engine: engine.as_str().to_string(), model, rotation: read.rotation.degrees() });
+        page
     }
 
     /// Reads the page as it is; when that reads poorly and PP-OCR's models are
@@ -488,13 +499,7 @@ pub fn default_ocr_pool() -> Result<Arc<EnginePool<TesseractWasm>>, ApiError> {
 /// engine per core), loaded on first use.
 pub fn default_ppocr() -> Result<PpOcrService, ApiError> {
     static PPOCR: OnceLock<Result<PpOcrService, ApiError>> = OnceLock::new();
-    PPOCR
-        .get_or_init(|| {
-            let models = Arc::new(ppocr::Models::from_data_dir().map_err(|e| e.to_api_error())?);
-            let pool = EnginePool::new(PpOcr::new(models.clone(), PpOcrLimits::default()), crate::ocr::pool::default_capacity());
-            Ok(PpOcrService { engine: Arc::new(pool), models })
-        })
-        .clone()
+    PPOCR.get_or_init(|| PpOcrService::from_data_dir(crate::ocr::pool::default_capacity())).clone()
 }
 
 fn warn_once_without_ppocr(e: &ApiError) {

@@ -138,12 +138,7 @@ fn object_stream_bomb(inflated: usize) -> Vec<u8> {
     pdf.extend_from_slice(&stream);
     pdf.extend_from_slice(b"\nendstream\nendobj\n");
     let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!(
-            "5 0 obj << /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length 42 >>\nstream\n",
-        )
-        .as_bytes(),
-    );
+    pdf.extend_from_slice(b"5 0 obj << /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length 42 >>\nstream\n");
     // Cross-reference stream: 0 free, 1 at its offset, 2 and 3 in object stream 4, 4 and 5 at theirs.
     let mut rows = Vec::new();
     let mut row = |t: u8, a: u32, b: u16| {

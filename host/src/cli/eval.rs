@@ -16,7 +16,6 @@ use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
 use crate::input::{InputDocument, InputOptions, PageContent};
 use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Segmentation};
 use crate::cli::process::EngineArg;
-use crate::ocr::ppocr::{PpOcr, PpOcrLimits};
 use crate::pipeline::{Pipeline, PpOcrService};
 use folio_core::OcrEngineChoice;
 use crate::plugins::{PluginHost, SandboxConfig};
@@ -153,8 +152,7 @@ fn sroie(args: SroieArgs) -> Result<ExitCode> {
     if args.source != Source::Boxes {
         let threads = args.threads.max(1);
         let engine: Arc<dyn OcrEngine> = Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default())?, threads));
-        let models = Arc::new(crate::ocr::ppocr::Models::from_data_dir()?);
-        let ppocr = PpOcrService { engine: Arc::new(EnginePool::new(PpOcr::new(models.clone(), PpOcrLimits::default()), threads)), models };
+        let ppocr = PpOcrService::from_data_dir(threads).map_err(|e| anyhow::anyhow!(e.message))?;
         // One page per document: the parallelism is across documents.
         let pipeline = Pipeline::new(engine.clone(), None, 1).with_ppocr(ppocr);
         if let Some(d) = &args.dump_ocr {

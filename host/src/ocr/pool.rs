@@ -20,15 +20,19 @@ pub trait OcrBackend: Send + Sync + 'static {
     fn installed_languages(&self) -> Vec<String>;
     /// A ready instance with the model for `language` (ISO 639-1) loaded.
     fn new_instance(&self, language: &str) -> Result<Self::Instance, OcrError>;
+    /// Whether instances implement [`OcrInstance::recognize_upright`].
+    fn orients_pages(&self) -> bool {
+        false
+    }
 }
 
 /// One loaded engine; used by one thread at a time.
 pub trait OcrInstance: Send {
     fn recognize(&mut self, image: &GrayImage, params: &OcrParams) -> Result<Vec<Line>, OcrError>;
-    /// See [`OcrEngine::recognize_upright`].
-    fn recognize_upright(&mut self, image: &GrayImage, params: &OcrParams) -> Option<Result<Upright, OcrError>> {
-        let _ = (image, params);
-        None
+    /// See [`OcrEngine::recognize_upright`]; called only when the backend
+    /// [`orients_pages`](OcrBackend::orients_pages) (the default reads the page as it is).
+    fn recognize_upright(&mut self, image: &GrayImage, params: &OcrParams) -> Result<Upright, OcrError> {
+        self.recognize(image, params).map(|lines| Upright { lines, rotation: super::Rotation::None })
     }
 }
 
@@ -201,7 +205,11 @@ impl<B: OcrBackend> OcrEngine for EnginePool<B> {
     }
 
     fn recognize_upright(&self, image: &GrayImage, params: &OcrParams) -> Option<Result<Upright, OcrError>> {
-        self.with_instance(params, |instance| instance.recognize_upright(image, params).transpose()).transpose()
+        // No instance is checked out just to learn that it cannot tell.
+        if !self.backend.orients_pages() {
+            return None;
+        }
+        Some(self.with_instance(params, |instance| instance.recognize_upright(image, params)))
     }
 }
 

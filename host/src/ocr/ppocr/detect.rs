@@ -52,7 +52,7 @@ impl TextBox {
     }
 }
 
-pub(crate) fn dist(a: PointF, b: PointF) -> f32 {
+fn dist(a: PointF, b: PointF) -> f32 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
@@ -83,7 +83,7 @@ pub fn detect(models: &Models, opts: &RunOptions, image: &GrayImage, p: &DetPara
 }
 
 /// `[1, channels, h, w]`, every channel the gray values scaled to -1..1 as the models expect.
-pub(crate) fn normalized_chw(image: &GrayImage, channels: usize) -> NdTensor<f32, 4> {
+fn normalized_chw(image: &GrayImage, channels: usize) -> NdTensor<f32, 4> {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let plane: Vec<f32> = image.as_raw().iter().map(|&v| v as f32 / 127.5 - 1.0).collect();
     let mut data = Vec::with_capacity(plane.len() * channels);

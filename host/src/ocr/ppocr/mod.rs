@@ -110,10 +110,6 @@ impl PpOcr {
     pub fn new(models: Arc<Models>, limits: PpOcrLimits) -> Self {
         Self { models, limits }
     }
-
-    pub fn models(&self) -> &Arc<Models> {
-        &self.models
-    }
 }
 
 pub struct PpOcrInstance {
@@ -143,6 +139,10 @@ impl OcrBackend for PpOcr {
 
     fn new_instance(&self, _language: &str) -> Result<PpOcrInstance, OcrError> {
         Ok(PpOcrInstance::new(self.models.clone(), self.limits))
+    }
+
+    fn orients_pages(&self) -> bool {
+        true
     }
 }
 
@@ -190,7 +190,7 @@ impl OcrInstance for PpOcrInstance {
         Ok(self.read(image, false)?.lines)
     }
 
-    fn recognize_upright(&mut self, image: &GrayImage, _params: &OcrParams) -> Option<Result<Upright, OcrError>> {
-        Some(self.read(image, true))
+    fn recognize_upright(&mut self, image: &GrayImage, _params: &OcrParams) -> Result<Upright, OcrError> {
+        self.read(image, true)
     }
 }

@@ -89,7 +89,6 @@ impl LineGeometry {
 pub struct LineCrop {
     pub image: GrayImage,
     pub geometry: LineGeometry,
-    pub det_score: f32,
 }
 
 /// Crops `b` out of `page` with a perspective transform onto an upright
@@ -120,9 +119,9 @@ pub fn crop(page: &GrayImage, b: &TextBox) -> Option<LineCrop> {
             along: (bl.x - tl.x, bl.y - tl.y),
             across: (tl.x - tr.x, tl.y - tr.y),
         };
-        return Some(LineCrop { image: turned, geometry, det_score: b.score });
+        return Some(LineCrop { image: turned, geometry });
     }
-    Some(LineCrop { image: out, geometry, det_score: b.score })
+    Some(LineCrop { image: out, geometry })
 }
 
 /// Resizes a crop to `LINE_HEIGHT`, at most `max_width` wide, onto a `width`-wide
