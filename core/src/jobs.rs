@@ -45,8 +45,9 @@ pub struct LeaseRequest {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OcrEngineChoice {
-    /// The host picks per page: PP-OCR for receipts and photos, Tesseract
-    /// otherwise and for languages PP-OCR cannot read.
+    /// The host picks per page: a receipt is kept from Tesseract where it is
+    /// sure of the page, else read by PP-OCR; other documents, and languages
+    /// PP-OCR cannot read, by Tesseract.
     #[default]
     Auto,
     Tesseract,

@@ -15,7 +15,6 @@ use crate::ocr::pool::EnginePool;
 use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
 use crate::input::{InputDocument, InputOptions, PageContent};
 use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Segmentation};
-use crate::cli::process::EngineArg;
 use crate::pipeline::{Pipeline, PpOcrService};
 use folio_core::OcrEngineChoice;
 use crate::plugins::{PluginHost, SandboxConfig};
@@ -75,10 +74,10 @@ pub struct SroieArgs {
     /// OCR experiments: page segmentation instead of the receipt profile's (Tesseract only).
     #[arg(long, value_enum)]
     pub segmentation: Option<SegmentationArg>,
-    /// OCR passes, one per engine setting, each scored on its own (JSON keys
-    /// `ocr` for auto, `ocr-tesseract`, `ocr-ppocr`).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [EngineArg::Auto, EngineArg::Tesseract, EngineArg::Ppocr])]
-    pub ocr_engine: Vec<EngineArg>,
+    /// OCR passes, one per engine setting (auto, tesseract, ppocr), each scored
+    /// on its own (JSON keys `ocr` for auto, `ocr-tesseract`, `ocr-ppocr`).
+    #[arg(long, value_delimiter = ',', default_values_t = OcrEngineChoice::ALL)]
+    pub ocr_engine: Vec<OcrEngineChoice>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -163,7 +162,7 @@ fn sroie(args: SroieArgs) -> Result<ExitCode> {
             SegmentationArg::SingleColumn => Segmentation::SingleColumn,
             SegmentationArg::SingleBlock => Segmentation::SingleBlock,
         });
-        for choice in args.ocr_engine.iter().map(|&e| OcrEngineChoice::from(e)) {
+        for choice in args.ocr_engine.iter().copied() {
             let settings = OcrSettings { segmentation, engine: choice };
             eprintln!("OCR settings: {settings:?}");
             let started = Instant::now();

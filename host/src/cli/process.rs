@@ -43,31 +43,14 @@ pub struct Args {
     /// OCR segmentation profile; default: receipt for receipt types, document otherwise.
     #[arg(long, value_enum)]
     ocr_profile: Option<OcrProfile>,
-    /// OCR engine: auto (PP-OCR for receipts, Tesseract otherwise and for
-    /// languages PP-OCR cannot read), tesseract or ppocr.
-    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
-    ocr_engine: EngineArg,
+    /// OCR engine: auto (receipts: Tesseract where it is sure of the page, else
+    /// PP-OCR; other documents, and languages PP-OCR cannot read: Tesseract),
+    /// tesseract or ppocr.
+    #[arg(long, default_value_t = OcrEngineChoice::Auto)]
+    ocr_engine: OcrEngineChoice,
     /// Files processed at once (pages of each file are OCR'd in parallel as well).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
-}
-
-/// `--ocr-engine` values (the API's `ocrEngine`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum EngineArg {
-    Auto,
-    Tesseract,
-    Ppocr,
-}
-
-impl From<EngineArg> for OcrEngineChoice {
-    fn from(a: EngineArg) -> Self {
-        match a {
-            EngineArg::Auto => OcrEngineChoice::Auto,
-            EngineArg::Tesseract => OcrEngineChoice::Tesseract,
-            EngineArg::Ppocr => OcrEngineChoice::Ppocr,
-        }
-    }
 }
 
 fn parse_hint(s: &str) -> Result<(String, String), String> {
@@ -93,7 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         hints: args.hints.clone(),
         include_ocr: args.include_ocr || args.ocr_only,
         profile: args.ocr_profile,
-        ocr_engine: args.ocr_engine.into(),
+        ocr_engine: args.ocr_engine,
     };
 
     let progress = (args.files.len() > 1 && std::io::stderr().is_terminal()).then(|| {
