@@ -2,13 +2,13 @@
 //! and Veryfi's JSON map onto the same [`RawSubmission`]), the `202` answer,
 //! list queries and cursors, idempotency fingerprints, rate-limit windows.
 
+use crate::DocumentStatus;
 use crate::document::{DEFAULT_DOCUMENT_TYPE, validate_document_type};
 use crate::error::{ApiError, ErrorCode};
 use crate::filetype::FileKind;
 use crate::jobs::OcrEngineChoice;
 use crate::language::{DEFAULT_LANGUAGE, validate_language};
 use crate::url_guard::validate_webhook_url;
-use crate::DocumentStatus;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -41,10 +41,7 @@ impl Priority {
         match s {
             "normal" => Ok(Priority::Normal),
             "high" => Ok(Priority::High),
-            _ => Err(ApiError::new(
-                ErrorCode::InvalidPriority,
-                format!("Invalid priority {s:?}: use \"normal\" or \"high\""),
-            )),
+            _ => Err(ApiError::new(ErrorCode::InvalidPriority, format!("Invalid priority {s:?}: use \"normal\" or \"high\""))),
         }
     }
 
@@ -92,10 +89,7 @@ impl Plan {
     /// `PRIORITY_NOT_ALLOWED` for `high` on a free plan.
     pub fn check_priority(self, p: Priority) -> Result<(), ApiError> {
         if p == Priority::High && self != Plan::Paid {
-            return Err(ApiError::new(
-                ErrorCode::PriorityNotAllowed,
-                "priority \"high\" is available on paid plans only",
-            ));
+            return Err(ApiError::new(ErrorCode::PriorityNotAllowed, "priority \"high\" is available on paid plans only"));
         }
         Ok(())
     }
@@ -107,10 +101,7 @@ pub fn parse_extract_tables(s: &str) -> Result<bool, ApiError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(ApiError::new(
-            ErrorCode::InvalidExtractTables,
-            format!("Invalid extractTables {s:?}: use true or false"),
-        )),
+        _ => Err(ApiError::new(ErrorCode::InvalidExtractTables, format!("Invalid extractTables {s:?}: use true or false"))),
     }
 }
 
@@ -126,10 +117,7 @@ pub fn parse_callback_metadata(s: &str) -> Result<Map<String, Value>, ApiError> 
     match serde_json::from_str::<Value>(s) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::new(ErrorCode::InvalidCallbackMetadata, "callbackMetadata must be a JSON object")),
-        Err(e) => Err(ApiError::new(
-            ErrorCode::InvalidCallbackMetadata,
-            format!("callbackMetadata is not valid JSON: {e}"),
-        )),
+        Err(e) => Err(ApiError::new(ErrorCode::InvalidCallbackMetadata, format!("callbackMetadata is not valid JSON: {e}"))),
     }
 }
 
@@ -142,11 +130,7 @@ pub fn sanitize_file_name(name: &str, kind: FileKind) -> String {
     while clean.len() > MAX_FILE_NAME_LEN {
         clean.pop();
     }
-    if clean.is_empty() || clean == "." || clean == ".." {
-        format!("document.{}", kind.extension())
-    } else {
-        clean
-    }
+    if clean.is_empty() || clean == "." || clean == ".." { format!("document.{}", kind.extension()) } else { clean }
 }
 
 /// What the deployment accepts (from the worker's configuration).
@@ -206,10 +190,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     if !policy.document_types.iter().any(|t| t == document_type) {
         return Err(ApiError::new(
             ErrorCode::InvalidDocumentType,
-            format!(
-                "Unknown documentType {document_type:?}; available: {}",
-                policy.document_types.join(", ")
-            ),
+            format!("Unknown documentType {document_type:?}; available: {}", policy.document_types.join(", ")),
         ));
     }
     let language = present(raw.language).unwrap_or(DEFAULT_LANGUAGE).trim();
@@ -219,15 +200,10 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     let extract_tables = present(raw.extract_tables).map(parse_extract_tables).transpose()?.unwrap_or(true);
     let callback_metadata = present(raw.callback_metadata).map(parse_callback_metadata).transpose()?;
     let ocr_engine = present(raw.ocr_engine).map(str::parse::<OcrEngineChoice>).transpose()?.unwrap_or_default();
-    let webhook_url = present(raw.webhook_url)
-        .map(|u| validate_webhook_url(u, policy.allow_loopback))
-        .transpose()?;
+    let webhook_url = present(raw.webhook_url).map(|u| validate_webhook_url(u, policy.allow_loopback)).transpose()?;
     let webhook_secret = present(raw.webhook_secret).map(str::to_string);
     if webhook_secret.as_ref().is_some_and(|s| s.len() > MAX_WEBHOOK_SECRET_LEN) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("webhookSecret is longer than {MAX_WEBHOOK_SECRET_LEN} characters"),
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidRequest, format!("webhookSecret is longer than {MAX_WEBHOOK_SECRET_LEN} characters")));
     }
     Ok(SubmissionOptions {
         document_type: document_type.to_string(),
@@ -256,11 +232,9 @@ pub struct SubmissionAccepted {
 }
 
 /// The spec's message when a webhook is configured.
-pub const ACCEPTED_MESSAGE_WEBHOOK: &str =
-    "Document submitted for processing. You will receive a webhook notification when complete.";
+pub const ACCEPTED_MESSAGE_WEBHOOK: &str = "Document submitted for processing. You will receive a webhook notification when complete.";
 /// The message when there is no webhook to wait for.
-pub const ACCEPTED_MESSAGE_POLL: &str =
-    "Document submitted for processing. Poll GET /v1/documents/{id} for the result.";
+pub const ACCEPTED_MESSAGE_POLL: &str = "Document submitted for processing. Poll GET /v1/documents/{id} for the result.";
 
 /// `{"success": true, "data": {...}, "message": "..."}`.
 pub fn accepted_envelope(accepted: &SubmissionAccepted) -> Value {
@@ -276,10 +250,7 @@ pub fn ok_envelope(data: impl Serialize) -> Value {
 /// `Idempotency-Key`: 1..=255 visible ASCII characters.
 pub fn validate_idempotency_key(k: &str) -> Result<(), ApiError> {
     if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "Idempotency-Key must be 1 to 255 visible ASCII characters",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "Idempotency-Key must be 1 to 255 visible ASCII characters"));
     }
     Ok(())
 }
@@ -325,8 +296,7 @@ impl ListCursor {
     pub fn decode(s: &str) -> Option<ListCursor> {
         let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
         let (ms, id) = raw.split_once(':')?;
-        crate::ids::is_document_id(id)
-            .then(|| Some(ListCursor { created_at_ms: ms.parse().ok()?, doc_id: id.to_string() }))?
+        crate::ids::is_document_id(id).then(|| Some(ListCursor { created_at_ms: ms.parse().ok()?, doc_id: id.to_string() }))?
     }
 }
 
@@ -336,9 +306,10 @@ pub fn parse_list_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>)
     for (k, v) in pairs {
         match k {
             "status" => {
-                q.status = Some(DocumentStatus::parse(v).ok_or_else(|| {
-                    bad(format!("Invalid status {v:?}: use queued, processing, completed or failed"))
-                })?)
+                q.status = Some(
+                    DocumentStatus::parse(v)
+                        .ok_or_else(|| bad(format!("Invalid status {v:?}: use queued, processing, completed or failed")))?,
+                )
             }
             "documentType" => {
                 validate_document_type(v)?;
@@ -391,10 +362,7 @@ pub fn rate_check(limit: RateLimit, now_ms: i64, window_start_ms: i64, count: u3
 
 /// The `429` error.
 pub fn rate_limited(retry_after_seconds: u32) -> ApiError {
-    ApiError::new(
-        ErrorCode::RateLimitExceeded,
-        format!("Too many requests for this API key; retry after {retry_after_seconds} s"),
-    )
+    ApiError::new(ErrorCode::RateLimitExceeded, format!("Too many requests for this API key; retry after {retry_after_seconds} s"))
 }
 
 /// The `402` error, in the spec's words.
@@ -426,8 +394,7 @@ mod tests {
         assert!(o.extract_tables); // "Default: true"
         assert_eq!(o.webhook_url, None);
         assert_eq!(o.ocr_engine, OcrEngineChoice::Auto);
-        let empty =
-            RawSubmission { document_type: Some(""), priority: Some(" "), ocr_engine: Some(""), ..Default::default() };
+        let empty = RawSubmission { document_type: Some(""), priority: Some(" "), ocr_engine: Some(""), ..Default::default() };
         assert_eq!(parse_submission(&empty, &policy()).unwrap(), o);
     }
 
@@ -474,9 +441,8 @@ mod tests {
 
     #[test]
     fn ocr_engine_option() {
-        let engine = |v: Option<&str>| {
-            parse_submission(&RawSubmission { ocr_engine: v, ..Default::default() }, &policy()).map(|o| o.ocr_engine)
-        };
+        let engine =
+            |v: Option<&str>| parse_submission(&RawSubmission { ocr_engine: v, ..Default::default() }, &policy()).map(|o| o.ocr_engine);
         assert_eq!(engine(None).unwrap(), OcrEngineChoice::Auto);
         assert_eq!(engine(Some("")).unwrap(), OcrEngineChoice::Auto);
         assert_eq!(engine(Some("  ")).unwrap(), OcrEngineChoice::Auto);
@@ -560,7 +526,8 @@ mod tests {
         let c = ListCursor { created_at_ms: 1_706_265_000_000, doc_id: "doc_abc123xyz456".into() };
         assert_eq!(ListCursor::decode(&c.encode()), Some(c.clone()));
         assert_eq!(ListCursor::decode("garbage!"), None);
-        let q = parse_list_query([("status", "completed"), ("documentType", "invoice"), ("limit", "5"), ("cursor", c.encode().as_str())]).unwrap();
+        let q = parse_list_query([("status", "completed"), ("documentType", "invoice"), ("limit", "5"), ("cursor", c.encode().as_str())])
+            .unwrap();
         assert_eq!(q.status, Some(DocumentStatus::Completed));
         assert_eq!(q.limit, 5);
         assert_eq!(q.cursor, Some(c));

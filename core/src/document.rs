@@ -225,7 +225,8 @@ mod tests {
         };
         let d = DocumentData::completed("doc_abc123xyz456".into(), "large-invoice.pdf".into(), r, "2024-01-26T10:32:15Z".into());
         let v = serde_json::to_value(&d).unwrap();
-        for key in ["id", "fileName", "documentType", "status", "pagesProcessed", "confidence", "extractedData", "metadata", "processedAt"] {
+        for key in ["id", "fileName", "documentType", "status", "pagesProcessed", "confidence", "extractedData", "metadata", "processedAt"]
+        {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         assert_eq!(v["status"], "completed");

@@ -67,12 +67,8 @@ impl FileKind {
         if bytes.is_empty() {
             return Err(ApiError::new(ErrorCode::InvalidFile, "The file is empty"));
         }
-        FileKind::sniff(bytes).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidFileType,
-                "Unsupported file format: use PDF, PNG, JPG, WEBP, or TIFF",
-            )
-        })
+        FileKind::sniff(bytes)
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidFileType, "Unsupported file format: use PDF, PNG, JPG, WEBP, or TIFF"))
     }
 }
 

@@ -27,8 +27,7 @@ pub fn new_document_id() -> String {
 
 /// Is `s` shaped like a document id? Used to reject junk before any lookup.
 pub fn is_document_id(s: &str) -> bool {
-    s.strip_prefix("doc_")
-        .is_some_and(|t| (8..=40).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    s.strip_prefix("doc_").is_some_and(|t| (8..=40).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// A webhook delivery id, the same on every retry of one event.

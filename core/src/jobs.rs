@@ -88,10 +88,7 @@ impl std::str::FromStr for OcrEngineChoice {
         let wanted = s.trim();
         OcrEngineChoice::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(wanted)).ok_or_else(|| {
             let accepted: Vec<&str> = OcrEngineChoice::ALL.iter().map(|c| c.as_str()).collect();
-            ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("Invalid OCR engine {s:?}: accepted values are {}", accepted.join(", ")),
-            )
+            ApiError::new(ErrorCode::InvalidRequest, format!("Invalid OCR engine {s:?}: accepted values are {}", accepted.join(", ")))
         })
     }
 }
@@ -228,7 +225,15 @@ mod tests {
         let id = lease_id("doc_abc123xyz456", 2, "k3j4h5");
         assert_eq!(id, "doc_abc123xyz456.2.k3j4h5");
         assert_eq!(parse_lease_id(&id), Some(("doc_abc123xyz456", 2)));
-        for bad in ["", "doc_abc123xyz456", "doc_abc123xyz456.0.x", "doc_abc123xyz456.1.", "x.1.y", "doc_abc123xyz456.1.a.b", "doc_abc123xyz456.1.a/b"] {
+        for bad in [
+            "",
+            "doc_abc123xyz456",
+            "doc_abc123xyz456.0.x",
+            "doc_abc123xyz456.1.",
+            "x.1.y",
+            "doc_abc123xyz456.1.a.b",
+            "doc_abc123xyz456.1.a/b",
+        ] {
             assert_eq!(parse_lease_id(bad), None, "{bad}");
         }
     }
@@ -239,8 +244,7 @@ mod tests {
         assert_eq!(req.wait_seconds, 5);
         let minimal: LeaseRequest = serde_json::from_str(r#"{"hostId":"h1"}"#).unwrap();
         assert_eq!(minimal.wait_seconds, 0);
-        let fail: FailRequest =
-            serde_json::from_str(r#"{"error":{"code":"OCR_FAILED","message":"engine crashed"}}"#).unwrap();
+        let fail: FailRequest = serde_json::from_str(r#"{"error":{"code":"OCR_FAILED","message":"engine crashed"}}"#).unwrap();
         assert_eq!(fail.error.code, ErrorCode::OcrFailed);
         assert!(!fail.retryable);
         let lease = Lease {
@@ -295,15 +299,12 @@ mod tests {
     #[test]
     fn job_options_without_ocr_engine_default_to_auto() {
         // A message from an edge that predates the option.
-        let old: JobOptions =
-            serde_json::from_str(r#"{"documentType":"receipt","language":"en","extractTables":false}"#).unwrap();
+        let old: JobOptions = serde_json::from_str(r#"{"documentType":"receipt","language":"en","extractTables":false}"#).unwrap();
         assert_eq!(old.ocr_engine, OcrEngineChoice::Auto);
         // Always sent, even when it is the default.
         assert_eq!(serde_json::to_value(&old).unwrap()["ocrEngine"], "auto");
-        let new: JobOptions = serde_json::from_str(
-            r#"{"documentType":"receipt","language":"en","extractTables":false,"ocrEngine":"ppocr"}"#,
-        )
-        .unwrap();
+        let new: JobOptions =
+            serde_json::from_str(r#"{"documentType":"receipt","language":"en","extractTables":false,"ocrEngine":"ppocr"}"#).unwrap();
         assert_eq!(new.ocr_engine, OcrEngineChoice::Ppocr);
         // The wire form is lowercase only; lenient parsing is for submissions.
         assert!(serde_json::from_str::<OcrEngineChoice>(r#""PPOCR""#).is_err());

@@ -24,8 +24,7 @@ pub fn hash_api_key(key: &str) -> String {
 /// Is `s` shaped like a Folio API key (`frc_` + 40 of `[a-z0-9]`)? Junk is
 /// refused before any lookup.
 pub fn is_api_key_shaped(s: &str) -> bool {
-    s.strip_prefix("frc_")
-        .is_some_and(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    s.strip_prefix("frc_").is_some_and(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
@@ -46,10 +45,7 @@ mod tests {
 
     #[test]
     fn hashes_and_compares() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert!(constant_time_eq(b"same", b"same"));
         assert!(!constant_time_eq(b"same", b"sane"));
         assert!(!constant_time_eq(b"same", b"same!"));

@@ -72,10 +72,7 @@ pub fn check_public_url(raw: &str, allow_loopback: bool) -> Result<Url, UrlRefus
 /// [`check_public_url`] for a submission's `webhookUrl`, with the spec's error.
 pub fn validate_webhook_url(raw: &str, allow_loopback: bool) -> Result<String, ApiError> {
     check_public_url(raw, allow_loopback).map(|u| u.to_string()).map_err(|r| {
-        ApiError::new(
-            ErrorCode::InvalidWebhookUrl,
-            format!("Webhook URL must be HTTPS and publicly accessible ({})", r.message()),
-        )
+        ApiError::new(ErrorCode::InvalidWebhookUrl, format!("Webhook URL must be HTTPS and publicly accessible ({})", r.message()))
     })
 }
 
@@ -93,10 +90,7 @@ fn is_loopback_host(host: &Host<&str>) -> bool {
 fn is_public_domain(d: &str) -> bool {
     let d = d.trim_end_matches('.').to_ascii_lowercase();
     let blocked_suffix = [".localhost", ".internal", ".local", ".localdomain", ".home.arpa"];
-    !d.is_empty()
-        && d.contains('.')
-        && d != "localhost"
-        && !blocked_suffix.iter().any(|s| d.ends_with(s))
+    !d.is_empty() && d.contains('.') && d != "localhost" && !blocked_suffix.iter().any(|s| d.ends_with(s))
 }
 
 fn is_public_ipv4(ip: Ipv4Addr) -> bool {
@@ -188,13 +182,13 @@ mod tests {
             "https://[fe80::1]/h",
             "https://[::ffff:127.0.0.1]/h",
             "https://[::ffff:10.0.0.1]/h",
-            "https://[2002:7f00:1::1]/h",        // 6to4 of 127.0.0.1
-            "https://[2002:c0a8:101::1]/h",      // 6to4 of 192.168.1.1
-            "https://[2001:0:4136:e378::1]/h",   // Teredo
-            "https://[64:ff9b::a00:1]/h",        // NAT64 of 10.0.0.1
-            "https://[64:ff9b:1::a00:1]/h",      // local-use NAT64
-            "https://[fec0::1]/h",               // site-local
-            "https://[feff::1]/h",               // site-local, top of the range
+            "https://[2002:7f00:1::1]/h",      // 6to4 of 127.0.0.1
+            "https://[2002:c0a8:101::1]/h",    // 6to4 of 192.168.1.1
+            "https://[2001:0:4136:e378::1]/h", // Teredo
+            "https://[64:ff9b::a00:1]/h",      // NAT64 of 10.0.0.1
+            "https://[64:ff9b:1::a00:1]/h",    // local-use NAT64
+            "https://[fec0::1]/h",             // site-local
+            "https://[feff::1]/h",             // site-local, top of the range
         ] {
             assert_eq!(check_public_url(bad, false), Err(UrlRefusal::NotPublic), "{bad}");
         }

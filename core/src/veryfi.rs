@@ -223,13 +223,7 @@ pub fn snake_case(camel: &str) -> String {
 /// (UTC), Veryfi's `status`, the extracted fields in snake_case with Veryfi's
 /// names where they differ (`total`, `currency_code`, `date`, a `vendor`
 /// object from `vendorName`/`merchantName`), and Folio's own id under `meta`.
-pub fn to_veryfi_document(
-    data: &DocumentData,
-    veryfi_id: u64,
-    created_ms: i64,
-    updated_ms: i64,
-    external_id: Option<&str>,
-) -> Value {
+pub fn to_veryfi_document(data: &DocumentData, veryfi_id: u64, created_ms: i64, updated_ms: i64, external_id: Option<&str>) -> Value {
     let created = crate::time::veryfi_datetime(created_ms);
     let mut doc = Map::new();
     doc.insert("id".into(), json!(veryfi_id));
@@ -248,11 +242,8 @@ pub fn to_veryfi_document(
                     doc.insert("vendor".into(), json!({ "name": v }));
                 }
                 _ => {
-                    let name = FIELD_ALIASES
-                        .iter()
-                        .find(|(from, _)| from == k)
-                        .map(|(_, to)| to.to_string())
-                        .unwrap_or_else(|| snake_case(k));
+                    let name =
+                        FIELD_ALIASES.iter().find(|(from, _)| from == k).map(|(_, to)| to.to_string()).unwrap_or_else(|| snake_case(k));
                     doc.entry(name).or_insert_with(|| v.clone());
                 }
             }
@@ -307,12 +298,8 @@ mod tests {
             signature_payload_python(&params(), "1700000000000").unwrap(),
             "timestamp:1700000000000,file_name:receipt.png,file_data:iVBORw0K,categories:['Advertising & Marketing', 'Automotive'],auto_delete:False,async:True"
         );
-        let odd: Map<String, Value> =
-            serde_json::from_str(r#"{"a": null, "b": ["it's", "x\"y"], "c": {"k": 1.5}, "d": 3}"#).unwrap();
-        assert_eq!(
-            signature_payload_python(&odd, "1").unwrap(),
-            r#"timestamp:1,a:None,b:["it's", 'x"y'],c:{'k': 1.5},d:3"#
-        );
+        let odd: Map<String, Value> = serde_json::from_str(r#"{"a": null, "b": ["it's", "x\"y"], "c": {"k": 1.5}, "d": 3}"#).unwrap();
+        assert_eq!(signature_payload_python(&odd, "1").unwrap(), r#"timestamp:1,a:None,b:["it's", 'x"y'],c:{'k': 1.5},d:3"#);
     }
 
     #[test]
@@ -335,10 +322,7 @@ mod tests {
         verify_request_signature(secret, &params(), &ts, &py, now).unwrap();
         verify_request_signature(secret, &params(), &ts, &js, now + 60_000).unwrap();
         assert_eq!(verify_request_signature("other", &params(), &ts, &py, now), Err(SignatureError::Mismatch));
-        assert_eq!(
-            verify_request_signature(secret, &params(), &ts, &py, now + SIGNATURE_MAX_AGE_MS + 1),
-            Err(SignatureError::Expired)
-        );
+        assert_eq!(verify_request_signature(secret, &params(), &ts, &py, now + SIGNATURE_MAX_AGE_MS + 1), Err(SignatureError::Expired));
         assert_eq!(verify_request_signature(secret, &params(), "soon", &py, now), Err(SignatureError::BadTimestamp));
         // A tampered body no longer matches.
         let mut p = params();

@@ -82,7 +82,10 @@ fn sample_events() -> Vec<(&'static str, WebhookEvent)> {
     let docurift = |d: &DocumentData, m: Option<Map<String, Value>>| docurift_event(d, m.as_ref(), at).unwrap();
     let created = 1_634_743_646_000; // 2021-10-20 15:27:26
     vec![
-        ("spec-example", docurift(&document(json!({"invoiceNumber": "INV-2024-00456", "totalAmount": 15750.00, "currency": "USD"})), meta(&spec_meta))),
+        (
+            "spec-example",
+            docurift(&document(json!({"invoiceNumber": "INV-2024-00456", "totalAmount": 15750.00, "currency": "USD"})), meta(&spec_meta)),
+        ),
         ("unicode-and-escapes", docurift(&unicode, meta(&spec_meta))),
         ("js-numbers", docurift(&floats, None)),
         ("integer-like-keys", docurift(&document(json!({"3": "three", "a": 1, "0": "zero"})), meta(&nested_meta))),
@@ -130,9 +133,8 @@ fn write_fixtures(dir: &Path) {
         // Node verifier (re-serialising) must refuse it, or the checks above
         // prove nothing about JavaScript-form bodies.
         let mut control = sample_events().remove(0).1;
-        control.body = serde_json::to_string_pretty(&serde_json::from_str::<Value>(&control.body).unwrap())
-            .unwrap()
-            .replace("15750", "15750.0");
+        control.body =
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(&control.body).unwrap()).unwrap().replace("15750", "15750.0");
         assert!(control.body.contains("\"totalAmount\": 15750.0"));
         let headers = attempt_headers(&control, Some(secret), "dlv_control", 1, now_ms()).unwrap();
         let body_file = format!("{case}/control-not-js-form.json");

@@ -19,16 +19,14 @@
 use crate::http::{ApiResult, Failure, args, fail, now_ms, rpc, rpc_answer, rpc_request};
 use crate::model::{DocumentRecord, Profile, Role, queue_shard_for, queue_stub};
 use crate::queue::{EnqueueArgs, NewJob, Position};
+use folio_core::api::{ListCursor, Plan, RateDecision, RateLimit, insufficient_credits, rate_check};
+use folio_core::{DocumentStatus, ErrorCode};
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
-use std::cell::{Cell, RefCell};
-use std::time::Duration;
-use folio_core::api::{
-    ListCursor, Plan, RateDecision, RateLimit, insufficient_credits, rate_check,
-};
-use folio_core::{DocumentStatus, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 use worker::{Delay, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, durable_object};
 
 /// How long a submission waits for its place in the queue before it fails
@@ -270,13 +268,7 @@ impl DurableObject for Account {
         if !has_record && let Err(e) = sql.exec(ADD_RECORD_COLUMN, None) {
             worker::console_error!("account schema (record column): {e}");
         }
-        Self {
-            state,
-            env,
-            pending_jobs: RefCell::new(Vec::new()),
-            flushing: Cell::new(false),
-            flush_turns: RefCell::new(Vec::new()),
-        }
+        Self { state, env, pending_jobs: RefCell::new(Vec::new()), flushing: Cell::new(false), flush_turns: RefCell::new(Vec::new()) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -465,7 +457,8 @@ impl Account {
     /// submissions under load, none of them answered before it is queued.
     async fn enqueue(&self, job: NewJob, default_processing_ms: u64) -> ApiResult<Position> {
         let doc_id = job.doc_id.clone();
-        let waited = select(Box::pin(self.enqueue_waiting(job, default_processing_ms)), Delay::from(Duration::from_millis(QUEUE_WAIT_MS))).await;
+        let waited =
+            select(Box::pin(self.enqueue_waiting(job, default_processing_ms)), Delay::from(Duration::from_millis(QUEUE_WAIT_MS))).await;
         match waited {
             Either::Left((answer, _)) => answer,
             Either::Right(_) => {
@@ -578,10 +571,7 @@ impl Account {
                 .next();
             if let Some(prior) = prior {
                 if prior.fingerprint != idem.fingerprint {
-                    return Err(fail(
-                        ErrorCode::IdempotencyConflict,
-                        "This Idempotency-Key was already used with a different request",
-                    ));
+                    return Err(fail(ErrorCode::IdempotencyConflict, "This Idempotency-Key was already used with a different request"));
                 }
                 let veryfi_id = self.veryfi_id_of(&prior.doc_id)?.unwrap_or(0);
                 return Ok(Admission::Existing { doc_id: prior.doc_id, veryfi_id });
@@ -650,11 +640,7 @@ impl Account {
         struct Row {
             pages: f64,
         }
-        let Some(r) = self
-            .exec("SELECT pages FROM reservations WHERE doc_id = ?", vec![s(doc_id)])?
-            .to_array::<Row>()?
-            .into_iter()
-            .next()
+        let Some(r) = self.exec("SELECT pages FROM reservations WHERE doc_id = ?", vec![s(doc_id)])?.to_array::<Row>()?.into_iter().next()
         else {
             return Ok(());
         };
@@ -665,10 +651,7 @@ impl Account {
             None => reserved,
             Some(used) => reserved - used.max(0),
         };
-        self.exec(
-            "UPDATE account SET credits = credits + ?, reserved = reserved - ? WHERE id = 1",
-            vec![i(refund), i(reserved)],
-        )?;
+        self.exec("UPDATE account SET credits = credits + ?, reserved = reserved - ? WHERE id = 1", vec![i(refund), i(reserved)])?;
         self.exec("DELETE FROM reservations WHERE doc_id = ?", vec![s(doc_id)])?;
         Ok(())
     }
@@ -727,11 +710,8 @@ impl Account {
         let mut rows = self.exec(&q, p)?.to_array::<Row>()?;
         let more = rows.len() > a.limit as usize;
         rows.truncate(a.limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| ListCursor { created_at_ms: r.created_at as i64, doc_id: r.doc_id.clone() })
-        } else {
-            None
-        };
+        let next_cursor =
+            if more { rows.last().map(|r| ListCursor { created_at_ms: r.created_at as i64, doc_id: r.doc_id.clone() }) } else { None };
         let admitted = rows.iter().filter_map(|r| r.record.as_deref()).map(serde_json::from_str).collect::<Result<_, _>>()?;
         Ok(ListPage { doc_ids: rows.into_iter().map(|r| r.doc_id).collect(), next_cursor, admitted })
     }

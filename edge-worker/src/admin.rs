@@ -15,14 +15,13 @@ use crate::auth::require_admin_token;
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, fail, json_response, kv_put_json, parse_json, read_body_limited, rpc};
 use crate::model::{
-    KeyRecord, Profile, Role, VeryfiClientRecord, account_stub, apikey_kv_key, is_org_id, queue_shards, queue_stub,
-    veryfi_kv_key,
+    KeyRecord, Profile, Role, VeryfiClientRecord, account_stub, apikey_kv_key, is_org_id, queue_shards, queue_stub, veryfi_kv_key,
 };
 use crate::queue::QueueStats;
+use folio_core::ErrorCode;
 use folio_core::api::{Plan, RateLimit, ok_envelope};
 use folio_core::ids::random_token;
 use folio_core::secret::hash_api_key;
-use folio_core::ErrorCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use worker::{Env, Request};
@@ -136,12 +135,7 @@ pub async fn create_org(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     .await?;
     let veryfi: serde_json::Map<String, Value> = profiles
         .iter()
-        .map(|p| {
-            (
-                p.profile.as_str().to_string(),
-                json!({"clientId": p.client_id, "clientSecret": p.client_secret, "username": slug}),
-            )
-        })
+        .map(|p| (p.profile.as_str().to_string(), json!({"clientId": p.client_id, "clientSecret": p.client_secret, "username": slug})))
         .collect();
     json_response(201, &ok_envelope(json!({"organization": view, "veryfi": veryfi})))
 }

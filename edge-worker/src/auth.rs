@@ -10,10 +10,10 @@
 //! until when a key is rate limited (refused requests are not counted, so
 //! refusing them here changes only the cost).
 
+use crate::account::RateArgs;
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, Failure, fail, header, kv_get_json, rpc};
 use crate::model::{KeyRecord, Profile, Role, VeryfiClientRecord, account_stub, apikey_kv_key, veryfi_kv_key};
-use crate::account::RateArgs;
 use folio_core::ErrorCode;
 use folio_core::secret::{bearer_token, hash_api_key, is_api_key_shaped, token_matches};
 use serde_json::{Map, Value};
@@ -84,23 +84,18 @@ impl Principal {
     pub fn verify_veryfi_signature(&self, params: &Map<String, Value>) -> ApiResult<()> {
         let Some(v) = &self.veryfi else { return Ok(()) };
         let (Some(ts), Some(sig)) = (&v.timestamp, &v.signature) else { return Ok(()) };
-        folio_core::veryfi::verify_request_signature(&v.client.client_secret, params, ts, sig, crate::http::now_ms())
-            .map_err(|e| {
-                let why = match e {
-                    folio_core::veryfi::SignatureError::BadTimestamp => "X-Veryfi-Request-Timestamp is not a timestamp in ms",
-                    folio_core::veryfi::SignatureError::Expired => "Request signature has expired (30 minutes)",
-                    folio_core::veryfi::SignatureError::Mismatch => "Request signature does not match",
-                };
-                fail(ErrorCode::InvalidApiKey, why)
-            })
+        folio_core::veryfi::verify_request_signature(&v.client.client_secret, params, ts, sig, crate::http::now_ms()).map_err(|e| {
+            let why = match e {
+                folio_core::veryfi::SignatureError::BadTimestamp => "X-Veryfi-Request-Timestamp is not a timestamp in ms",
+                folio_core::veryfi::SignatureError::Expired => "Request signature has expired (30 minutes)",
+                folio_core::veryfi::SignatureError::Mismatch => "Request signature does not match",
+            };
+            fail(ErrorCode::InvalidApiKey, why)
+        })
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(fail(ErrorCode::Forbidden, "Only admin keys may change account settings"))
-        }
+        if self.role == Role::Admin { Ok(()) } else { Err(fail(ErrorCode::Forbidden, "Only admin keys may change account settings")) }
     }
 }
 
@@ -136,8 +131,8 @@ pub async fn identify(req: &Request, env: &Env) -> ApiResult<Principal> {
         Principal { org_id: rec.org_id, key_id: rec.key_id, role: rec.role, profile: rec.profile, veryfi: None }
     } else if let Some(client_id) = header(req, "client-id") {
         let authz = header(req, "authorization").ok_or_else(|| invalid("Missing AUTHORIZATION: apikey <username>:<api key>"))?;
-        let (username, key) = folio_core::veryfi::parse_authorization(&authz)
-            .ok_or_else(|| invalid("AUTHORIZATION must be: apikey <username>:<api key>"))?;
+        let (username, key) =
+            folio_core::veryfi::parse_authorization(&authz).ok_or_else(|| invalid("AUTHORIZATION must be: apikey <username>:<api key>"))?;
         let rec = key_record(env, key).await?;
         let client = kv_get_json::<VeryfiClientRecord>(&env.kv(KV)?, &veryfi_kv_key(client_id.trim()))
             .await?
@@ -166,12 +161,9 @@ pub async fn identify(req: &Request, env: &Env) -> ApiResult<Principal> {
 /// which is also the authority on revocation (`INVALID_API_KEY`).
 pub async fn count_request(env: &Env, cfg: &Config, principal: &Principal) -> ApiResult<()> {
     refuse_while_limited(principal)?;
-    let counted: ApiResult<Value> = rpc(
-        &account_stub(env, &principal.org_id)?,
-        "rate",
-        &RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit },
-    )
-    .await;
+    let counted: ApiResult<Value> =
+        rpc(&account_stub(env, &principal.org_id)?, "rate", &RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit })
+            .await;
     if let Err(f) = &counted {
         note_refusal(principal, f);
     }
@@ -180,18 +172,12 @@ pub async fn count_request(env: &Env, cfg: &Config, principal: &Principal) -> Ap
 
 /// `Authorization: Bearer <HOST_TOKEN>` on the internal host API.
 pub fn require_host(req: &Request, cfg: &Config) -> ApiResult<()> {
-    let ok = header(req, "authorization")
-        .as_deref()
-        .and_then(bearer_token)
-        .is_some_and(|t| token_matches(t, &cfg.host_token));
+    let ok = header(req, "authorization").as_deref().and_then(bearer_token).is_some_and(|t| token_matches(t, &cfg.host_token));
     if ok { Ok(()) } else { Err(fail(ErrorCode::InvalidHostToken, "Invalid or missing host token")) }
 }
 
 /// `Authorization: Bearer <ADMIN_TOKEN>` on the admin API.
 pub fn require_admin_token(req: &Request, cfg: &Config) -> ApiResult<()> {
-    let ok = header(req, "authorization")
-        .as_deref()
-        .and_then(bearer_token)
-        .is_some_and(|t| token_matches(t, &cfg.admin_token));
+    let ok = header(req, "authorization").as_deref().and_then(bearer_token).is_some_and(|t| token_matches(t, &cfg.admin_token));
     if ok { Ok(()) } else { Err(fail(ErrorCode::InvalidApiKey, "Invalid or missing admin token")) }
 }

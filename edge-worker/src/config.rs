@@ -39,11 +39,7 @@ pub struct Config {
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .map(|v| v.to_string())
-        .or_else(|_| env.secret(name).map(|v| v.to_string()))
-        .ok()
-        .map(|s| s.trim().to_string())
+    env.var(name).map(|v| v.to_string()).or_else(|_| env.secret(name).map(|v| v.to_string())).ok().map(|s| s.trim().to_string())
 }
 
 fn number(env: &Env, name: &str, default: u32) -> u32 {
@@ -51,12 +47,7 @@ fn number(env: &Env, name: &str, default: u32) -> u32 {
 }
 
 fn list(env: &Env, name: &str, default: &str) -> Vec<String> {
-    text(env, name)
-        .unwrap_or_else(|| default.to_string())
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    text(env, name).unwrap_or_else(|| default.to_string()).split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 impl Config {

@@ -160,8 +160,7 @@ impl Document {
         match (self.stored().await?, doc_id.zip(org_id)) {
             (Stored::Record(rec), _) => Ok(rec),
             (Stored::NotCreated, Some((doc_id, org_id))) => {
-                let admitted: Option<DocumentRecord> =
-                    rpc(&account_stub(&self.env, org_id)?, "record", &json!({"docId": doc_id})).await?;
+                let admitted: Option<DocumentRecord> = rpc(&account_stub(&self.env, org_id)?, "record", &json!({"docId": doc_id})).await?;
                 let rec = admitted.ok_or_else(lease_lost)?;
                 self.put_record(&rec).await?;
                 Ok(rec)
@@ -318,9 +317,7 @@ impl Document {
     /// pages to settle). Returns whether it succeeded.
     async fn index_status(&self, rec: &DocumentRecord, pages: Option<i64>) -> bool {
         let r: ApiResult<Value> = match account_stub(&self.env, &rec.org_id) {
-            Ok(stub) => {
-                rpc(&stub, "status", &json!({"docId": rec.id, "status": rec.status, "pages": pages})).await
-            }
+            Ok(stub) => rpc(&stub, "status", &json!({"docId": rec.id, "status": rec.status, "pages": pages})).await,
             Err(e) => Err(e.into()),
         };
         match r {

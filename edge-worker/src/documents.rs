@@ -16,8 +16,8 @@ use folio_core::url_guard::validate_webhook_url;
 use folio_core::{ErrorCode, ids};
 use futures_util::future::join_all;
 use serde::Deserialize;
-use std::collections::HashMap;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use worker::{Env, Request};
 
 fn not_found() -> crate::http::Failure {
@@ -35,8 +35,7 @@ pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResu
     if let Some(s) = kv_get_json::<DocumentSnapshot>(&env.kv(KV)?, &doc_kv_key(&principal.org_id, doc_id)).await? {
         return Ok(s);
     }
-    let admitted: Option<DocumentRecord> =
-        rpc(&account_stub(env, &principal.org_id)?, "record", &json!({"docId": doc_id})).await?;
+    let admitted: Option<DocumentRecord> = rpc(&account_stub(env, &principal.org_id)?, "record", &json!({"docId": doc_id})).await?;
     let rec = match admitted {
         Some(rec) => rec,
         None => rpc::<_, DocumentRecord>(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?,
@@ -113,7 +112,10 @@ pub async fn delete(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiRes
 pub async fn account(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
     let view: AccountView = rpc(&account_stub(&env, &principal.org_id)?, "get", &Value::Null).await?;
-    json_response(200, &ok_envelope(json!({"account": view, "key": {"keyId": principal.key_id, "role": principal.role, "profile": principal.profile}})))
+    json_response(
+        200,
+        &ok_envelope(json!({"account": view, "key": {"keyId": principal.key_id, "role": principal.role, "profile": principal.profile}})),
+    )
 }
 
 fn webhook_view(p: &ProfileSettings) -> Value {
@@ -127,8 +129,7 @@ fn webhook_view(p: &ProfileSettings) -> Value {
 /// `GET /v1/account/webhook`: the account-level webhook of the caller's profile.
 pub async fn get_webhook(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    let p: ProfileSettings =
-        rpc(&account_stub(&env, &principal.org_id)?, "profile", &json!({"profile": principal.profile})).await?;
+    let p: ProfileSettings = rpc(&account_stub(&env, &principal.org_id)?, "profile", &json!({"profile": principal.profile})).await?;
     json_response(200, &ok_envelope(webhook_view(&p)))
 }
 

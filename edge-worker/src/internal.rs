@@ -18,8 +18,8 @@ use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_
 use crate::model::{DocumentRecord, document_stub, file_r2_key, queue_shard_for, queue_shards, queue_stub};
 use crate::queue::{AckArgs, AckKind, AckResult, LeaseArgs, LeasedJob};
 use folio_core::jobs::{
-    CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest,
-    MAX_LEASE_WAIT_SECONDS, parse_lease_id,
+    CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest, MAX_LEASE_WAIT_SECONDS,
+    parse_lease_id,
 };
 use folio_core::{ApiError, DocumentStatus, ErrorCode};
 use serde_json::{Value, json};
@@ -82,12 +82,8 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
                 }
                 Err(f) => {
                     // Give it back untouched; the host retries.
-                    let _: ApiResult<AckResult> = rpc(
-                        &queue_stub(&env, shard)?,
-                        "ack",
-                        &AckArgs { lease_id: job.lease_id, kind: AckKind::Release },
-                    )
-                    .await;
+                    let _: ApiResult<AckResult> =
+                        rpc(&queue_stub(&env, shard)?, "ack", &AckArgs { lease_id: job.lease_id, kind: AckKind::Release }).await;
                     return Err(f);
                 }
             }
@@ -148,17 +144,10 @@ pub async fn file(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiRes
 /// `POST /internal/v1/leases/{leaseId}/heartbeat`.
 pub async fn heartbeat(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
     require_host(&req, &cfg)?;
-    let r: Value = rpc(
-        &queue_stub(&env, shard_of(lease_id)?)?,
-        "heartbeat",
-        &json!({"leaseId": lease_id, "leaseSeconds": cfg.lease_seconds}),
-    )
-    .await?;
+    let r: Value =
+        rpc(&queue_stub(&env, shard_of(lease_id)?)?, "heartbeat", &json!({"leaseId": lease_id, "leaseSeconds": cfg.lease_seconds})).await?;
     let deadline = r["deadlineMs"].as_i64().unwrap_or_else(now_ms);
-    json_response(
-        200,
-        &HeartbeatResponse { lease_id: lease_id.to_string(), deadline: folio_core::time::rfc3339(deadline) },
-    )
+    json_response(200, &HeartbeatResponse { lease_id: lease_id.to_string(), deadline: folio_core::time::rfc3339(deadline) })
 }
 
 async fn ack(env: &Env, lease_id: &str, kind: AckKind) -> ApiResult<AckResult> {
@@ -175,12 +164,7 @@ pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
     let body: CompleteRequest = parse_json(&read_body_limited(&mut req, RESULT_BODY_LIMIT, "Result too large").await?)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     check(&env, lease_id).await?;
-    let done: Value = rpc(
-        &document_stub(&env, doc_id)?,
-        "complete",
-        &json!({"leaseId": lease_id, "result": body.result}),
-    )
-    .await?;
+    let done: Value = rpc(&document_stub(&env, doc_id)?, "complete", &json!({"leaseId": lease_id, "result": body.result})).await?;
     if let Err(f) = ack(&env, lease_id, AckKind::Done).await {
         worker::console_warn!("ack after complete of {doc_id}: {:?}", f.error);
     }

@@ -159,19 +159,14 @@ impl DocumentRecord {
     pub fn data(&self) -> DocumentData {
         let processed_at = self.processed_at_ms.map(folio_core::time::rfc3339);
         let mut d = match (self.status, &self.result, &self.error) {
-            (DocumentStatus::Completed, Some(result), _) => DocumentData::completed(
-                self.id.clone(),
-                self.file_name.clone(),
-                result.clone(),
-                processed_at.unwrap_or_default(),
-            ),
+            (DocumentStatus::Completed, Some(result), _) => {
+                DocumentData::completed(self.id.clone(), self.file_name.clone(), result.clone(), processed_at.unwrap_or_default())
+            }
             (DocumentStatus::Failed, _, error) => DocumentData::failed(
                 self.id.clone(),
                 self.file_name.clone(),
                 self.options.document_type.clone(),
-                error.clone().unwrap_or_else(|| {
-                    ApiError::new(folio_core::ErrorCode::ProcessingFailed, "Processing failed")
-                }),
+                error.clone().unwrap_or_else(|| ApiError::new(folio_core::ErrorCode::ProcessingFailed, "Processing failed")),
                 processed_at.unwrap_or_default(),
             ),
             _ => DocumentData {
@@ -265,6 +260,5 @@ pub fn queue_stub(env: &Env, shard: &str) -> worker::Result<Stub> {
 
 /// Is `s` an organisation id (`org_` + 8..40 of `[a-z0-9]`)?
 pub fn is_org_id(s: &str) -> bool {
-    s.strip_prefix("org_")
-        .is_some_and(|t| (8..=40).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    s.strip_prefix("org_").is_some_and(|t| (8..=40).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }

@@ -184,9 +184,10 @@ impl DurableObject for Queue {
         };
         let r = match op.as_str() {
             "enqueue" => rpc_answer(args(body).and_then(|a| self.enqueue(a))),
-            "position" => rpc_answer(args::<Value>(body).and_then(|a| {
-                self.position(a["docId"].as_str().unwrap_or(""), a["defaultProcessingMs"].as_u64().unwrap_or(10_000))
-            })),
+            "position" => rpc_answer(
+                args::<Value>(body)
+                    .and_then(|a| self.position(a["docId"].as_str().unwrap_or(""), a["defaultProcessingMs"].as_u64().unwrap_or(10_000))),
+            ),
             "lease" => rpc_answer(match args(body) {
                 Ok(a) => self.lease(a).await,
                 Err(f) => Err(f),
@@ -251,11 +252,8 @@ impl Queue {
         // Positions are computed before waiters take the jobs, so a
         // submission never reports position 0.
         let load = self.load()?;
-        let positions = a
-            .jobs
-            .iter()
-            .map(|j| self.position_with(&j.doc_id, &load, a.default_processing_ms))
-            .collect::<ApiResult<Vec<_>>>()?;
+        let positions =
+            a.jobs.iter().map(|j| self.position_with(&j.doc_id, &load, a.default_processing_ms)).collect::<ApiResult<Vec<_>>>()?;
         self.serve_waiters()?;
         Ok(positions)
     }
@@ -270,10 +268,8 @@ impl Queue {
         struct N {
             n: f64,
         }
-        let hosts = self
-            .exec("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now_ms() - HOST_ACTIVE_MS)])?
-            .one::<N>()?
-            .n as u32;
+        let hosts =
+            self.exec("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now_ms() - HOST_ACTIVE_MS)])?.one::<N>()?.n as u32;
         Ok(Load { hosts, durations: self.recent_durations()? })
     }
 
@@ -435,9 +431,8 @@ impl Queue {
         let lost = || fail(ErrorCode::LeaseLost, "The lease has expired or was never granted");
         let (doc_id, _) = folio_core::jobs::parse_lease_id(lease_id).ok_or_else(lost)?;
         let job = self.job(doc_id)?.ok_or_else(lost)?;
-        let current = job.state == "leased"
-            && job.lease_id.as_deref() == Some(lease_id)
-            && job.deadline.is_some_and(|d| d as i64 > now_ms());
+        let current =
+            job.state == "leased" && job.lease_id.as_deref() == Some(lease_id) && job.deadline.is_some_and(|d| d as i64 > now_ms());
         if current { Ok(job) } else { Err(lost()) }
     }
 
@@ -460,10 +455,7 @@ impl Queue {
             if let Some(started) = job.leased_at {
                 let ms = (now_ms() - started as i64).max(0);
                 self.exec("INSERT INTO durations (ms) VALUES (?)", vec![i(ms)])?;
-                self.exec(
-                    "DELETE FROM durations WHERE id <= (SELECT MAX(id) FROM durations) - ?",
-                    vec![i(RECENT_DURATIONS)],
-                )?;
+                self.exec("DELETE FROM durations WHERE id <= (SELECT MAX(id) FROM durations) - ?", vec![i(RECENT_DURATIONS)])?;
             }
         }
         if requeue {
@@ -496,8 +488,7 @@ impl Queue {
             queued: count("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'", vec![])?,
             leased: count("SELECT COUNT(*) AS n FROM jobs WHERE state = 'leased'", vec![])?,
             active_hosts: count("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now_ms() - HOST_ACTIVE_MS)])?,
-            average_processing_ms: (!durations.is_empty())
-                .then(|| durations.iter().sum::<u64>() / durations.len() as u64),
+            average_processing_ms: (!durations.is_empty()).then(|| durations.iter().sum::<u64>() / durations.len() as u64),
         })
     }
 
@@ -520,10 +511,7 @@ impl Queue {
         for job in &expired {
             let last = job.attempt as i64 >= job.max_attempts as i64;
             let r = if last {
-                self.exec(
-                    "UPDATE jobs SET state = 'exhausted', deadline = ? WHERE doc_id = ?",
-                    vec![i(now), s(job.doc_id.clone())],
-                )
+                self.exec("UPDATE jobs SET state = 'exhausted', deadline = ? WHERE doc_id = ?", vec![i(now), s(job.doc_id.clone())])
             } else {
                 self.exec(
                     "UPDATE jobs SET state = 'queued', lease_id = NULL, deadline = NULL, leased_at = NULL, host_id = NULL WHERE doc_id = ?",
@@ -573,10 +561,7 @@ impl Queue {
                 }
                 Err(f) => {
                     worker::console_warn!("exhausted notice for {}: {:?}; retrying", job.doc_id, f.error);
-                    let _ = self.exec(
-                        "UPDATE jobs SET deadline = ? WHERE doc_id = ?",
-                        vec![i(now_ms() + NOTIFY_RETRY_MS), s(job.doc_id)],
-                    );
+                    let _ = self.exec("UPDATE jobs SET deadline = ? WHERE doc_id = ?", vec![i(now_ms() + NOTIFY_RETRY_MS), s(job.doc_id)]);
                 }
             }
         }

@@ -13,8 +13,8 @@ use crate::model::{DocumentRecord, PendingEffects, Source, account_stub, documen
 use crate::queue::Position;
 use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
 use folio_core::api::{
-    RawSubmission, SubmissionAccepted, SubmissionOptions, accepted_envelope, ok_envelope, parse_submission,
-    sanitize_file_name, submission_fingerprint_of_digest, validate_idempotency_key,
+    RawSubmission, SubmissionAccepted, SubmissionOptions, accepted_envelope, ok_envelope, parse_submission, sanitize_file_name,
+    submission_fingerprint_of_digest, validate_idempotency_key,
 };
 use folio_core::filetype::MAX_FILE_BYTES;
 use folio_core::{DocumentStatus, ErrorCode, FileKind};
@@ -87,19 +87,11 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         Some(FormEntry::Field(_)) => return Err(fail(ErrorCode::InvalidRequest, "file must be a file upload")),
         None => return Err(fail(ErrorCode::InvalidRequest, "Missing required field: file")),
     }
-    let fields: Vec<Option<String>> = [
-        "documentType",
-        "language",
-        "priority",
-        "extractTables",
-        "callbackMetadata",
-        "webhookUrl",
-        "webhookSecret",
-        "ocrEngine",
-    ]
-    .iter()
-    .map(|n| text_field(&form, n))
-    .collect::<ApiResult<_>>()?;
+    let fields: Vec<Option<String>> =
+        ["documentType", "language", "priority", "extractTables", "callbackMetadata", "webhookUrl", "webhookSecret", "ocrEngine"]
+            .iter()
+            .map(|n| text_field(&form, n))
+            .collect::<ApiResult<_>>()?;
     let raw = RawSubmission {
         document_type: fields[0].as_deref(),
         language: fields[1].as_deref(),
@@ -181,13 +173,7 @@ impl Upload {
 /// queues it. The file is removed again if that refuses. No Document DO and
 /// no KV write on this path: reads of a document no host has leased yet are
 /// answered from the Account DO (see `documents::snapshot`).
-pub async fn create_document(
-    env: &Env,
-    cfg: &Config,
-    principal: &Principal,
-    upload: Upload,
-    scan: Scan,
-) -> ApiResult<Created> {
+pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upload: Upload, scan: Scan) -> ApiResult<Created> {
     let (kind, pages) = (scan.kind, scan.pages);
     let file_name = sanitize_file_name(&upload.file_name, kind);
     let doc_id = folio_core::ids::new_document_id();

@@ -12,11 +12,11 @@ use crate::model::{Source, account_stub};
 use crate::submit::{TOO_LARGE, Upload, create_document, refusal_counted, wait_for_final};
 use crate::upload::{Scan, UploadFile};
 use base64::Engine;
+use folio_core::ErrorCode;
 use folio_core::api::{RawSubmission, parse_submission};
 use folio_core::filetype::MAX_FILE_BYTES;
 use folio_core::url_guard::check_public_url;
 use folio_core::veryfi::{DEFAULT_VERYFI_DOCUMENT_TYPE, VeryfiSubmission, to_veryfi_document};
-use folio_core::ErrorCode;
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use worker::{Env, Fetch, Request};
@@ -49,11 +49,11 @@ pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
 /// (or downloaded) and scanned. Answers whether the client asked for async.
 async fn read_submission(req: &mut Request, cfg: &Config, principal: &Principal) -> ApiResult<(Upload, Scan, bool)> {
     let body = read_body_limited(req, JSON_BODY_LIMIT, TOO_LARGE).await?;
-    let params: Map<String, Value> = serde_json::from_slice(&body)
-        .map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid JSON body: {e}")))?;
+    let params: Map<String, Value> =
+        serde_json::from_slice(&body).map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid JSON body: {e}")))?;
     principal.verify_veryfi_signature(&params)?;
-    let sub: VeryfiSubmission = serde_json::from_value(Value::Object(params))
-        .map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid request: {e}")))?;
+    let sub: VeryfiSubmission =
+        serde_json::from_value(Value::Object(params)).map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid request: {e}")))?;
 
     let raw = RawSubmission {
         document_type: Some(sub.document_type.as_deref().unwrap_or(DEFAULT_VERYFI_DOCUMENT_TYPE)),
@@ -104,15 +104,10 @@ async fn download(raw_url: &str, cfg: &Config) -> ApiResult<(Vec<u8>, String)> {
     let url = check_public_url(raw_url, cfg.allow_loopback)
         .map_err(|r| fail(ErrorCode::InvalidRequest, format!("file_url refused: {}", r.message())))?;
     let name = url.path_segments().and_then(|mut s| s.next_back().map(str::to_string)).unwrap_or_default();
-    let mut resp = Fetch::Url(url)
-        .send()
-        .await
-        .map_err(|e| fail(ErrorCode::InvalidRequest, format!("file_url could not be downloaded: {e}")))?;
+    let mut resp =
+        Fetch::Url(url).send().await.map_err(|e| fail(ErrorCode::InvalidRequest, format!("file_url could not be downloaded: {e}")))?;
     if resp.status_code() != 200 {
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            format!("file_url could not be downloaded: HTTP {}", resp.status_code()),
-        ));
+        return Err(fail(ErrorCode::InvalidRequest, format!("file_url could not be downloaded: HTTP {}", resp.status_code())));
     }
     let declared = resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_FILE_BYTES) {
@@ -145,10 +140,7 @@ pub async fn get(req: Request, env: Env, cfg: Config, raw_id: &str) -> ApiResult
     principal.verify_veryfi_signature(&Map::new())?;
     let doc_id = doc_id_for(&env, &principal.org_id, parse_veryfi_id(raw_id)?).await?;
     let snap = snapshot(&env, &principal, &doc_id).await?;
-    json_response(
-        200,
-        &to_veryfi_document(&snap.data, snap.veryfi_id, snap.created_at_ms, snap.updated_at_ms, snap.external_id.as_deref()),
-    )
+    json_response(200, &to_veryfi_document(&snap.data, snap.veryfi_id, snap.created_at_ms, snap.updated_at_ms, snap.external_id.as_deref()))
 }
 
 /// `DELETE /api/v8/partner/documents/{id}/`.

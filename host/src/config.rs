@@ -48,17 +48,17 @@ pub fn data_file(rel: &str) -> Result<PathBuf> {
 pub fn private_cache_dir(dir: &Path) -> std::result::Result<(), String> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     if !dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
     let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if meta.uid() != me {
-        return Err(format!("{} belongs to user {}, not to this user ({me}): not used as a cache of compiled code", dir.display(), meta.uid()));
+        return Err(format!(
+            "{} belongs to user {}, not to this user ({me}): not used as a cache of compiled code",
+            dir.display(),
+            meta.uid()
+        ));
     }
     if meta.mode() & 0o022 != 0 {
         return Err(format!(

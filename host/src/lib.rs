@@ -10,7 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod input;
 pub mod model;
-pub mod plugins;
 pub mod ocr;
 pub mod pipeline;
+pub mod plugins;
 pub mod runner;

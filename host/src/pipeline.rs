@@ -193,7 +193,10 @@ impl Pipeline {
             OcrEngineChoice::Tesseract => Ok(EnginePlan::Only(EngineKind::Tesseract)),
             OcrEngineChoice::Ppocr => {
                 let p = self.ppocr.as_ref().ok_or_else(|| {
-                    ApiError::new(ErrorCode::InternalError, "ocrEngine ppocr is not available on this host: the PP-OCR models are not installed (run scripts/setup)")
+                    ApiError::new(
+                        ErrorCode::InternalError,
+                        "ocrEngine ppocr is not available on this host: the PP-OCR models are not installed (run scripts/setup)",
+                    )
                 })?;
                 if !ppocr_reads(p) {
                     return Err(ApiError::new(
@@ -244,9 +247,10 @@ impl Pipeline {
     /// Bytes -> the host's result for one document.
     pub fn process(&self, id: &str, bytes: Vec<u8>, options: &ProcessOptions) -> Result<(ProcessingResult, Timings), ApiError> {
         let started = Instant::now();
-        let extractor = self.extractor.as_ref().ok_or_else(|| {
-            ApiError::new(ErrorCode::InternalError, "no extractor plugins are loaded (run scripts/build-plugins)")
-        })?;
+        let extractor = self
+            .extractor
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "no extractor plugins are loaded (run scripts/build-plugins)"))?;
         folio_core::document::validate_document_type(&options.document_type)?;
         extractor.check_document_type(&options.document_type)?;
         let (document, mut timings) = self.read_document(id, bytes, options)?;
@@ -341,7 +345,14 @@ impl Pipeline {
     }
 
     /// OCR of one raster into a page turned upright, by the plan's engine.
-    pub fn recognize(&self, number: u32, raster: &RasterPage, language: &str, profile: OcrProfile, plan: EnginePlan) -> Result<Page, ApiError> {
+    pub fn recognize(
+        &self,
+        number: u32,
+        raster: &RasterPage,
+        language: &str,
+        profile: OcrProfile,
+        plan: EnginePlan,
+    ) -> Result<Page, ApiError> {
         let engine = match plan {
             EnginePlan::Only(engine) => engine,
             EnginePlan::TesseractUnlessUnsure => {
@@ -516,8 +527,8 @@ pub fn ocr_file(
     profile: Option<OcrProfile>,
     ocr_engine: OcrEngineChoice,
 ) -> Result<model::Document, ApiError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("cannot read {}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("cannot read {}: {e}", path.display())))?;
     let pipeline = Pipeline::with_default_engine(None)?;
     let options = ProcessOptions {
         document_type: document_type.to_string(),

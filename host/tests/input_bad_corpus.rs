@@ -134,7 +134,9 @@ fn object_stream_bomb(inflated: usize) -> Vec<u8> {
     offsets.push(pdf.len());
     pdf.extend_from_slice(b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n");
     offsets.push(pdf.len());
-    pdf.extend_from_slice(format!("4 0 obj << /Type /ObjStm /N 2 /First {first} /Filter /FlateDecode /Length {} >>\nstream\n", stream.len()).as_bytes());
+    pdf.extend_from_slice(
+        format!("4 0 obj << /Type /ObjStm /N 2 /First {first} /Filter /FlateDecode /Length {} >>\nstream\n", stream.len()).as_bytes(),
+    );
     pdf.extend_from_slice(&stream);
     pdf.extend_from_slice(b"\nendstream\nendobj\n");
     let xref = pdf.len();

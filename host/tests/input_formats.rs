@@ -55,7 +55,8 @@ fn exif_orientation_is_honoured() {
     assert_eq!(r.image.dimensions(), (1000, 300));
     // The text starts at the left margin of the upright page: dark pixels in
     // the left half of the top rows, none in the right quarter.
-    let dark = |x0: u32, x1: u32| (40..120).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| r.image.get_pixel(x, y)[0] < 100).count();
+    let dark =
+        |x0: u32, x1: u32| (40..120).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| r.image.get_pixel(x, y)[0] < 100).count();
     assert!(dark(40, 500) > 200, "no text where an upright page has it");
     assert_eq!(dark(900, 1000), 0);
 }

@@ -43,7 +43,12 @@ fn prints_the_docurift_data_object_for_an_invoice() {
 
 #[test]
 fn several_files_keep_their_order_and_failures_set_the_exit_code() {
-    let files = [fixture("good", "two-pages.tiff"), fixture("bad", "encrypted.pdf"), fixture("bad", "wrong-magic.gif"), fixture("good", "mixed.pdf")];
+    let files = [
+        fixture("good", "two-pages.tiff"),
+        fixture("bad", "encrypted.pdf"),
+        fixture("bad", "wrong-magic.gif"),
+        fixture("good", "mixed.pdf"),
+    ];
     let (code, out, stderr) = folio(&["--ocr-only"], &files);
     assert_ne!(code, 0);
     assert_eq!(out.len(), 4);

@@ -89,7 +89,15 @@ fn rendered_scanned_pdf_page_reads_as_well() {
     let pdf = folio_host::input::pdf::PdfInput::open(&shared("invoice-scanned.pdf")).unwrap();
     let raster = pdf.rasterize(0).unwrap();
     let (pipeline, engine) = counting_pipeline();
-    let page = pipeline.recognize(1, &raster, "en", OcrProfile::Document, folio_host::pipeline::EnginePlan::Only(folio_host::pipeline::EngineKind::Tesseract)).unwrap();
+    let page = pipeline
+        .recognize(
+            1,
+            &raster,
+            "en",
+            OcrProfile::Document,
+            folio_host::pipeline::EnginePlan::Only(folio_host::pipeline::EngineKind::Tesseract),
+        )
+        .unwrap();
     assert_eq!(engine.calls.load(Ordering::SeqCst), 1);
     let recall = word_recall(&invoice_gt(), &page.text);
     assert!(recall >= 0.99, "recall {recall:.4}\n{}", page.text);
@@ -209,7 +217,11 @@ fn memory_cap_fails_the_page_cleanly() {
 fn process_returns_the_docurift_result_with_the_invoice_plugin() {
     use folio_host::plugins::{PluginHost, SandboxConfig};
     let host = PluginHost::with_default_plugins(SandboxConfig::default()).unwrap();
-    assert!(host.plugin_for("invoice").is_some(), "no invoice plugin in {} (run scripts/build-plugins)", folio_host::config::builtin_plugins_dir().display());
+    assert!(
+        host.plugin_for("invoice").is_some(),
+        "no invoice plugin in {} (run scripts/build-plugins)",
+        folio_host::config::builtin_plugins_dir().display()
+    );
     let pipeline = Pipeline::new(default_ocr_pool().unwrap(), Some(Arc::new(host)), 2);
     let opts = ProcessOptions { include_ocr: true, ..options("invoice") };
     let (result, timings) = pipeline.process("doc_test", shared("invoice-300.png"), &opts).unwrap();

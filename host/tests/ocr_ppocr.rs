@@ -7,8 +7,8 @@
 
 use folio_core::{ErrorCode, OcrEngineChoice};
 use folio_host::input::RasterPage;
-use folio_host::ocr::pool::EnginePool;
 use folio_host::ocr::Rotation;
+use folio_host::ocr::pool::EnginePool;
 use folio_host::ocr::ppocr::orientation::detect_rotation;
 use folio_host::ocr::ppocr::{PpOcr, PpOcrLimits};
 use folio_host::ocr::{GrayImage, OcrEngine, OcrError, OcrParams, OcrProfile, word_recall};
@@ -30,7 +30,8 @@ fn gray(path: PathBuf) -> GrayImage {
 }
 
 fn pipeline() -> Pipeline {
-    Pipeline::new(default_ocr_pool().expect("OCR assets (run scripts/setup)"), None, 2).with_ppocr(default_ppocr().expect("PP-OCR models (run scripts/setup)"))
+    Pipeline::new(default_ocr_pool().expect("OCR assets (run scripts/setup)"), None, 2)
+        .with_ppocr(default_ppocr().expect("PP-OCR models (run scripts/setup)"))
 }
 
 fn text_of(lines: &[folio_host::model::Line]) -> String {
@@ -161,7 +162,8 @@ fn turned_pages_come_out_upright_for_both_engines() {
         let fix = detect_rotation(&p.ppocr().unwrap().models, &turned).unwrap();
         assert_eq!((turn.degrees() + fix.degrees()) % 360, 0, "turned {} found {}", turn.degrees(), fix.degrees());
         // Tesseract, the costlier check, once on the 180° page.
-        let engines: &[EngineKind] = if turn == Rotation::Cw180 { &[EngineKind::Ppocr, EngineKind::Tesseract] } else { &[EngineKind::Ppocr] };
+        let engines: &[EngineKind] =
+            if turn == Rotation::Cw180 { &[EngineKind::Ppocr, EngineKind::Tesseract] } else { &[EngineKind::Ppocr] };
         for &engine in engines {
             let page = p.recognize(1, &raster(turned.clone(), 300), "en", OcrProfile::Document, EnginePlan::Only(engine)).unwrap();
             assert_eq!((page.width as u32, page.height as u32), upright.dimensions(), "{engine:?} {}", turn.degrees());

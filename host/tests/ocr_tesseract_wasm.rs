@@ -43,9 +43,7 @@ fn missing_assets_say_how_to_get_them() {
         .err()
         .expect("missing module");
     assert!(err.to_string().contains("tesseract-core.wasm"), "{err}");
-    let err = TesseractWasm::new(&data_dir().join("tesseract-core.wasm"), &tmp, None, WasmLimits::default())
-        .err()
-        .expect("missing models");
+    let err = TesseractWasm::new(&data_dir().join("tesseract-core.wasm"), &tmp, None, WasmLimits::default()).err().expect("missing models");
     assert!(err.to_string().contains("scripts/setup"), "{err}");
     assert_eq!(err.to_api_error().code, folio_core::ErrorCode::InternalError);
 }

@@ -94,10 +94,7 @@ fn a_non_wasm_file_is_refused() {
     let text = scratch.file("notes.txt", b"This is not a plugin.\n");
     let err = host.inspect_file(&text).unwrap_err();
     assert!(matches!(err, PluginLoadError::NotWasm { .. }), "{err}");
-    assert_eq!(
-        err.to_string(),
-        format!("{} is not a WebAssembly file (it does not start with the \\0asm magic bytes)", text.display())
-    );
+    assert_eq!(err.to_string(), format!("{} is not a WebAssembly file (it does not start with the \\0asm magic bytes)", text.display()));
     let missing = scratch.path().join("missing.wasm");
     assert!(matches!(host.inspect_file(&missing).unwrap_err(), PluginLoadError::Io { .. }));
 }
@@ -169,10 +166,8 @@ fn a_directory_loads_past_bad_files() {
 
     let mut host = empty_host(&cache);
     let reports = host.load_dir(dir.path()).unwrap();
-    let outcome: Vec<(String, bool)> = reports
-        .iter()
-        .map(|r| (r.path.file_name().unwrap().to_string_lossy().into_owned(), r.result.is_ok()))
-        .collect();
+    let outcome: Vec<(String, bool)> =
+        reports.iter().map(|r| (r.path.file_name().unwrap().to_string_lossy().into_owned(), r.result.is_ok())).collect();
     assert_eq!(
         outcome,
         vec![

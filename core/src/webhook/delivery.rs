@@ -27,14 +27,22 @@ pub const IN_FLIGHT_GRACE_MS: u64 = 5_000;
 pub enum DeliveryState {
     /// The next attempt may start at `at_ms` (unix milliseconds).
     #[serde(rename_all = "camelCase")]
-    Scheduled { at_ms: i64 },
+    Scheduled {
+        at_ms: i64,
+    },
     /// Attempt `attempt` was started and has no recorded result yet.
     #[serde(rename_all = "camelCase")]
-    InFlight { attempt: u32, started_at_ms: i64, deadline_ms: i64 },
+    InFlight {
+        attempt: u32,
+        started_at_ms: i64,
+        deadline_ms: i64,
+    },
     Delivered,
     Exhausted,
     #[serde(rename_all = "camelCase")]
-    Stopped { reason: StopReason },
+    Stopped {
+        reason: StopReason,
+    },
 }
 
 /// What the engine should do now.
@@ -273,7 +281,11 @@ mod tests {
     fn failing_n_times_then_succeeding_takes_n_plus_1_attempts() {
         for n in 0..=5u32 {
             let mut d = delivery(Profile::Docurift);
-            let sent = run(&mut d, |a| if a <= n { fail() } else { AttemptOutcome::Response { status: 200, retry_after: None } }, TimeScale::REAL_TIME);
+            let sent = run(
+                &mut d,
+                |a| if a <= n { fail() } else { AttemptOutcome::Response { status: 200, retry_after: None } },
+                TimeScale::REAL_TIME,
+            );
             assert_eq!(sent.len() as u32, n + 1);
             assert_eq!(d.state, DeliveryState::Delivered);
             let retry_counts: Vec<u32> = d.attempts.iter().map(|a| a.retry_count).collect();
@@ -302,7 +314,8 @@ mod tests {
     #[test]
     fn gone_stops_at_once() {
         let mut d = delivery(Profile::Docurift);
-        let sent = run(&mut d, |a| AttemptOutcome::Response { status: if a == 2 { 410 } else { 503 }, retry_after: None }, TimeScale::REAL_TIME);
+        let sent =
+            run(&mut d, |a| AttemptOutcome::Response { status: if a == 2 { 410 } else { 503 }, retry_after: None }, TimeScale::REAL_TIME);
         assert_eq!(sent.len(), 2);
         assert_eq!(d.state, DeliveryState::Stopped { reason: StopReason::Gone });
     }
@@ -332,7 +345,13 @@ mod tests {
         let mut d = delivery(Profile::Docurift);
         let a = d.begin_attempt(T0).unwrap();
         let body = "é".repeat(600); // 1200 bytes; the 1024 limit falls inside a character
-        d.finish_attempt(a, AttemptOutcome::Response { status: 502, retry_after: None }, Some(body.as_bytes()), T0 + 42, TimeScale::REAL_TIME);
+        d.finish_attempt(
+            a,
+            AttemptOutcome::Response { status: 502, retry_after: None },
+            Some(body.as_bytes()),
+            T0 + 42,
+            TimeScale::REAL_TIME,
+        );
         let r = &d.attempts[0];
         assert_eq!((r.attempt, r.retry_count, r.status, r.latency_ms), (1, 0, Some(502), 42));
         assert_eq!(r.started_at, "2024-01-26T10:32:15.000Z");

@@ -74,8 +74,7 @@ fn write_value(out: &mut String, value: &Value) {
 /// The entries of `map` in the order V8 enumerates them: array-index keys
 /// ascending, then the rest in insertion order.
 pub fn js_ordered_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut indexed: Vec<(u32, &String, &Value)> =
-        map.iter().filter_map(|(k, v)| array_index(k).map(|i| (i, k, v))).collect();
+    let mut indexed: Vec<(u32, &String, &Value)> = map.iter().filter_map(|(k, v)| array_index(k).map(|i| (i, k, v))).collect();
     if indexed.is_empty() {
         return map.iter().collect();
     }

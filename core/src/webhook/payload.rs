@@ -51,11 +51,7 @@ const DOCURIFT_DATA_FIELDS: &[&str] = &[
 /// final state: `{event, timestamp, data, callbackMetadata}` as the spec's
 /// "Webhook Payload" shows, `callbackMetadata` echoed when the caller sent it.
 /// `at_ms` (unix ms) is the event's `timestamp`.
-pub fn docurift_event(
-    doc: &DocumentData,
-    callback_metadata: Option<&Map<String, Value>>,
-    at_ms: i64,
-) -> Result<WebhookEvent, ApiError> {
+pub fn docurift_event(doc: &DocumentData, callback_metadata: Option<&Map<String, Value>>, at_ms: i64) -> Result<WebhookEvent, ApiError> {
     let event = match doc.status {
         DocumentStatus::Completed => DOCUMENT_COMPLETED,
         DocumentStatus::Failed => DOCUMENT_FAILED,
@@ -69,8 +65,7 @@ pub fn docurift_event(
     let Value::Object(mut all) = serde_json::to_value(doc).expect("DocumentData serialises") else {
         unreachable!("DocumentData is a JSON object")
     };
-    let data: Map<String, Value> =
-        DOCURIFT_DATA_FIELDS.iter().filter_map(|&k| all.remove(k).map(|v| (k.to_string(), v))).collect();
+    let data: Map<String, Value> = DOCURIFT_DATA_FIELDS.iter().filter_map(|&k| all.remove(k).map(|v| (k.to_string(), v))).collect();
     let timestamp = rfc3339(at_ms);
     let mut body = Map::new();
     body.insert("event".into(), event.into());
@@ -98,10 +93,9 @@ pub fn veryfi_event(id: u64, created_ms: i64, outcome: VeryfiOutcome<'_>, at_ms:
     check_veryfi_id(id)?;
     let (event, data) = match outcome {
         VeryfiOutcome::Created => (DOCUMENT_CREATED, json!({"id": id, "created": veryfi_datetime(created_ms)})),
-        VeryfiOutcome::Failed(reason) => (
-            DOCUMENT_FAILED,
-            json!({"id": id, "created": veryfi_datetime(created_ms), "error": veryfi::sanitise_error(reason)}),
-        ),
+        VeryfiOutcome::Failed(reason) => {
+            (DOCUMENT_FAILED, json!({"id": id, "created": veryfi_datetime(created_ms), "error": veryfi::sanitise_error(reason)}))
+        }
     };
     Ok(WebhookEvent {
         profile: Profile::Veryfi,

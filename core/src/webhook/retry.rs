@@ -279,10 +279,7 @@ fn parse_http_date(v: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc2822(v) {
         return Some(d.with_timezone(&Utc));
     }
-    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-        .map(|n| n.and_utc())
+    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"].iter().find_map(|f| NaiveDateTime::parse_from_str(v, f).ok()).map(|n| n.and_utc())
 }
 
 #[cfg(test)]
@@ -348,10 +345,7 @@ mod tests {
         assert_eq!(decide_real(Profile::Docurift, 1, &ra(500, "600")), Decision::RetryAfterMs(60_000), "only 429/503");
         assert_eq!(decide_real(Profile::Docurift, 1, &ra(429, "garbage")), Decision::RetryAfterMs(60_000));
         assert_eq!(decide_real(Profile::Docurift, 1, &ra(429, "99999999999999999999")), Decision::RetryAfterMs(MAX_RETRY_AFTER_MS));
-        assert_eq!(
-            decide_real(Profile::Docurift, 2, &ra(429, "Fri, 26 Jan 2024 11:32:15 GMT")),
-            Decision::RetryAfterMs(3_600_000)
-        );
+        assert_eq!(decide_real(Profile::Docurift, 2, &ra(429, "Fri, 26 Jan 2024 11:32:15 GMT")), Decision::RetryAfterMs(3_600_000));
         // Still counts as an attempt: the 6th 429 exhausts.
         assert_eq!(decide_real(Profile::Docurift, 6, &ra(429, "1")), Decision::Exhausted);
         // Scaled like everything else.

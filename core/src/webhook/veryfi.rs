@@ -50,11 +50,7 @@ impl std::error::Error for SigningStringError {}
 pub fn signing_string(data: &Value) -> Result<String, SigningStringError> {
     let python = python_str(data)?;
     let javascript = javascript_signing_string(data);
-    if python == javascript {
-        Ok(python)
-    } else {
-        Err(SigningStringError::VerifiersDisagree { python, javascript })
-    }
+    if python == javascript { Ok(python) } else { Err(SigningStringError::VerifiersDisagree { python, javascript }) }
 }
 
 /// What the spec's JavaScript `createSignature` hashes for `data`, after the

@@ -186,11 +186,9 @@ impl WebhookFailures {
         struct N {
             n: f64,
         }
-        let known = sql
-            .exec("SELECT COUNT(*) AS n FROM failures WHERE delivery_id = ?", vec![a.failure.delivery_id.clone().into()])?
-            .one::<N>()?
-            .n
-            > 0.0;
+        let known =
+            sql.exec("SELECT COUNT(*) AS n FROM failures WHERE delivery_id = ?", vec![a.failure.delivery_id.clone().into()])?.one::<N>()?.n
+                > 0.0;
         if !known {
             // One synchronous batch: ledger row, digest and owner change together.
             if self.meta::<Owner>("owner")?.is_none() {

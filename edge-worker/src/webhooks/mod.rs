@@ -66,8 +66,7 @@ pub async fn document_finished(env: &Env, doc: &DocumentRecord) -> Result<()> {
             return Ok(());
         }
         let _: Vec<Value> =
-            rpc(&webhooks_stub(env, &doc.id)?, "start", &StartArgs { deliveries, redelivery: false, only_like: None })
-                .await?;
+            rpc(&webhooks_stub(env, &doc.id)?, "start", &StartArgs { deliveries, redelivery: false, only_like: None }).await?;
         Ok(())
     }
     .await;
@@ -93,8 +92,7 @@ pub(crate) async fn plan_deliveries(env: &Env, doc: &DocumentRecord) -> ApiResul
         let event = docurift_event(&doc.data(), doc.options.callback_metadata.as_ref(), at)?;
         out.push(new(DeliveryKind::DocumentWebhook, url.clone(), doc.options.webhook_secret.clone(), event));
     }
-    let profile: ProfileSettings =
-        rpc(&account_stub(env, &doc.org_id)?, "profile", &json!({"profile": doc.profile})).await?;
+    let profile: ProfileSettings = rpc(&account_stub(env, &doc.org_id)?, "profile", &json!({"profile": doc.profile})).await?;
     if let Some(url) = profile.webhook_url {
         let reason;
         let outcome = match doc.status {

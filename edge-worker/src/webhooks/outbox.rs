@@ -187,8 +187,7 @@ impl Outbox {
     /// Applies an attempt's result to the row as it is now.
     fn finish(&self, id: &str, attempt: u32, sent: Sent, settings: &Settings) -> worker::Result<()> {
         let Some(mut d) = self.load(id)? else { return Ok(()) };
-        let applied =
-            d.delivery.finish_attempt(attempt, sent.outcome, sent.body.as_deref(), now_ms(), settings.scale).is_some();
+        let applied = d.delivery.finish_attempt(attempt, sent.outcome, sent.body.as_deref(), now_ms(), settings.scale).is_some();
         if applied {
             self.save(&d)?;
         }

@@ -50,16 +50,9 @@ pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) ->
     let principal = authenticate(&req, &env, &cfg).await?;
     let status = snapshot(&env, &principal, doc_id).await?.data.status;
     let body = read_body_limited(&mut req, 4 * 1024, "Body too large").await?;
-    let only_like = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        parse_json::<RedeliverBody>(&body)?.delivery_id
-    };
+    let only_like = if body.iter().all(u8::is_ascii_whitespace) { None } else { parse_json::<RedeliverBody>(&body)?.delivery_id };
     let not_final = |status: folio_core::DocumentStatus| {
-        fail(
-            ErrorCode::InvalidState,
-            format!("Document {doc_id} is {}: webhooks are sent once it is completed or failed", status.as_str()),
-        )
+        fail(ErrorCode::InvalidState, format!("Document {doc_id} is {}: webhooks are sent once it is completed or failed", status.as_str()))
     };
     if !status.is_final() {
         return Err(not_final(status));
@@ -73,8 +66,7 @@ pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) ->
     if deliveries.is_empty() {
         return Err(fail(ErrorCode::InvalidState, "No webhook is configured for this document"));
     }
-    let created: Vec<Value> =
-        rpc(&webhooks_stub(&env, doc_id)?, "start", &StartArgs { deliveries, redelivery: true, only_like }).await?;
+    let created: Vec<Value> = rpc(&webhooks_stub(&env, doc_id)?, "start", &StartArgs { deliveries, redelivery: true, only_like }).await?;
     json_response(202, &ok_envelope(json!({"documentId": doc_id, "deliveries": created})))
 }
 

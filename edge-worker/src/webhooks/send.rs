@@ -82,9 +82,7 @@ pub async fn send_attempt(d: &StoredDelivery, attempt: u32, allow_loopback: bool
             controller.abort();
             Sent { outcome: AttemptOutcome::Response { status, retry_after }, body: Some(body) }
         }
-        Either::Left((Err(e), _)) => {
-            Sent { outcome: AttemptOutcome::ConnectionError { message: short_error(&e.to_string()) }, body: None }
-        }
+        Either::Left((Err(e), _)) => Sent { outcome: AttemptOutcome::ConnectionError { message: short_error(&e.to_string()) }, body: None },
         Either::Right(((), _)) => {
             controller.abort();
             Sent { outcome: AttemptOutcome::Timeout, body: None }
@@ -98,10 +96,7 @@ fn build_request(url: &str, headers: &[(&'static str, String)], body: &str) -> w
         h.set(name, value)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(h)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(body.into()));
+    init.with_method(Method::Post).with_headers(h).with_redirect(RequestRedirect::Manual).with_body(Some(body.into()));
     Request::new_with_init(url, &init)
 }
 

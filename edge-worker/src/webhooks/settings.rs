@@ -45,17 +45,11 @@ impl Settings {
                 TimeScale::REAL_TIME
             }
         };
-        Settings {
-            scale,
-            allow_loopback: Config::from_env(env).allow_loopback,
-            admin_notification_url: var(env, "ADMIN_NOTIFICATION_URL"),
-        }
+        Settings { scale, allow_loopback: Config::from_env(env).allow_loopback, admin_notification_url: var(env, "ADMIN_NOTIFICATION_URL") }
     }
 
     /// Where an organisation profile's admin digest goes, if anywhere.
     pub fn admin_notification_url(&self, org_id: &str, profile: AccountProfile) -> Option<String> {
-        self.admin_notification_url
-            .as_ref()
-            .map(|u| u.replace("{organizationId}", org_id).replace("{profile}", profile.as_str()))
+        self.admin_notification_url.as_ref().map(|u| u.replace("{organizationId}", org_id).replace("{profile}", profile.as_str()))
     }
 }

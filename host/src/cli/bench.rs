@@ -68,9 +68,7 @@ fn bench_plugins(args: PluginsArgs) -> Result<ExitCode> {
         let started = Instant::now();
         let info = host.load_file(path).map_err(|e| anyhow::anyhow!("{e}"))?;
         let cold = started.elapsed();
-        let load = measure(load_n, || {
-            host.inspect_file(path).map(drop).map_err(|e| anyhow::anyhow!("{e}"))
-        })?;
+        let load = measure(load_n, || host.inspect_file(path).map(drop).map_err(|e| anyhow::anyhow!("{e}")))?;
 
         let document_type = bench_type(&info);
         let small_refs: Vec<&str> = small_pages.iter().map(String::as_str).collect();
@@ -86,7 +84,13 @@ fn bench_plugins(args: PluginsArgs) -> Result<ExitCode> {
         let large = measure(large_n, || check(&large_doc))?;
         let fields = host.extract(&small_doc).map(|x| x.extracted_data.len()).unwrap_or(0);
 
-        println!("\n{} {} ({}; {} KiB wasm; {fields} keys from the 1-page document)", info.name, info.version, path.display(), file_kib(path));
+        println!(
+            "\n{} {} ({}; {} KiB wasm; {fields} keys from the 1-page document)",
+            info.name,
+            info.version,
+            path.display(),
+            file_kib(path)
+        );
         all_met &= report("fresh instance + extract, 1 page", small, SMALL_TARGET);
         all_met &= report(&format!("fresh instance + extract, {large_words} words"), large, LARGE_TARGET);
         all_met &= report("load with cached compiled code", load, LOAD_TARGET);

@@ -93,7 +93,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let runs = args.runs.max(1);
     let wasm = TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let tessdata = crate::config::data_dir().join("tessdata");
-    println!("OCR benchmark: median of {runs} runs; model {}; {} cores", tessdata.join("eng.traineddata").display(), crate::ocr::pool::default_capacity());
+    println!(
+        "OCR benchmark: median of {runs} runs; model {}; {} cores",
+        tessdata.join("eng.traineddata").display(),
+        crate::ocr::pool::default_capacity()
+    );
     let mut met = true;
 
     // 1. CPU time per page.
@@ -106,7 +110,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut warm_rows = Vec::new();
     let mut wasm_instance = wasm.new_instance("en").map_err(|e| anyhow::anyhow!("{e}"))?;
     #[cfg(feature = "native-tesseract")]
-    let mut native_instance = crate::ocr::native_tesseract::NativeTesseract::from_data_dir().new_instance("en").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut native_instance =
+        crate::ocr::native_tesseract::NativeTesseract::from_data_dir().new_instance("en").map_err(|e| anyhow::anyhow!("{e}"))?;
     for s in &samples {
         let params = OcrParams::new("en", s.raster.dpi_known.then_some(s.raster.dpi), s.profile);
         // Exactly the raster the engines get (8-bit gray, same size), with its resolution.
@@ -138,7 +143,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let (folio_cpu, cli_cpu, cli_startup, wasm_cpu) = (median(folio_t), median(cli_t), median(startup_t), median(wasm_t));
         let ratio = folio_cpu.as_secs_f64() / cli_cpu.as_secs_f64();
         met &= ratio <= CPU_RATIO_TARGET;
-        let page = format!("{} | {}x{} @{} DPI | {}", s.name, s.raster.image.width(), s.raster.image.height(), s.raster.dpi, s.profile.segmentation().psm());
+        let page = format!(
+            "{} | {}x{} @{} DPI | {}",
+            s.name,
+            s.raster.image.width(),
+            s.raster.image.height(),
+            s.raster.dpi,
+            s.profile.segmentation().psm()
+        );
         whole_rows.push(format!(
             "| {page} | {} | {} | **{ratio:.2}** (target <= {CPU_RATIO_TARGET}) | {:.1}% / {:.1}% |",
             secs(folio_cpu),
@@ -161,12 +173,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             wasm_cpu.as_secs_f64() / cli_ocr.as_secs_f64().max(1e-9)
         ));
     }
-    println!("\n1a. CPU per page, whole process, same gray PNG (median of {runs}; user+sys of `folio process FILE --ocr-only` and of `tesseract FILE stdout`, OMP_THREAD_LIMIT=1)");
+    println!(
+        "\n1a. CPU per page, whole process, same gray PNG (median of {runs}; user+sys of `folio process FILE --ocr-only` and of `tesseract FILE stdout`, OMP_THREAD_LIMIT=1)"
+    );
     println!("| page | size | PSM | folio process | tesseract CLI | folio / CLI | word recall folio / CLI |");
     println!("|---|---|---|---|---|---|---|");
     whole_rows.iter().for_each(|r| println!("{r}"));
     println!("\n1b. CPU per page inside a running host (warm engine, thread CPU of the recognise call)");
-    println!("| page | size | PSM | wasm engine | libtesseract in-process | wasm / native | CLI minus its start-up on a blank page | wasm / that |");
+    println!(
+        "| page | size | PSM | wasm engine | libtesseract in-process | wasm / native | CLI minus its start-up on a blank page | wasm / that |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     warm_rows.iter().for_each(|r| println!("{r}"));
 
@@ -174,7 +190,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     println!("\n2. Pipeline overhead outside OCR (wall time, warm engine, 1 page worker)");
     println!("| document | total | OCR | outside OCR | overhead |");
     println!("|---|---|---|---|---|");
-    let pool1: Arc<EnginePool<TesseractWasm>> = Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?, 1));
+    let pool1: Arc<EnginePool<TesseractWasm>> =
+        Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?, 1));
     pool1.warm("en", 1).map_err(|e| anyhow::anyhow!("{e}"))?;
     let pipeline1 = Pipeline::new(pool1.clone(), None, 1);
     let scanned = args.invoice.with_file_name("invoice-scanned.pdf");
@@ -200,7 +217,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // 3. Throughput: 2 pages with 2 engines against 1.
     let two_pages = two_page_tiff(&samples[0].raster)?;
-    let pool2: Arc<EnginePool<TesseractWasm>> = Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?, 2));
+    let pool2: Arc<EnginePool<TesseractWasm>> =
+        Arc::new(EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?, 2));
     pool2.warm("en", 2).map_err(|e| anyhow::anyhow!("{e}"))?;
     let pipeline2 = Pipeline::new(pool2, None, 2);
     let opts = ProcessOptions { document_type: "invoice".into(), ..ProcessOptions::default() };
@@ -232,10 +250,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     fresh.recognize(&samples[0].raster.image, &params).map_err(|e| anyhow::anyhow!("{e}"))?;
     let after_page = fresh.memory_bytes();
     let raster_bytes = samples[0].raster.image.as_raw().len() as u64;
-    println!("\n4. Memory per page at 300 DPI ({}, {}x{})", samples[0].name, samples[0].raster.image.width(), samples[0].raster.image.height());
+    println!(
+        "\n4. Memory per page at 300 DPI ({}, {}x{})",
+        samples[0].name,
+        samples[0].raster.image.width(),
+        samples[0].raster.image.height()
+    );
     println!("| engine linear memory, model loaded | after the page | host raster (8-bit gray) | process peak RSS (whole benchmark) |");
     println!("|---|---|---|---|");
-    println!("| {} MiB | {} MiB | {:.1} MiB | {} MiB |", loaded >> 20, after_page >> 20, raster_bytes as f64 / (1 << 20) as f64, peak_rss_kib() >> 10);
+    println!(
+        "| {} MiB | {} MiB | {:.1} MiB | {} MiB |",
+        loaded >> 20,
+        after_page >> 20,
+        raster_bytes as f64 / (1 << 20) as f64,
+        peak_rss_kib() >> 10
+    );
 
     let _ = std::fs::remove_dir_all(&workdir);
     println!("\n{}", if met { "all OCR targets met" } else { "some OCR targets missed" });
@@ -413,7 +442,10 @@ fn segmentation_study(dir: &Path) -> Result<ExitCode> {
     use crate::ocr::Segmentation;
     let mut images: Vec<PathBuf> = std::fs::read_dir(dir.join("img"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     images.sort();
-    let pool = EnginePool::new(TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?, crate::ocr::pool::default_capacity());
+    let pool = EnginePool::new(
+        TesseractWasm::from_data_dir(WasmLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?,
+        crate::ocr::pool::default_capacity(),
+    );
     // (name, segmentation, prepared by the pipeline (else: decoded with `image`, gray as it converts, as uploaded))
     let configs: [(&str, Segmentation, bool); 4] = [
         ("PSM 3 (document profile)", Segmentation::Auto, true),

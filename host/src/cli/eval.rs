@@ -10,21 +10,21 @@
 //! compared by normalised exact match (see `folio_extract::eval`): company,
 //! date, address, total.
 
+use crate::input::{InputDocument, InputOptions, PageContent};
 use crate::model::{self, BBox, Document, Line, Page, PageSource, Word};
 use crate::ocr::pool::EnginePool;
 use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
-use crate::input::{InputDocument, InputOptions, PageContent};
 use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Segmentation};
 use crate::pipeline::{Pipeline, PpOcrService};
-use folio_core::OcrEngineChoice;
 use crate::plugins::{PluginHost, SandboxConfig};
 use anyhow::{Context as _, Result, bail};
+use folio_core::OcrEngineChoice;
 use folio_extract::eval::{self as score, Expected, FIELDS, Predicted, Tally};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(clap::Subcommand)]
@@ -137,7 +137,10 @@ fn sroie(args: SroieArgs) -> Result<ExitCode> {
     }
     let plugins = PluginHost::with_default_plugins(SandboxConfig::default())?;
     let plugin = plugins.plugin_for("receipt").with_context(|| {
-        format!("no plugin handles documentType \"receipt\": build the first-party plugins (scripts/build-plugins) into {}", crate::config::builtin_plugins_dir().display())
+        format!(
+            "no plugin handles documentType \"receipt\": build the first-party plugins (scripts/build-plugins) into {}",
+            crate::config::builtin_plugins_dir().display()
+        )
     })?;
     eprintln!("receipt plugin: {} {} ({})", plugin.name, plugin.version, plugin.path.display());
 
@@ -232,14 +235,24 @@ fn load_samples(dir: &Path) -> Result<Vec<Sample>> {
             let path = key_dir.join(format!("{name}.json"));
             let v: Value = serde_json::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("parsing {}", path.display()))?;
             let get = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            Ok(Sample { name, expected: Expected { company: get("company"), date: get("date"), address: get("address"), total: get("total") } })
+            Ok(Sample {
+                name,
+                expected: Expected { company: get("company"), date: get("date"), address: get("address"), total: get("total") },
+            })
         })
         .collect()
 }
 
 /// A receipt document for the plugin.
 fn receipt_document(name: &str, page: Page) -> Document {
-    Document { id: format!("sroie-{name}"), document_type: "receipt".into(), language: "en".into(), extract_tables: true, hints: Vec::new(), pages: vec![page] }
+    Document {
+        id: format!("sroie-{name}"),
+        document_type: "receipt".into(),
+        language: "en".into(),
+        extract_tables: true,
+        hints: Vec::new(),
+        pages: vec![page],
+    }
 }
 
 fn boxes_pass(dir: &Path, s: &Sample, plugins: &PluginHost) -> Outcome {
@@ -261,7 +274,11 @@ fn box_page(csv: &str) -> Page {
             let words = l
                 .words_or_split()
                 .into_iter()
-                .map(|w| Word { text: w.text, bbox: BBox { left: w.bbox.left, top: w.bbox.top, width: w.bbox.width, height: w.bbox.height }, confidence: 1.0 })
+                .map(|w| Word {
+                    text: w.text,
+                    bbox: BBox { left: w.bbox.left, top: w.bbox.top, width: w.bbox.width, height: w.bbox.height },
+                    confidence: 1.0,
+                })
                 .collect();
             Line { text: l.text, bbox, confidence: 1.0, words }
         })
@@ -301,7 +318,11 @@ fn ocr_pass(dir: &Path, samples: &[Sample], plugins: &PluginHost, ocr: &OcrRun, 
 
 fn ocr_one(dir: &Path, s: &Sample, plugins: &PluginHost, ocr: &OcrRun) -> Outcome {
     let started = Instant::now();
-    let Some(path) = ["jpg", "jpeg", "png", "tif", "tiff", "webp"].iter().map(|ext| dir.join("img").join(format!("{}.{ext}", s.name))).find(|p| p.is_file()) else {
+    let Some(path) = ["jpg", "jpeg", "png", "tif", "tiff", "webp"]
+        .iter()
+        .map(|ext| dir.join("img").join(format!("{}.{ext}", s.name)))
+        .find(|p| p.is_file())
+    else {
         return failed(format!("no image for {} in {}", s.name, dir.join("img").display()), Duration::ZERO);
     };
     let page = match ocr_page(&path, ocr.pipeline, ocr.engine, ocr.settings) {
@@ -309,7 +330,9 @@ fn ocr_one(dir: &Path, s: &Sample, plugins: &PluginHost, ocr: &OcrRun) -> Outcom
         Err(e) => return failed(format!("{e:#}"), started.elapsed()),
     };
     if let Some(d) = ocr.dump {
-        if let Err(e) = serde_json::to_vec(&page).map_err(anyhow::Error::from).and_then(|b| Ok(std::fs::write(d.join(format!("{}.json", s.name)), b)?)) {
+        if let Err(e) =
+            serde_json::to_vec(&page).map_err(anyhow::Error::from).and_then(|b| Ok(std::fs::write(d.join(format!("{}.json", s.name)), b)?))
+        {
             eprintln!("dumping OCR of {}: {e:#}", s.name);
         }
     }
@@ -322,7 +345,8 @@ fn ocr_one(dir: &Path, s: &Sample, plugins: &PluginHost, ocr: &OcrRun) -> Outcom
 /// override only for experiments).
 fn ocr_page(path: &Path, pipeline: &Pipeline, engine: &dyn OcrEngine, settings: OcrSettings) -> Result<Page> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let input = InputDocument::open(bytes, InputOptions { profile: OcrProfile::Receipt }).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
+    let input = InputDocument::open(bytes, InputOptions { profile: OcrProfile::Receipt })
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
     let PageContent::Raster(raster) = input.page(0).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))? else {
         bail!("{} has a text layer, not an image", path.display());
     };
@@ -394,7 +418,12 @@ fn predicted_from(data: &Map<String, Value>) -> Predicted {
         let (y, m, day) = (parts.next()??, parts.next()??, parts.next()??);
         folio_extract::model::Date::new(y as i32, m as u8, day as u8)
     });
-    Predicted { company: text("merchantName"), date, address: text("merchantAddress"), total: data.get("totalAmount").and_then(Value::as_f64) }
+    Predicted {
+        company: text("merchantName"),
+        date,
+        address: text("merchantAddress"),
+        total: data.get("totalAmount").and_then(Value::as_f64),
+    }
 }
 
 fn print_table(title: &str, outcomes: &[Outcome]) -> Tally {
@@ -467,7 +496,14 @@ fn print_misses(samples: &[Sample], outcomes: &[Outcome]) {
         }
         for (i, f) in FIELDS.iter().enumerate() {
             if !o.matched[i] {
-                println!("  {} {f:<8} want {:?}\n  {:>w$} got  {:?}", s.name, s.expected.field(f), "", o.predicted.field(f), w = s.name.len() + 9);
+                println!(
+                    "  {} {f:<8} want {:?}\n  {:>w$} got  {:?}",
+                    s.name,
+                    s.expected.field(f),
+                    "",
+                    o.predicted.field(f),
+                    w = s.name.len() + 9
+                );
             }
         }
     }
@@ -524,7 +560,12 @@ mod tests {
         assert_eq!(p.company.as_deref(), Some("ACME SDN BHD"));
         assert_eq!(p.date.map(|d| d.iso()).as_deref(), Some("2018-12-25"));
         assert_eq!(p.total, Some(9.0));
-        let e = Expected { company: "ACME SDN. BHD.".into(), date: "25/12/2018".into(), address: "NO 1 JALAN MAJU".into(), total: "RM 9.00".into() };
+        let e = Expected {
+            company: "ACME SDN. BHD.".into(),
+            date: "25/12/2018".into(),
+            address: "NO 1 JALAN MAJU".into(),
+            total: "RM 9.00".into(),
+        };
         assert_eq!(score::score(&e, &p), [true; 4]);
     }
 

@@ -177,11 +177,7 @@ fn print_info(info: &PluginInfo) {
 
 /// The type to try a plugin with: its first declared type, `generic` for `*`.
 fn smoke_test_type(info: &PluginInfo) -> String {
-    info.document_types
-        .iter()
-        .find(|t| *t != "*")
-        .cloned()
-        .unwrap_or_else(|| folio_core::document::DEFAULT_DOCUMENT_TYPE.to_string())
+    info.document_types.iter().find(|t| *t != "*").cloned().unwrap_or_else(|| folio_core::document::DEFAULT_DOCUMENT_TYPE.to_string())
 }
 
 fn parse_hint(s: &str) -> Result<(String, String), String> {

@@ -86,7 +86,8 @@ impl JobProcessor for PipelineProcessor {
 
 fn pipeline_processor() -> anyhow::Result<Arc<dyn JobProcessor>> {
     let plugins = PluginHost::with_default_plugins(SandboxConfig::default()).context("loading extractor plugins")?;
-    let lease_types = if plugins.plugin_for(folio_core::document::DEFAULT_DOCUMENT_TYPE).is_some() { Vec::new() } else { plugins.document_types() };
+    let lease_types =
+        if plugins.plugin_for(folio_core::document::DEFAULT_DOCUMENT_TYPE).is_some() { Vec::new() } else { plugins.document_types() };
     let extractor: Arc<dyn Extractor> = Arc::new(plugins);
     let pipeline = Pipeline::with_default_engine(Some(extractor)).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     Ok(Arc::new(PipelineProcessor { pipeline, lease_types }))

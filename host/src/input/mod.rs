@@ -128,10 +128,7 @@ pub(crate) fn invalid_file(message: impl Into<String>) -> ApiError {
 
 /// The pixel-cap error.
 pub(crate) fn too_many_pixels(what: &str, w: u64, h: u64) -> ApiError {
-    invalid_file(format!(
-        "The {what} is {w} x {h} pixels; at most {} megapixels are accepted",
-        MAX_SOURCE_PIXELS / 1_000_000
-    ))
+    invalid_file(format!("The {what} is {w} x {h} pixels; at most {} megapixels are accepted", MAX_SOURCE_PIXELS / 1_000_000))
 }
 
 /// The pixel-cap check on declared dimensions, before anything is decoded.

@@ -52,12 +52,8 @@ pub(super) fn decode_page(bytes: &[u8], index: usize, profile: OcrProfile) -> Re
     check_pixels(&format!("TIFF page {}", index + 1), w, h)?;
     let color = d.colortype().map_err(corrupt)?;
     let dpi = resolution(&mut d);
-    let orientation = d
-        .find_tag_unsigned::<u8>(Tag::Orientation)
-        .ok()
-        .flatten()
-        .and_then(Orientation::from_exif)
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation =
+        d.find_tag_unsigned::<u8>(Tag::Orientation).ok().flatten().and_then(Orientation::from_exif).unwrap_or(Orientation::NoTransforms);
     let data = d.read_image().map_err(corrupt)?;
     let gray = to_gray(data, color, w, h)?;
     let gray = if orientation == Orientation::NoTransforms {

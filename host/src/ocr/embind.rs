@@ -14,10 +14,7 @@
 //! a different build fails loudly at link time instead of misbehaving.
 
 use std::collections::HashMap;
-use wasmtime::{
-    AsContext, AsContextMut, Caller, Engine, ExternType, Func, Linker, Memory, Module, Ref, StoreLimits, Table, Val,
-    ValType,
-};
+use wasmtime::{AsContext, AsContextMut, Caller, Engine, ExternType, Func, Linker, Memory, Module, Ref, StoreLimits, Table, Val, ValType};
 
 /// Wasm page size.
 const WASM_PAGE: u64 = 64 * 1024;
@@ -220,7 +217,10 @@ pub enum Value {
     /// A pointer to a class instance (owned by the caller).
     Ptr(u32),
     /// A `typed_memory_view` into linear memory: element count and address.
-    MemoryView { len: u32, addr: u32 },
+    MemoryView {
+        len: u32,
+        addr: u32,
+    },
 }
 
 impl Value {
@@ -602,13 +602,7 @@ fn read_from_pointer(c: &mut impl AsContextMut<Data = EmscriptenState>, raw_type
 }
 
 /// Calls `class.method` on `this` (a pointer from [`construct`]).
-pub fn call_method(
-    c: &mut impl AsContextMut<Data = EmscriptenState>,
-    class: &str,
-    this: u32,
-    method: &str,
-    args: &[Val],
-) -> Result<Value> {
+pub fn call_method(c: &mut impl AsContextMut<Data = EmscriptenState>, class: &str, this: u32, method: &str, args: &[Val]) -> Result<Value> {
     let m = c
         .as_context()
         .data()
@@ -679,9 +673,7 @@ pub fn define_imports(linker: &mut Linker<EmscriptenState>, module: &Module) -> 
                 import.name()
             )
         })?;
-        linker.func_new(import.module(), import.name(), ty.clone(), move |caller, args, results| {
-            dispatch(caller, which, args, results)
-        })?;
+        linker.func_new(import.module(), import.name(), ty.clone(), move |caller, args, results| dispatch(caller, which, args, results))?;
     }
     Ok(())
 }
@@ -814,10 +806,8 @@ fn dispatch(mut c: Caller<'_, EmscriptenState>, which: EmscriptenImport, a: &[Va
         }
         Tzset => {}
         DateNow | GetNow => {
-            let now_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64() * 1000.0)
-                .unwrap_or(0.0);
+            let now_ms =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
             if let Some(x) = r.first_mut() {
                 *x = Val::F64(now_ms.to_bits());
             }

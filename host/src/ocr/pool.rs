@@ -178,9 +178,7 @@ impl<B: OcrBackend> Drop for Lease<'_, B> {
         let mut state = self.pool.lock();
         match self.instance.take() {
             // A panic mid-recognition may have left the instance half-way: drop it.
-            Some(instance) if !std::thread::panicking() => {
-                state.idle.push(Idle { language: std::mem::take(&mut self.language), instance })
-            }
+            Some(instance) if !std::thread::panicking() => state.idle.push(Idle { language: std::mem::take(&mut self.language), instance }),
             _ => {
                 state.live -= 1;
                 state.discarded += 1;

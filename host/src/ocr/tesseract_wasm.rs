@@ -219,9 +219,7 @@ impl WasmTesseract {
         let instance = backend.pre.instantiate(&mut this.store).map_err(|e| this.error(e))?;
         EmscriptenState::bind_exports(&mut this.store, &instance).map_err(|e| this.error(e))?;
         // __wasm_call_ctors: reads DOTPRODUCT and registers the embind API.
-        let ctors = instance
-            .get_typed_func::<(), ()>(&mut this.store, embind::exports::CALL_CTORS)
-            .map_err(|e| this.error(e))?;
+        let ctors = instance.get_typed_func::<(), ()>(&mut this.store, embind::exports::CALL_CTORS).map_err(|e| this.error(e))?;
         ctors.call(&mut this.store, ()).map_err(|e| this.error(e))?;
         this.ocr_engine = embind::construct(&mut this.store, "OCREngine", &[]).map_err(|e| this.error(e))?;
         Ok(this)
@@ -246,11 +244,7 @@ impl WasmTesseract {
         }
     }
 
-    fn with_string_args<R>(
-        &mut self,
-        strings: &[&[u8]],
-        f: impl FnOnce(&mut Self, &[Val]) -> Result<R, OcrError>,
-    ) -> Result<R, OcrError> {
+    fn with_string_args<R>(&mut self, strings: &[&[u8]], f: impl FnOnce(&mut Self, &[Val]) -> Result<R, OcrError>) -> Result<R, OcrError> {
         let mut ptrs = Vec::with_capacity(strings.len());
         for s in strings {
             let p = embind::alloc_std_string(&mut self.store, s).map_err(|e| self.error(e))?;
@@ -270,9 +264,7 @@ impl WasmTesseract {
     }
 
     fn set_variable(&mut self, name: &str, value: &str) -> Result<(), OcrError> {
-        self.with_string_args(&[name.as_bytes(), value.as_bytes()], |this, args| {
-            this.call_checked("setVariable", args).map(drop)
-        })
+        self.with_string_args(&[name.as_bytes(), value.as_bytes()], |this, args| this.call_checked("setVariable", args).map(drop))
     }
 
     /// Hands Tesseract an 8-bit gray page. tesseract-wasm's `Image` class only
@@ -283,8 +275,7 @@ impl WasmTesseract {
         if w == 0 || h == 0 {
             return Err(OcrError::Engine("empty page image".into()));
         }
-        let img = embind::construct(&mut self.store, "Image", &[Val::I32(w as i32), Val::I32(h as i32)])
-            .map_err(|e| self.error(e))?;
+        let img = embind::construct(&mut self.store, "Image", &[Val::I32(w as i32), Val::I32(h as i32)]).map_err(|e| self.error(e))?;
         let result = self.fill_pix_gray(img, image, dpi).and_then(|()| {
             self.call("clearImage", &[])?;
             self.call_checked("loadImage", &[Val::I32(img as i32)]).map(drop)

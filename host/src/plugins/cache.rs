@@ -59,12 +59,7 @@ impl CompiledCache {
 
     /// The compiled component for `wasm`, from the cache when possible.
     /// Errors only when the wasm itself does not compile.
-    pub fn load_or_compile(
-        &self,
-        engine: &Engine,
-        wasm: &[u8],
-        wasm_sha256: &str,
-    ) -> Result<(Component, CacheStatus), wasmtime::Error> {
+    pub fn load_or_compile(&self, engine: &Engine, wasm: &[u8], wasm_sha256: &str) -> Result<(Component, CacheStatus), wasmtime::Error> {
         let Some(path) = self.entry_path(wasm_sha256) else {
             return Ok((Component::from_binary(engine, wasm)?, CacheStatus::Disabled));
         };

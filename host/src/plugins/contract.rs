@@ -64,10 +64,7 @@ pub fn validate_metadata(info: &wit::PluginInfo) -> Result<(), String> {
     }
     for (i, t) in info.document_types.iter().enumerate() {
         if t != ANY_DOCUMENT_TYPE && validate_document_type(t).is_err() {
-            return Err(format!(
-                "document type {:?} is not a lowercase identifier such as invoice or purchase-order",
-                clip(t)
-            ));
+            return Err(format!("document type {:?} is not a lowercase identifier such as invoice or purchase-order", clip(t)));
         }
         if info.document_types[..i].contains(t) {
             return Err(format!("document type {t:?} is listed twice"));

@@ -160,9 +160,7 @@ pub enum PluginLoadError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a WebAssembly file (it does not start with the \\0asm magic bytes)")]
     NotWasm { path: PathBuf },
-    #[error(
-        "{path} is a core WebAssembly module, not a component: build the plugin with `cargo build --target wasm32-wasip2`"
-    )]
+    #[error("{path} is a core WebAssembly module, not a component: build the plugin with `cargo build --target wasm32-wasip2`")]
     CoreModule { path: PathBuf },
     #[error("{path} is not a valid WebAssembly component: {reason}")]
     InvalidComponent { path: PathBuf, reason: String },
@@ -280,11 +278,7 @@ impl PluginHost {
     pub fn load_file(&mut self, path: &Path) -> Result<PluginInfo, PluginLoadError> {
         let (info, pre) = self.prepare_file(path)?;
         if let Some(existing) = self.plugins.iter().find(|p| p.info.name == info.name) {
-            return Err(PluginLoadError::DuplicateName {
-                path: path.to_path_buf(),
-                name: info.name,
-                existing: existing.info.path.clone(),
-            });
+            return Err(PluginLoadError::DuplicateName { path: path.to_path_buf(), name: info.name, existing: existing.info.path.clone() });
         }
         let index = self.plugins.len();
         for t in &info.document_types {
@@ -323,11 +317,7 @@ impl PluginHost {
         for imported in contract::imported_contract_versions(engine, &component) {
             let compatible = semver::Version::parse(&imported).is_ok_and(|v| contract::contract_compatible(&v, &host_version));
             if !compatible {
-                return Err(PluginLoadError::ContractVersion {
-                    path: path_buf,
-                    plugin: imported,
-                    host: PLUGIN_CONTRACT_VERSION.into(),
-                });
+                return Err(PluginLoadError::ContractVersion { path: path_buf, plugin: imported, host: PLUGIN_CONTRACT_VERSION.into() });
             }
         }
         let pre = self.sandbox.prepare(&component).map_err(|reason| {
@@ -414,9 +404,8 @@ impl PluginHost {
         let wit_doc = input::to_wit(doc);
         let CallOutcome { result, elapsed, logs, .. } =
             self.sandbox.call(&plugin.pre, |instance, store| instance.call_extract(store, &wit_doc));
-        let failed = |reason: String| {
-            ApiError::new(ErrorCode::PluginFailed, format!("Plugin {} {} failed: {reason}", info.name, info.version))
-        };
+        let failed =
+            |reason: String| ApiError::new(ErrorCode::PluginFailed, format!("Plugin {} {} failed: {reason}", info.name, info.version));
         let extraction = match result {
             Err(failure) => return Err(failed(failure.to_string())),
             Ok(Err(plugin_error)) => return Err(plugin_error_to_api(info, plugin_error)),

@@ -142,13 +142,7 @@ impl<'a> Validator<'a> {
             && b.left + b.width <= page.width + EDGE_TOLERANCE
             && b.top + b.height <= page.height + EDGE_TOLERANCE;
         if !inside {
-            return Err(format!(
-                "{what}: box {} is not inside page {} ({} x {})",
-                fmt_box(b),
-                page.number,
-                page.width,
-                page.height
-            ));
+            return Err(format!("{what}: box {} is not inside page {} ({} x {})", fmt_box(b), page.number, page.width, page.height));
         }
         Ok(())
     }
@@ -168,11 +162,7 @@ fn key_syntax(key: &str) -> Result<(), String> {
 }
 
 fn confidence(what: &str, c: f32) -> Result<(), String> {
-    if c.is_finite() && (0.0..=1.0).contains(&c) {
-        Ok(())
-    } else {
-        Err(format!("{what}: confidence {c} is not within 0..1"))
-    }
+    if c.is_finite() && (0.0..=1.0).contains(&c) { Ok(()) } else { Err(format!("{what}: confidence {c} is not within 0..1")) }
 }
 
 fn finite(what: &str, n: f64) -> Result<(), String> {
@@ -237,11 +227,7 @@ pub fn convert(x: wit::Extraction) -> Converted {
             rows.push(Value::Object(object));
             row_details.push(detail(row.confidence, row.source.as_ref()));
         }
-        let mean = if t.rows.is_empty() {
-            0.0
-        } else {
-            t.rows.iter().map(|r| f64::from(r.confidence)).sum::<f64>() / t.rows.len() as f64
-        };
+        let mean = if t.rows.is_empty() { 0.0 } else { t.rows.iter().map(|r| f64::from(r.confidence)).sum::<f64>() / t.rows.len() as f64 };
         data.insert(t.name.clone(), Value::Array(rows));
         details.insert(t.name, json!({ "confidence": round(mean, 4), "rows": row_details }));
     }
@@ -251,12 +237,7 @@ pub fn convert(x: wit::Extraction) -> Converted {
         data.insert("currency".into(), Value::String(code));
         details.insert("currency".into(), detail);
     }
-    Converted {
-        extracted_data: data,
-        fields: details,
-        confidence: round(f64::from(x.confidence), 4),
-        warnings: x.warnings,
-    }
+    Converted { extracted_data: data, fields: details, confidence: round(f64::from(x.confidence), 4), warnings: x.warnings }
 }
 
 fn json_value(v: &wit::FieldValue) -> Value {
@@ -359,10 +340,7 @@ mod tests {
 
     #[test]
     fn an_explicit_currency_field_wins() {
-        let x = extraction(vec![
-            field("totalAmount", money(1.0, Some("EUR"))),
-            field("currency", wit::FieldValue::Text("USD".into())),
-        ]);
+        let x = extraction(vec![field("totalAmount", money(1.0, Some("EUR"))), field("currency", wit::FieldValue::Text("USD".into()))]);
         let c = convert(x);
         assert_eq!(c.extracted_data["currency"], "USD");
     }

@@ -21,9 +21,7 @@ use super::bindings::{Extractor, ExtractorPre, LogLevel, folio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap, UpdateDeadline,
-};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::cli::stderr;
 use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::{DynOutputStream, DynPollable, OutputStream, Pollable, StreamResult};
@@ -66,12 +64,9 @@ pub enum CallFailure {
 impl std::fmt::Display for CallFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallFailure::Timeout { deadline, elapsed } => write!(
-                f,
-                "deadline exceeded: still running after {:.2} s (limit {:.2} s)",
-                elapsed.as_secs_f64(),
-                deadline.as_secs_f64()
-            ),
+            CallFailure::Timeout { deadline, elapsed } => {
+                write!(f, "deadline exceeded: still running after {:.2} s (limit {:.2} s)", elapsed.as_secs_f64(), deadline.as_secs_f64())
+            }
             CallFailure::MemoryLimit { limit, requested } => write!(
                 f,
                 "memory limit exceeded: tried to grow linear memory to {:.1} MiB (limit {:.1} MiB)",
@@ -167,24 +162,13 @@ impl Sandbox {
         let state = store.data_mut();
         let stderr = state.stderr.text();
         let result = result.map_err(|e| self.classify(e, state, elapsed, &stderr));
-        CallOutcome {
-            result,
-            elapsed,
-            logs: std::mem::take(&mut state.log.lines),
-            logs_dropped: state.log.dropped,
-            stderr,
-        }
+        CallOutcome { result, elapsed, logs: std::mem::take(&mut state.log.lines), logs_dropped: state.log.dropped, stderr }
     }
 
     fn new_store(&self) -> Store<StoreState> {
         let stderr = CapturedOutput::new(self.limits.max_stderr_bytes);
         // Grants nothing: no preopens, env, args; stdin empty, stdout discarded.
-        let wasi = WasiCtxBuilder::new()
-            .wall_clock(FrozenWallClock)
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+        let wasi = WasiCtxBuilder::new().wall_clock(FrozenWallClock).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
         let state = StoreState {
             wasi,
             table: ResourceTable::new(),

@@ -59,12 +59,8 @@ impl EdgeClient {
 
     /// Downloads the leased file.
     pub fn fetch_file(&self, lease: &Lease) -> Result<Vec<u8>, EdgeError> {
-        let mut resp = self
-            .agent
-            .get(&lease.file.url)
-            .header("Authorization", format!("Bearer {}", self.token))
-            .call()
-            .map_err(transport)?;
+        let mut resp =
+            self.agent.get(&lease.file.url).header("Authorization", format!("Bearer {}", self.token)).call().map_err(transport)?;
         match resp.status().as_u16() {
             200 => resp.body_mut().with_config().limit(MAX_FILE_BYTES).read_to_vec().map_err(transport),
             status => Err(api_error(status, &mut resp)),
@@ -108,9 +104,9 @@ fn transport(e: ureq::Error) -> EdgeError {
 
 fn api_error(status: u16, resp: &mut ureq::http::Response<ureq::Body>) -> EdgeError {
     let body = resp.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
-    let error = serde_json::from_str::<folio_core::error::ErrorEnvelope>(&body)
-        .map(|e| e.error)
-        .unwrap_or_else(|_| ApiError::new(ErrorCode::InternalError, format!("HTTP {status}: {}", body.chars().take(200).collect::<String>())));
+    let error = serde_json::from_str::<folio_core::error::ErrorEnvelope>(&body).map(|e| e.error).unwrap_or_else(|_| {
+        ApiError::new(ErrorCode::InternalError, format!("HTTP {status}: {}", body.chars().take(200).collect::<String>()))
+    });
     if error.code == ErrorCode::LeaseLost {
         return EdgeError::LeaseLost(error.message);
     }

@@ -90,7 +90,14 @@ impl Runner {
 
     /// Runs until the stop flag is set, then waits for jobs in progress.
     pub fn run(&self, processor: Arc<dyn JobProcessor>) -> anyhow::Result<()> {
-        log::info("runner started", &[("edge", self.cfg.edge_url.as_str().into()), ("hostId", self.cfg.host_id.as_str().into()), ("concurrency", self.cfg.concurrency.into())]);
+        log::info(
+            "runner started",
+            &[
+                ("edge", self.cfg.edge_url.as_str().into()),
+                ("hostId", self.cfg.host_id.as_str().into()),
+                ("concurrency", self.cfg.concurrency.into()),
+            ],
+        );
         let mut handles = Vec::new();
         for i in 0..self.cfg.concurrency.max(1) {
             let w = Worker {
@@ -155,7 +162,10 @@ impl Worker {
                 Err(e) => {
                     self.metrics.edge_errors.fetch_add(1, Ordering::Relaxed);
                     let wait = backoff.next();
-                    log::warn("lease request failed; backing off", &[("error", e.to_string().into()), ("retryInMs", (wait.as_millis() as u64).into())]);
+                    log::warn(
+                        "lease request failed; backing off",
+                        &[("error", e.to_string().into()), ("retryInMs", (wait.as_millis() as u64).into())],
+                    );
                     self.sleep_unless_stopped(wait);
                 }
             }
@@ -168,7 +178,10 @@ impl Worker {
                 self.metrics.jobs_released.fetch_add(1, Ordering::Relaxed);
                 log::info("released lease on shutdown", &[("docId", lease.doc_id.as_str().into())]);
             }
-            Err(e) => log::warn("release failed; the lease will expire", &[("docId", lease.doc_id.as_str().into()), ("error", e.to_string().into())]),
+            Err(e) => log::warn(
+                "release failed; the lease will expire",
+                &[("docId", lease.doc_id.as_str().into()), ("error", e.to_string().into())],
+            ),
         }
     }
 
@@ -176,7 +189,14 @@ impl Worker {
         let started = Instant::now();
         self.metrics.jobs_leased.fetch_add(1, Ordering::Relaxed);
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-        log::info("job leased", &[("docId", lease.doc_id.as_str().into()), ("attempt", lease.attempt.into()), ("type", lease.options.document_type.as_str().into())]);
+        log::info(
+            "job leased",
+            &[
+                ("docId", lease.doc_id.as_str().into()),
+                ("attempt", lease.attempt.into()),
+                ("type", lease.options.document_type.as_str().into()),
+            ],
+        );
         let lost = AtomicBool::new(false);
         let outcome = std::thread::scope(|s| {
             let (done_tx, done_rx) = mpsc::channel::<()>();
@@ -205,7 +225,10 @@ impl Worker {
                     Ok(_) => {
                         self.metrics.jobs_completed.fetch_add(1, Ordering::Relaxed);
                         self.metrics.pages_processed.fetch_add(pages as u64, Ordering::Relaxed);
-                        log::info("job completed", &[("docId", doc.into()), ("pages", pages.into()), ("ms", (started.elapsed().as_millis() as u64).into())]);
+                        log::info(
+                            "job completed",
+                            &[("docId", doc.into()), ("pages", pages.into()), ("ms", (started.elapsed().as_millis() as u64).into())],
+                        );
                     }
                     Err(_) => {}
                 }
@@ -215,7 +238,15 @@ impl Worker {
                 let r = self.with_retries(|| self.client.fail(&lease.lease_id, error.clone(), retryable));
                 if r.is_ok() {
                     self.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
-                    log::warn("job failed", &[("docId", doc.into()), ("code", error.code.as_str().into()), ("message", error.message.as_str().into()), ("retryable", retryable.into())]);
+                    log::warn(
+                        "job failed",
+                        &[
+                            ("docId", doc.into()),
+                            ("code", error.code.as_str().into()),
+                            ("message", error.message.as_str().into()),
+                            ("retryable", retryable.into()),
+                        ],
+                    );
                 }
                 r.map(|_| ())
             }
@@ -225,7 +256,10 @@ impl Worker {
             if matches!(e, EdgeError::LeaseLost(_)) {
                 self.metrics.leases_lost.fetch_add(1, Ordering::Relaxed);
             }
-            log::warn("could not report job; the lease will expire and the job be retried", &[("docId", doc.into()), ("error", e.to_string().into())]);
+            log::warn(
+                "could not report job; the lease will expire and the job be retried",
+                &[("docId", doc.into()), ("error", e.to_string().into())],
+            );
         }
     }
 
@@ -236,8 +270,10 @@ impl Worker {
         })?;
         let processor = self.processor.clone();
         // A panic in processing must not take the worker (or the lease) down with it.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| processor.process(&lease.doc_id, &lease.file.file_name, &bytes, &lease.options)))
-            .unwrap_or_else(|_| Err(JobError { error: ApiError::new(ErrorCode::InternalError, "processing panicked"), retryable: true }))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            processor.process(&lease.doc_id, &lease.file.file_name, &bytes, &lease.options)
+        }))
+        .unwrap_or_else(|_| Err(JobError { error: ApiError::new(ErrorCode::InternalError, "processing panicked"), retryable: true }))
     }
 
     fn heartbeat_until_done(&self, lease: &Lease, done: mpsc::Receiver<()>, lost: &AtomicBool) {

@@ -27,7 +27,11 @@ fn ocr_lines(json: &str) -> Vec<Line> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|w| Word { text: w["text"].as_str().unwrap_or("").to_string(), bbox: bbox(&w["bbox"]), confidence: w["confidence"].as_f64().unwrap_or(0.0) as f32 })
+                .map(|w| Word {
+                    text: w["text"].as_str().unwrap_or("").to_string(),
+                    bbox: bbox(&w["bbox"]),
+                    confidence: w["confidence"].as_f64().unwrap_or(0.0) as f32,
+                })
                 .collect(),
         })
         .collect()
@@ -36,7 +40,9 @@ fn ocr_lines(json: &str) -> Vec<Line> {
 /// The document for `name`: from `--ocr=DIR` dumps when given, else from box/.
 fn load(dir: &std::path::Path, ocr: Option<&str>, name: &str) -> Option<folio_extract::Document> {
     match ocr {
-        Some(o) => Some(document_from_box_lines(ocr_lines(&std::fs::read_to_string(std::path::Path::new(o).join(format!("{name}.json"))).ok()?))),
+        Some(o) => {
+            Some(document_from_box_lines(ocr_lines(&std::fs::read_to_string(std::path::Path::new(o).join(format!("{name}.json"))).ok()?)))
+        }
         None => Some(document_from_box_lines(parse_box_lines(&std::fs::read_to_string(dir.join("box").join(format!("{name}.csv"))).ok()?))),
     }
 }
@@ -81,7 +87,8 @@ fn main() {
     let mut slowest = 0u128;
     let mut slowest_name = String::new();
     for name in &names {
-        let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("key").join(format!("{name}.json"))).unwrap()).unwrap();
+        let key: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("key").join(format!("{name}.json"))).unwrap()).unwrap();
         let get = |k: &str| key.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
         let expected = Expected { company: get("company"), date: get("date"), address: get("address"), total: get("total") };
         let Some(doc) = load(&dir, ocr, name) else { continue };

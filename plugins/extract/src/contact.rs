@@ -36,9 +36,45 @@ pub fn url_in(token: &str) -> Option<String> {
     let tld = labels.last().unwrap();
     let known_tld = matches!(
         *tld,
-        "com" | "net" | "org" | "io" | "co" | "my" | "sg" | "uk" | "de" | "fr" | "es" | "it" | "nl" | "au" | "us" | "ca" | "info" | "biz" | "eu" | "in" | "id" | "ph" | "th" | "jp" | "cn" | "hk" | "ch" | "at" | "be" | "app" | "shop" | "store"
+        "com"
+            | "net"
+            | "org"
+            | "io"
+            | "co"
+            | "my"
+            | "sg"
+            | "uk"
+            | "de"
+            | "fr"
+            | "es"
+            | "it"
+            | "nl"
+            | "au"
+            | "us"
+            | "ca"
+            | "info"
+            | "biz"
+            | "eu"
+            | "in"
+            | "id"
+            | "ph"
+            | "th"
+            | "jp"
+            | "cn"
+            | "hk"
+            | "ch"
+            | "at"
+            | "be"
+            | "app"
+            | "shop"
+            | "store"
     );
-    if lower.starts_with("www.") || (known_tld && labels.iter().any(|l| l.chars().any(|c| c.is_ascii_alphabetic()) && l.len() >= 2) && !tld.chars().any(|c| c.is_ascii_digit()) && labels[0].len() >= 2) {
+    if lower.starts_with("www.")
+        || (known_tld
+            && labels.iter().any(|l| l.chars().any(|c| c.is_ascii_alphabetic()) && l.len() >= 2)
+            && !tld.chars().any(|c| c.is_ascii_digit())
+            && labels[0].len() >= 2)
+    {
         // `3.12S`-like numbers never get here: labels need letters.
         if labels.iter().all(|l| l.chars().all(|c| c.is_ascii_digit())) {
             return None;
@@ -49,7 +85,25 @@ pub fn url_in(token: &str) -> Option<String> {
 }
 
 /// Labels that introduce a phone number; fax numbers are told apart.
-const PHONE_LABELS: &[&str] = &["tel", "telephone", "phone", "ph", "hp", "mobile", "mob", "tel no", "phone no", "telefon", "tél", "telp", "t", "call", "contact", "hotline", "whatsapp"];
+const PHONE_LABELS: &[&str] = &[
+    "tel",
+    "telephone",
+    "phone",
+    "ph",
+    "hp",
+    "mobile",
+    "mob",
+    "tel no",
+    "phone no",
+    "telefon",
+    "tél",
+    "telp",
+    "t",
+    "call",
+    "contact",
+    "hotline",
+    "whatsapp",
+];
 const FAX_LABELS: &[&str] = &["fax", "fax no", "telefax", "f"];
 
 /// A phone-number-shaped run of tokens starting at `start`: digits with
@@ -120,14 +174,16 @@ pub fn phones_in_row(row: &Row) -> Vec<PhoneHit> {
                 continue;
             }
         } else if (texts[i].starts_with('+') || texts[i].contains('-') && digit_count(texts[i]) >= 2)
-            && let Some((number, end)) = phone_at(&texts, i) {
-                let strong = number.starts_with('+') || number.split(['-', ' ']).next().is_some_and(|area| (2..=4).contains(&area.len()) && area.starts_with('0'));
-                if strong && digit_count(&number) >= 9 {
-                    out.push(PhoneHit { number, start: i, end, fax: false });
-                    i = end;
-                    continue;
-                }
+            && let Some((number, end)) = phone_at(&texts, i)
+        {
+            let strong = number.starts_with('+')
+                || number.split(['-', ' ']).next().is_some_and(|area| (2..=4).contains(&area.len()) && area.starts_with('0'));
+            if strong && digit_count(&number) >= 9 {
+                out.push(PhoneHit { number, start: i, end, fax: false });
+                i = end;
+                continue;
             }
+        }
         i += 1;
     }
     out

@@ -113,10 +113,7 @@ impl Context {
 
 /// `12:30`, `#123`, `1/2`: tokens that parse as numbers but are not amounts.
 fn looks_like_time_or_code(t: &str) -> bool {
-    t.contains(':') && t.chars().filter(|c| c.is_ascii_digit()).count() >= 3
-        || t.starts_with('#')
-        || t.contains('/')
-        || t.ends_with('%')
+    t.contains(':') && t.chars().filter(|c| c.is_ascii_digit()).count() >= 3 || t.starts_with('#') || t.contains('/') || t.ends_with('%')
 }
 
 /// The document's currency: the most frequent explicit marker (codes and
@@ -182,4 +179,3 @@ mod tests {
         assert_eq!(ctx.dates[0].date.iso(), "2018-03-12");
     }
 }
-

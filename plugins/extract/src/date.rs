@@ -224,9 +224,10 @@ pub fn parse_date(s: &str) -> Option<RawDate> {
         }
         // `2O18/O3/25`: OCR letters in an otherwise numeric date.
         if !s.contains(' ')
-            && let Some(fixed) = repair_numeric(s) {
-                return parse_numeric(&fixed);
-            }
+            && let Some(fixed) = repair_numeric(s)
+        {
+            return parse_numeric(&fixed);
+        }
     }
     None
 }
@@ -320,7 +321,8 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
         .iter()
         .map(|t| {
             t.chars().filter(|c| c.is_alphabetic()).count() >= 3
-                && (month_number(t.trim_matches(|c: char| !c.is_alphanumeric())).is_some() || t.split(['/', '-', '.', ',']).any(|p| month_number(p).is_some()))
+                && (month_number(t.trim_matches(|c: char| !c.is_alphanumeric())).is_some()
+                    || t.split(['/', '-', '.', ',']).any(|p| month_number(p).is_some()))
         })
         .collect();
     let mut i = 0;
@@ -351,10 +353,13 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
         if found.is_none() {
             let t = tokens[i];
             let rest = t.trim_start_matches(|c: char| c.is_alphabetic() || c == ':' || c == '.');
-            if rest.len() < t.len() && rest.len() >= 6 && rest.starts_with(|c: char| c.is_ascii_digit())
-                && let Some(raw @ RawDate::Numeric { .. }) = parse_date(rest) {
-                    found = Some(FoundDate { raw, start: i, end: i + 1 });
-                }
+            if rest.len() < t.len()
+                && rest.len() >= 6
+                && rest.starts_with(|c: char| c.is_ascii_digit())
+                && let Some(raw @ RawDate::Numeric { .. }) = parse_date(rest)
+            {
+                found = Some(FoundDate { raw, start: i, end: i + 1 });
+            }
         }
         match found {
             Some(f) => {

@@ -84,7 +84,8 @@ pub fn parse_expected_total(s: &str) -> Option<f64> {
 
 /// Per-field match: company, date, address, total.
 pub fn score(expected: &Expected, predicted: &Predicted) -> [bool; 4] {
-    let text_eq = |e: &str, p: &Option<String>| p.as_deref().is_some_and(|p| !normalise_text(e).is_empty() && normalise_text(e) == normalise_text(p));
+    let text_eq =
+        |e: &str, p: &Option<String>| p.as_deref().is_some_and(|p| !normalise_text(e).is_empty() && normalise_text(e) == normalise_text(p));
     let date_ok = match (parse_expected_date(&expected.date), predicted.date) {
         (Some(e), Some(p)) => e == p,
         _ => false,
@@ -157,7 +158,8 @@ mod tests {
         assert_eq!(parse_expected_date("2016/05/01").unwrap().iso(), "2016-05-01");
         assert_eq!(parse_expected_total("RM 29.70"), Some(29.7));
         assert_eq!(parse_expected_total("$8.20"), Some(8.2));
-        let e = Expected { company: "A & B SDN BHD".into(), date: "25/12/2018".into(), address: "NO 1, JALAN X".into(), total: "9.00".into() };
+        let e =
+            Expected { company: "A & B SDN BHD".into(), date: "25/12/2018".into(), address: "NO 1, JALAN X".into(), total: "9.00".into() };
         let p = Predicted {
             company: Some("A&B SDN. BHD.".into()),
             date: Date::new(2018, 12, 25),

@@ -9,16 +9,62 @@ use crate::totals::Picked;
 
 /// Labels that mark the document's own date.
 pub const DATE_LABELS: &[&str] = &[
-    "invoice date", "receipt date", "bill date", "date of issue", "issue date", "issued", "transaction date", "trans date", "date time",
-    "date", "dated", "tarikh", "datum", "rechnungsdatum", "belegdatum", "date de facture", "fecha", "fecha de emision", "data", "data fattura",
+    "invoice date",
+    "receipt date",
+    "bill date",
+    "date of issue",
+    "issue date",
+    "issued",
+    "transaction date",
+    "trans date",
+    "date time",
+    "date",
+    "dated",
+    "tarikh",
+    "datum",
+    "rechnungsdatum",
+    "belegdatum",
+    "date de facture",
+    "fecha",
+    "fecha de emision",
+    "data",
+    "data fattura",
     "factuurdatum",
 ];
 
 /// Labels of other dates a document carries.
 pub const OTHER_DATE_LABELS: &[&str] = &[
-    "due", "due date", "payment due", "expiry", "expiry date", "exp", "expires", "valid until", "valid till", "valid thru", "delivery date",
-    "ship date", "shipping date", "order date", "period", "from", "to", "birth", "dob", "member since", "faellig", "fallig", "falligkeitsdatum",
-    "zahlbar bis", "echeance", "date d echeance", "vencimiento", "fecha de vencimiento", "scadenza", "vervaldatum", "lieferdatum",
+    "due",
+    "due date",
+    "payment due",
+    "expiry",
+    "expiry date",
+    "exp",
+    "expires",
+    "valid until",
+    "valid till",
+    "valid thru",
+    "delivery date",
+    "ship date",
+    "shipping date",
+    "order date",
+    "period",
+    "from",
+    "to",
+    "birth",
+    "dob",
+    "member since",
+    "faellig",
+    "fallig",
+    "falligkeitsdatum",
+    "zahlbar bis",
+    "echeance",
+    "date d echeance",
+    "vencimiento",
+    "fecha de vencimiento",
+    "scadenza",
+    "vervaldatum",
+    "lieferdatum",
 ];
 
 /// Scores every date and returns the best one for `labels`, avoiding dates
@@ -57,7 +103,13 @@ pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(Date
         }
     }
     let (score, hit, labelled) = best?;
-    let mut conf: f32 = if labelled { 0.92 } else if score > -1.0 { 0.72 } else { 0.35 };
+    let mut conf: f32 = if labelled {
+        0.92
+    } else if score > -1.0 {
+        0.72
+    } else {
+        0.35
+    };
     if hit.raw.is_ambiguous() && !ctx.date_order_from_evidence {
         conf -= 0.15;
     }
@@ -69,7 +121,12 @@ pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(Date
 /// nothing but punctuation between (allowing `Date/Time`).
 fn label_before(row: &crate::layout::Row, before: usize, labels: &[&str]) -> bool {
     labels.iter().any(|l| {
-        row.find_label(l).is_some_and(|(_, b)| b <= before && row.tokens[b..before].iter().all(|t| t.key.is_empty() || t.key == "TIME" || t.key.len() <= 2 && !t.key.chars().any(|c| c.is_ascii_digit())))
+        row.find_label(l).is_some_and(|(_, b)| {
+            b <= before
+                && row.tokens[b..before]
+                    .iter()
+                    .all(|t| t.key.is_empty() || t.key == "TIME" || t.key.len() <= 2 && !t.key.chars().any(|c| c.is_ascii_digit()))
+        })
     })
 }
 
@@ -100,9 +157,10 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
     }
     for (ri, row) in ctx.rows.iter().enumerate() {
         if let Some((_, b)) = row.find_any_label(&["time", "masa", "zeit", "uhrzeit", "heure", "hora", "ora"]).map(|(_, a, b)| (a, b))
-            && let Some(t) = time_in(ri, b) {
-                return Some(t);
-            }
+            && let Some(t) = time_in(ri, b)
+        {
+            return Some(t);
+        }
     }
     (0..ctx.rows.len()).find_map(|ri| time_in(ri, 0))
 }
@@ -111,14 +169,21 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
 /// the next row when the label ends its row. Returns text, source, OCR confidence.
 /// The value is the token after the label, or up to `max_tokens` tokens
 /// when they are separated by single spaces and all carry digits.
-pub fn text_after_label(ctx: &Context, labels: &[&str], max_tokens: usize, accept: impl Fn(&str) -> bool) -> Option<(String, SourceRef, f32)> {
+pub fn text_after_label(
+    ctx: &Context,
+    labels: &[&str],
+    max_tokens: usize,
+    accept: impl Fn(&str) -> bool,
+) -> Option<(String, SourceRef, f32)> {
     // Labels are listed most specific first: `invoice no` anywhere beats a
     // bare `invoice` title.
     for label in labels {
         for (ri, row) in ctx.rows.iter().enumerate() {
             let Some((a, b)) = row.find_label(label) else { continue };
             let mut j = b;
-            while j < row.tokens.len() && (row.tokens[j].key.is_empty() || matches!(row.tokens[j].key.as_str(), "NO" | "NUMBER" | "NR" | "NUM" | "N")) {
+            while j < row.tokens.len()
+                && (row.tokens[j].key.is_empty() || matches!(row.tokens[j].key.as_str(), "NO" | "NUMBER" | "NR" | "NUM" | "N"))
+            {
                 j += 1;
             }
             if j < row.tokens.len() {
@@ -127,7 +192,10 @@ pub fn text_after_label(ctx: &Context, labels: &[&str], max_tokens: usize, accep
                 let mut end = j + 1;
                 while end < row.tokens.len() && end - j < max_tokens {
                     let gap = row.tokens[end].bbox.left - row.tokens[end - 1].bbox.right();
-                    if gap > row.bbox.height * 1.2 || row.tokens[end].key.is_empty() || !row.tokens[end].text.chars().any(|c| c.is_ascii_digit()) {
+                    if gap > row.bbox.height * 1.2
+                        || row.tokens[end].key.is_empty()
+                        || !row.tokens[end].text.chars().any(|c| c.is_ascii_digit())
+                    {
                         break;
                     }
                     end += 1;
@@ -140,7 +208,10 @@ pub fn text_after_label(ctx: &Context, labels: &[&str], max_tokens: usize, accep
             } else if let Some(next) = ctx.rows.get(ri + 1) {
                 // The value printed under the label.
                 let label_box = row.span_bbox(a, b);
-                let below = next.tokens.iter().position(|t| t.bbox.horizontal_overlap(&label_box) > 0.0 || (t.bbox.left - label_box.left).abs() < label_box.height);
+                let below = next
+                    .tokens
+                    .iter()
+                    .position(|t| t.bbox.horizontal_overlap(&label_box) > 0.0 || (t.bbox.left - label_box.left).abs() < label_box.height);
                 if let Some(k) = below {
                     let value = next.tokens[k].text.trim_matches(|c: char| matches!(c, ':' | ',' | ';' | '#')).to_string();
                     if next.bbox.top - row.bbox.bottom() < 2.0 * row.bbox.height && accept(&value) {

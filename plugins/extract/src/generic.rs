@@ -43,7 +43,13 @@ fn generic_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     for hit in &ctx.dates {
         if !(hit.start..hit.end).any(|t| used.contains(&(hit.row, t))) {
             let row = &ctx.rows[hit.row];
-            push_numbered(out, "date", Value::Date(hit.date), 0.7 * (0.5 + 0.5 * row.span_confidence(hit.start, hit.end)), Some(row.source(hit.start, hit.end)));
+            push_numbered(
+                out,
+                "date",
+                Value::Date(hit.date),
+                0.7 * (0.5 + 0.5 * row.span_confidence(hit.start, hit.end)),
+                Some(row.source(hit.start, hit.end)),
+            );
         }
     }
     for (ri, row) in ctx.rows.iter().enumerate() {
@@ -71,10 +77,19 @@ fn generic_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     for hits in &ctx.amounts {
         for h in hits {
             let explicit = h.amount.currency.is_some() || h.amount.decimals == 2;
-            if explicit && !used.contains(&(h.row, h.token)) && summary.total.as_ref().is_none_or(|t| t.hit.row != h.row || t.hit.token != h.token) {
+            if explicit
+                && !used.contains(&(h.row, h.token))
+                && summary.total.as_ref().is_none_or(|t| t.hit.row != h.row || t.hit.token != h.token)
+            {
                 let currency = h.amount.currency.clone().filter(|c| c != "$").or_else(|| ctx.currency.clone());
                 let row = &ctx.rows[h.row];
-                push_numbered(out, "amount", Value::Money { amount: h.amount.value, currency }, 0.6 * row.tokens[h.token].confidence.max(0.5), Some(row.source(h.token, h.token + 1)));
+                push_numbered(
+                    out,
+                    "amount",
+                    Value::Money { amount: h.amount.value, currency },
+                    0.6 * row.tokens[h.token].confidence.max(0.5),
+                    Some(row.source(h.token, h.token + 1)),
+                );
             }
         }
     }
@@ -142,7 +157,10 @@ fn typed_value(ctx: &Context, ri: usize, a: usize, b: usize) -> Value {
         return Value::Date(d.date);
     }
     let hits: Vec<_> = ctx.amounts[ri].iter().filter(|h| h.token >= a && h.token < b).collect();
-    let currency_only = row.tokens[a..b].iter().enumerate().all(|(k, t)| hits.iter().any(|h| h.token == a + k) || crate::money::currency_of_token(&t.text).is_some());
+    let currency_only = row.tokens[a..b]
+        .iter()
+        .enumerate()
+        .all(|(k, t)| hits.iter().any(|h| h.token == a + k) || crate::money::currency_of_token(&t.text).is_some());
     if hits.len() == 1 && currency_only {
         let h = hits[0];
         if h.amount.currency.is_some() || h.amount.decimals == 2 {
@@ -173,7 +191,8 @@ fn find_tables(ctx: &Context) -> Vec<Table> {
             continue;
         }
         // Column spans from the header, widened to the gaps between them.
-        let spans: Vec<(f32, f32)> = head_cells.iter().map(|&(a, b)| (header.tokens[a].bbox.left, header.tokens[b - 1].bbox.right())).collect();
+        let spans: Vec<(f32, f32)> =
+            head_cells.iter().map(|&(a, b)| (header.tokens[a].bbox.left, header.tokens[b - 1].bbox.right())).collect();
         let column_of = |x_left: f32, x_right: f32| -> Option<usize> {
             let mut best = None;
             let mut best_overlap = 0.0;
@@ -229,7 +248,11 @@ fn find_tables(ctx: &Context) -> Vec<Table> {
                 }
                 columns.push(name);
             }
-            tables.push(Table { name: if tables.is_empty() { "table".into() } else { format!("table{}", tables.len() + 1) }, columns, rows });
+            tables.push(Table {
+                name: if tables.is_empty() { "table".into() } else { format!("table{}", tables.len() + 1) },
+                columns,
+                rows,
+            });
             ri = next;
         } else {
             ri += 1;
@@ -251,7 +274,12 @@ mod tests {
                 lines.push(Line::from_text(text, BBox::new(*x, top, 9.0 * text.chars().count() as f32, 20.0), 0.95));
             }
         }
-        let doc = Document { language: "en".into(), hints: vec![], extract_tables: true, pages: vec![Page { number: 1, width: 1240.0, height: 1754.0, lines }] };
+        let doc = Document {
+            language: "en".into(),
+            hints: vec![],
+            extract_tables: true,
+            pages: vec![Page { number: 1, width: 1240.0, height: 1754.0, lines }],
+        };
         extract_generic(&doc).unwrap()
     }
 
@@ -297,7 +325,13 @@ mod tests {
         // 400 rows of `date  reference  amount`: ~800 values, more than a
         // document may return; the labelled total must survive the cut.
         let owned: Vec<Vec<(f32, String)>> = (0..400)
-            .map(|i| vec![(60.0, format!("{:02}/03/2024", i % 28 + 1)), (300.0, format!("REF{i:05}")), (800.0, format!("{}.{:02}", 10 + i, i % 100))])
+            .map(|i| {
+                vec![
+                    (60.0, format!("{:02}/03/2024", i % 28 + 1)),
+                    (300.0, format!("REF{i:05}")),
+                    (800.0, format!("{}.{:02}", 10 + i, i % 100)),
+                ]
+            })
             .chain(std::iter::once(vec![(60.0, "Total due: EUR 9.999,00".to_string())]))
             .collect();
         let rows: Vec<Vec<(f32, &str)>> = owned.iter().map(|r| r.iter().map(|(x, t)| (*x, t.as_str())).collect()).collect();
@@ -305,7 +339,11 @@ mod tests {
         let e = generic(&rows);
         assert!(crate::limits::check(&e).is_ok(), "{:?}", crate::limits::check(&e));
         assert_eq!(e.fields.len(), crate::limits::MAX_FIELDS);
-        assert!(e.field("totalDue").is_some() || e.field("totalAmount").is_some(), "{:?}", e.fields.iter().map(|f| &f.key).collect::<Vec<_>>());
+        assert!(
+            e.field("totalDue").is_some() || e.field("totalAmount").is_some(),
+            "{:?}",
+            e.fields.iter().map(|f| &f.key).collect::<Vec<_>>()
+        );
         assert!(e.warnings.iter().any(|w| w.contains("further values not returned")), "{:?}", e.warnings);
     }
 }

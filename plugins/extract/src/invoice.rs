@@ -13,36 +13,156 @@ use crate::text::{digit_count, squash_spaces};
 use crate::totals::{Role, summarize};
 
 const NUMBER_LABELS: &[&str] = &[
-    "invoice number", "invoice no", "invoice num", "invoice nr", "invoice id", "invoice ref", "inv no", "inv number", "tax invoice no",
-    "bill no", "bill number", "document no", "doc no", "rechnungsnummer", "rechnung nr", "rechnungs nr", "belegnummer", "facture n",
-    "facture no", "numero de facture", "n de facture", "factura n", "factura no", "numero de factura", "fattura n", "numero fattura",
-    "factuurnummer", "factuur nr", "invoice", "rechnung", "facture", "factura", "fattura",
+    "invoice number",
+    "invoice no",
+    "invoice num",
+    "invoice nr",
+    "invoice id",
+    "invoice ref",
+    "inv no",
+    "inv number",
+    "tax invoice no",
+    "bill no",
+    "bill number",
+    "document no",
+    "doc no",
+    "rechnungsnummer",
+    "rechnung nr",
+    "rechnungs nr",
+    "belegnummer",
+    "facture n",
+    "facture no",
+    "numero de facture",
+    "n de facture",
+    "factura n",
+    "factura no",
+    "numero de factura",
+    "fattura n",
+    "numero fattura",
+    "factuurnummer",
+    "factuur nr",
+    "invoice",
+    "rechnung",
+    "facture",
+    "factura",
+    "fattura",
 ];
 
 const DUE_DATE_LABELS: &[&str] = &[
-    "due date", "payment due", "date due", "due by", "due", "pay by", "faellig", "fallig", "falligkeitsdatum", "zahlbar bis", "date d echeance",
-    "echeance", "fecha de vencimiento", "vencimiento", "scadenza", "data di scadenza", "vervaldatum",
+    "due date",
+    "payment due",
+    "date due",
+    "due by",
+    "due",
+    "pay by",
+    "faellig",
+    "fallig",
+    "falligkeitsdatum",
+    "zahlbar bis",
+    "date d echeance",
+    "echeance",
+    "fecha de vencimiento",
+    "vencimiento",
+    "scadenza",
+    "data di scadenza",
+    "vervaldatum",
 ];
 
 const INVOICE_DATE_LABELS: &[&str] = &[
-    "invoice date", "date of invoice", "date of issue", "issue date", "issued on", "billing date", "rechnungsdatum", "date de facture",
-    "date de facturation", "fecha de factura", "fecha de emision", "data fattura", "data di emissione", "factuurdatum",
+    "invoice date",
+    "date of invoice",
+    "date of issue",
+    "issue date",
+    "issued on",
+    "billing date",
+    "rechnungsdatum",
+    "date de facture",
+    "date de facturation",
+    "fecha de factura",
+    "fecha de emision",
+    "data fattura",
+    "data di emissione",
+    "factuurdatum",
 ];
 
 const PO_LABELS: &[&str] = &[
-    "purchase order number", "purchase order no", "purchase order", "po number", "po no", "p o number", "p o no", "po", "p o", "order number",
-    "order no", "your order", "customer order", "bestellnummer", "bestell nr", "ihre bestellung", "bon de commande", "commande n",
-    "numero de commande", "numero de pedido", "pedido", "ordine n", "numero ordine", "bestelnummer",
+    "purchase order number",
+    "purchase order no",
+    "purchase order",
+    "po number",
+    "po no",
+    "p o number",
+    "p o no",
+    "po",
+    "p o",
+    "order number",
+    "order no",
+    "your order",
+    "customer order",
+    "bestellnummer",
+    "bestell nr",
+    "ihre bestellung",
+    "bon de commande",
+    "commande n",
+    "numero de commande",
+    "numero de pedido",
+    "pedido",
+    "ordine n",
+    "numero ordine",
+    "bestelnummer",
 ];
 
 const TAX_ID_LABELS: &[&str] = &[
-    "vat reg no", "vat registration no", "vat number", "vat no", "vat id", "vat", "tax id", "tax no", "tax reg no", "tin", "gst reg no",
-    "gst registration no", "gst no", "gst id", "gstin", "abn", "ein", "ust idnr", "ust id nr", "ust id", "umsatzsteuer id", "steuernummer",
-    "st nr", "siret", "siren", "tva intracommunautaire", "n tva", "nif", "cif", "p iva", "partita iva", "btw nummer", "btw nr", "btw",
+    "vat reg no",
+    "vat registration no",
+    "vat number",
+    "vat no",
+    "vat id",
+    "vat",
+    "tax id",
+    "tax no",
+    "tax reg no",
+    "tin",
+    "gst reg no",
+    "gst registration no",
+    "gst no",
+    "gst id",
+    "gstin",
+    "abn",
+    "ein",
+    "ust idnr",
+    "ust id nr",
+    "ust id",
+    "umsatzsteuer id",
+    "steuernummer",
+    "st nr",
+    "siret",
+    "siren",
+    "tva intracommunautaire",
+    "n tva",
+    "nif",
+    "cif",
+    "p iva",
+    "partita iva",
+    "btw nummer",
+    "btw nr",
+    "btw",
 ];
 
-const AMOUNT_DUE_LABELS: &[&str] =
-    &["total amount due", "amount due", "balance due", "total due", "amount payable", "total payable", "please pay", "zu zahlen", "net a payer", "a payer", "te betalen", "total a pagar"];
+const AMOUNT_DUE_LABELS: &[&str] = &[
+    "total amount due",
+    "amount due",
+    "balance due",
+    "total due",
+    "amount payable",
+    "total payable",
+    "please pay",
+    "zu zahlen",
+    "net a payer",
+    "a payer",
+    "te betalen",
+    "total a pagar",
+];
 
 /// Extracts an invoice's fields and its `lineItems` table.
 pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
@@ -65,7 +185,9 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     if let Some((hit, conf)) = &invoice_date {
         out.push("invoiceDate", Value::Date(hit.date), *conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     }
-    if let Some((hit, conf)) = labelled_date(ctx, DUE_DATE_LABELS).filter(|(h, _)| invoice_date.as_ref().is_none_or(|(i, _)| i.row != h.row || i.start != h.start)) {
+    if let Some((hit, conf)) =
+        labelled_date(ctx, DUE_DATE_LABELS).filter(|(h, _)| invoice_date.as_ref().is_none_or(|(i, _)| i.row != h.row || i.start != h.start))
+    {
         out.push("dueDate", Value::Date(hit.date), conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     } else if let (Some((inv, _)), Some((days, src))) = (&invoice_date, payment_terms_days(ctx)) {
         // `Net 30` / `Payment terms: 14 days`: the due date follows from them.
@@ -83,7 +205,12 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     let page_blocks = blocks(&first_page);
     let customer = find_customer(&page_blocks);
     // The vendor is looked for before the customer block and everything after it.
-    let vendor_rows: Vec<Row> = page_blocks.iter().take_while(|b| customer.as_ref().is_none_or(|c| !std::ptr::eq(*b, &page_blocks[c.block]))).flatten().cloned().collect();
+    let vendor_rows: Vec<Row> = page_blocks
+        .iter()
+        .take_while(|b| customer.as_ref().is_none_or(|c| !std::ptr::eq(*b, &page_blocks[c.block])))
+        .flatten()
+        .cloned()
+        .collect();
     let vendor_ctx = Context::from_rows(if vendor_rows.is_empty() { first_page.clone() } else { vendor_rows }, ctx.locale.clone());
     let vendor = find_issuer(&vendor_ctx);
     if let Some(name) = &vendor.name {
@@ -92,7 +219,8 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     if let Some(addr) = &vendor.address {
         out.push("vendorAddress", Value::Text(addr.text.clone()), addr.confidence, Some(addr.source));
     }
-    let tax_id = |v: &str| digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none();
+    let tax_id =
+        |v: &str| digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none();
     if let Some((v, src, conf)) = text_after_label(ctx, TAX_ID_LABELS, 6, tax_id) {
         out.push("vendorTaxId", Value::Text(v.replace(' ', "")), 0.85 * (0.6 + 0.4 * conf), Some(src));
     }
@@ -109,7 +237,8 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     push_money(out, ctx, "subtotal", summary.subtotal.as_ref());
     push_money(out, ctx, "taxAmount", summary.tax.as_ref());
     push_money(out, ctx, "totalAmount", summary.total.as_ref());
-    let due = summary.labelled.iter().find(|l| AMOUNT_DUE_LABELS.contains(&l.label) && l.value.as_ref().is_some_and(|v| v.amount.value >= 0.0));
+    let due =
+        summary.labelled.iter().find(|l| AMOUNT_DUE_LABELS.contains(&l.label) && l.value.as_ref().is_some_and(|v| v.amount.value >= 0.0));
     match due {
         Some(l) => {
             let hit = l.value.clone().unwrap();
@@ -135,7 +264,11 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     }
 
     if doc.extract_tables {
-        let first_summary = summary.labelled.iter().filter(|l| matches!(l.role, Role::Total(_) | Role::Subtotal | Role::Tax) && l.value.is_some()).map(|l| l.row);
+        let first_summary = summary
+            .labelled
+            .iter()
+            .filter(|l| matches!(l.role, Role::Total(_) | Role::Subtotal | Role::Tax) && l.value.is_some())
+            .map(|l| l.row);
         let header = header_row(ctx, 0, ctx.rows.len());
         let from = header.unwrap_or(0);
         let to = first_summary.filter(|r| *r > from).min().unwrap_or(ctx.rows.len());
@@ -149,9 +282,10 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
             let sum: f64 = items.iter().filter_map(|i| i.amount).sum();
             let reference = out.amount("subtotal").or(out.amount("totalAmount"));
             if let Some(r) = reference
-                && !crate::money::same_amount(sum, r) {
-                    out.warnings.push(format!("line items add up to {:.2}, not {:.2}", round_cents(sum), r));
-                }
+                && !crate::money::same_amount(sum, r)
+            {
+                out.warnings.push(format!("line items add up to {:.2}, not {:.2}", round_cents(sum), r));
+            }
         }
     }
 
@@ -163,7 +297,17 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     }
     out.confidence = weighted_confidence(
         out,
-        &[("totalAmount", 0.3), ("invoiceNumber", 0.15), ("invoiceDate", 0.15), ("vendorName", 0.15), ("currency", 0.05), ("subtotal", 0.05), ("taxAmount", 0.05), ("vendorAddress", 0.05), ("customerName", 0.05)],
+        &[
+            ("totalAmount", 0.3),
+            ("invoiceNumber", 0.15),
+            ("invoiceDate", 0.15),
+            ("vendorName", 0.15),
+            ("currency", 0.05),
+            ("subtotal", 0.05),
+            ("taxAmount", 0.05),
+            ("vendorAddress", 0.05),
+            ("customerName", 0.05),
+        ],
     );
     if summary.total_cross_checked {
         out.confidence = (out.confidence + 0.05).min(1.0);
@@ -179,8 +323,10 @@ fn payment_terms_days(ctx: &Context) -> Option<(i64, SourceRef)> {
             let n = w.parse::<i64>().ok().filter(|n| (1..=180).contains(n));
             let Some(n) = n else { continue };
             let net_before = i > 0 && words[i - 1] == "NET";
-            let days_after = words.get(i + 1).is_some_and(|d| matches!(*d, "DAYS" | "DAY" | "TAGE" | "TAGEN" | "JOURS" | "DIAS" | "GIORNI" | "DAGEN"));
-            let terms_row = words.iter().any(|w| matches!(*w, "TERMS" | "PAYMENT" | "ZAHLBAR" | "ZAHLUNGSZIEL" | "PAIEMENT" | "PAGO" | "BETALING"));
+            let days_after =
+                words.get(i + 1).is_some_and(|d| matches!(*d, "DAYS" | "DAY" | "TAGE" | "TAGEN" | "JOURS" | "DIAS" | "GIORNI" | "DAGEN"));
+            let terms_row =
+                words.iter().any(|w| matches!(*w, "TERMS" | "PAYMENT" | "ZAHLBAR" | "ZAHLUNGSZIEL" | "PAIEMENT" | "PAGO" | "BETALING"));
             if net_before || (days_after && terms_row) {
                 return Some((n, row.row_source()));
             }

@@ -25,7 +25,12 @@ impl Item {
     pub fn to_row(&self, currency: Option<&str>) -> TableRow {
         let money = |v: Option<f64>| v.map(|amount| Value::Money { amount, currency: currency.map(str::to_string) });
         TableRow {
-            cells: vec![self.description.clone().map(Value::Text), self.quantity.map(Value::Number), money(self.unit_price), money(self.amount)],
+            cells: vec![
+                self.description.clone().map(Value::Text),
+                self.quantity.map(Value::Number),
+                money(self.unit_price),
+                money(self.amount),
+            ],
             confidence: self.confidence,
             source: Some(self.source),
         }
@@ -35,10 +40,52 @@ impl Item {
 pub const COLUMNS: [&str; 4] = ["description", "quantity", "unitPrice", "amount"];
 
 const HEADER_WORDS: &[&str] = &[
-    "ITEM", "ITEMS", "DESCRIPTION", "DESC", "CODEDESC", "PRODUCT", "ARTICLE", "QTY", "QUANTITY", "QTE", "PRICE", "UPRICE", "UP", "SPRICE",
-    "UNIT", "UNITPRICE", "AMOUNT", "AMT", "TOTAL", "DISC", "RATE", "HOURS", "MENGE", "PREIS", "EINZELPREIS", "BETRAG", "GESAMT", "ARTIKEL",
-    "BEZEICHNUNG", "BESCHREIBUNG", "POS", "DESIGNATION", "PRIX", "MONTANT", "CANT", "CANTIDAD", "PRECIO", "IMPORTE", "DESCRIPCION",
-    "CODE", "NAME", "SERVICE", "PARTICULARS", "DETAILS", "TAX", "EACH",
+    "ITEM",
+    "ITEMS",
+    "DESCRIPTION",
+    "DESC",
+    "CODEDESC",
+    "PRODUCT",
+    "ARTICLE",
+    "QTY",
+    "QUANTITY",
+    "QTE",
+    "PRICE",
+    "UPRICE",
+    "UP",
+    "SPRICE",
+    "UNIT",
+    "UNITPRICE",
+    "AMOUNT",
+    "AMT",
+    "TOTAL",
+    "DISC",
+    "RATE",
+    "HOURS",
+    "MENGE",
+    "PREIS",
+    "EINZELPREIS",
+    "BETRAG",
+    "GESAMT",
+    "ARTIKEL",
+    "BEZEICHNUNG",
+    "BESCHREIBUNG",
+    "POS",
+    "DESIGNATION",
+    "PRIX",
+    "MONTANT",
+    "CANT",
+    "CANTIDAD",
+    "PRECIO",
+    "IMPORTE",
+    "DESCRIPCION",
+    "CODE",
+    "NAME",
+    "SERVICE",
+    "PARTICULARS",
+    "DETAILS",
+    "TAX",
+    "EACH",
 ];
 
 /// Index of the table header row in `[from, to)`, if any: the last row with
@@ -48,7 +95,25 @@ pub fn header_row(ctx: &Context, from: usize, to: usize) -> Option<usize> {
     for ri in from..to {
         let row = &ctx.rows[ri];
         let words = row.tokens.iter().filter(|t| HEADER_WORDS.contains(&t.key.as_str())).count();
-        let numeric_col = row.has_word(&["QTY", "QUANTITY", "PRICE", "AMOUNT", "AMT", "MENGE", "PREIS", "BETRAG", "QTE", "PRIX", "MONTANT", "CANT", "PRECIO", "IMPORTE", "UPRICE", "UNITPRICE", "RATE"]);
+        let numeric_col = row.has_word(&[
+            "QTY",
+            "QUANTITY",
+            "PRICE",
+            "AMOUNT",
+            "AMT",
+            "MENGE",
+            "PREIS",
+            "BETRAG",
+            "QTE",
+            "PRIX",
+            "MONTANT",
+            "CANT",
+            "PRECIO",
+            "IMPORTE",
+            "UPRICE",
+            "UNITPRICE",
+            "RATE",
+        ]);
         if words >= 2 && numeric_col && ctx.amounts[ri].is_empty() && words * 2 >= row.tokens.iter().filter(|t| !t.key.is_empty()).count() {
             found = Some(ri);
         }
@@ -86,11 +151,14 @@ pub fn find_items(ctx: &Context, from: usize, to: usize) -> Vec<Item> {
         for (k, t) in desc_tokens.iter().enumerate().rev().take(3) {
             let q = t.trim_start_matches(['x', 'X']).trim_end_matches(['x', 'X', '@', '*']);
             if let Ok(v) = q.replace(',', ".").parse::<f64>()
-                && v > 0.0 && v < 1000.0 && q.len() <= 6 {
-                    qty = Some(v);
-                    desc_end = k;
-                    break;
-                }
+                && v > 0.0
+                && v < 1000.0
+                && q.len() <= 6
+            {
+                qty = Some(v);
+                desc_end = k;
+                break;
+            }
             if !matches!(t.to_ascii_uppercase().as_str(), "PC" | "PCS" | "X" | "@" | "*" | "EA" | "UNIT" | "UNITS" | "KG") {
                 break;
             }
@@ -137,11 +205,13 @@ pub fn find_items(ctx: &Context, from: usize, to: usize) -> Vec<Item> {
         }
         let mut description = p.desc.clone();
         let mut bbox = ctx.rows[p.row].bbox;
-        if description.is_none() && desc_first
-            && let Some((d, r)) = pending.take() {
-                description = Some(d);
-                bbox = bbox.union(&ctx.rows[r].bbox);
-            }
+        if description.is_none()
+            && desc_first
+            && let Some((d, r)) = pending.take()
+        {
+            description = Some(d);
+            bbox = bbox.union(&ctx.rows[r].bbox);
+        }
         pending = None;
         let (quantity, unit_price, amount) = assign_numbers(&p.numbers, p.qty);
         let consistent = match (quantity, unit_price, amount) {
@@ -149,7 +219,14 @@ pub fn find_items(ctx: &Context, from: usize, to: usize) -> Vec<Item> {
             _ => false,
         };
         let conf = (if consistent { 0.9 } else { 0.65 }) * ctx.rows[p.row].confidence.max(0.3);
-        items.push(Item { description, quantity, unit_price, amount, confidence: conf, source: SourceRef { page: ctx.rows[p.row].page, bbox } });
+        items.push(Item {
+            description,
+            quantity,
+            unit_price,
+            amount,
+            confidence: conf,
+            source: SourceRef { page: ctx.rows[p.row].page, bbox },
+        });
         i += 1;
     }
     items.retain(|it| it.amount.is_some() && (it.description.is_some() || it.unit_price.is_some()));
@@ -168,9 +245,10 @@ fn assign_numbers(numbers: &[f64], qty: Option<f64>) -> (Option<f64>, Option<f64
             // Prefer the pair (quantity, unit price) whose product is the amount.
             for (ui, &u) in numbers[..numbers.len() - 1].iter().enumerate().rev() {
                 if let Some(q) = qty
-                    && same_amount(q * u, a) {
-                        return (Some(q), Some(u), Some(a));
-                    }
+                    && same_amount(q * u, a)
+                {
+                    return (Some(q), Some(u), Some(a));
+                }
                 for &q in &numbers[..ui] {
                     if q > 0.0 && q.fract() == 0.0 && same_amount(q * u, a) {
                         return (Some(q), Some(u), Some(a));
@@ -192,8 +270,11 @@ mod tests {
     use crate::layout::tests::doc_from_boxes;
 
     fn items_of(lines: &[&str]) -> Vec<Item> {
-        let boxes: Vec<(f32, f32, f32, f32, &str)> =
-            lines.iter().enumerate().map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t)).collect();
+        let boxes: Vec<(f32, f32, f32, f32, &str)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t))
+            .collect();
         let ctx = Context::new(&doc_from_boxes(&boxes));
         find_items(&ctx, 0, ctx.rows.len())
     }

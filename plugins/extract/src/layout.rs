@@ -212,7 +212,15 @@ impl Row {
         let tokens: Vec<Token> = self.tokens[a..b].to_vec();
         let text = tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
         let confidence = tokens.iter().map(|t| t.confidence).sum::<f32>() / tokens.len().max(1) as f32;
-        Row { page: self.page, page_width: self.page_width, page_height: self.page_height, bbox: self.span_bbox(a, b), tokens, text, confidence }
+        Row {
+            page: self.page,
+            page_width: self.page_width,
+            page_height: self.page_height,
+            bbox: self.span_bbox(a, b),
+            tokens,
+            text,
+            confidence,
+        }
     }
 }
 
@@ -270,7 +278,9 @@ pub fn repair_split_amounts(rows: &mut [Row]) {
                 let body = t.trim_start_matches(['-', '(', '~', '=', '$', '€', '£']);
                 let body = body.trim_start_matches(|c: char| c.is_ascii_uppercase());
                 let n = body.len();
-                n >= 2 && (body.ends_with('.') || body.ends_with(',')) && body[..n - 1].chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+                n >= 2
+                    && (body.ends_with('.') || body.ends_with(','))
+                    && body[..n - 1].chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
                     && body[..n - 1].chars().next().is_some_and(|c| c.is_ascii_digit())
             };
             let merged = if gap < 1.5 * h && digits_then_sep(&a.text) && two_digits(&b.text) {
@@ -392,9 +402,10 @@ pub fn build_rows(doc: &Document) -> Vec<Row> {
             let lo = groups.len().saturating_sub(8);
             for (gi, group) in groups.iter().enumerate().skip(lo) {
                 if let Some(score) = same_row_score(group, &seg)
-                    && best.is_none_or(|(_, s)| score > s) {
-                        best = Some((gi, score));
-                    }
+                    && best.is_none_or(|(_, s)| score > s)
+                {
+                    best = Some((gi, score));
+                }
             }
             match best {
                 Some((gi, _)) => groups[gi].push(seg),
@@ -463,7 +474,12 @@ fn split_word(text: &str, bbox: BBox, confidence: f32, out: &mut Vec<Token>) {
                 let left: String = chars[..=i].iter().collect();
                 let right: String = chars[i + 1..].iter().collect();
                 out.push(Token::new(left, BBox::new(bbox.left, bbox.top, w * (i + 1) as f32, bbox.height), confidence));
-                split_word(&right, BBox::new(bbox.left + w * (i + 1) as f32, bbox.top, w * (n - i - 1) as f32, bbox.height), confidence, out);
+                split_word(
+                    &right,
+                    BBox::new(bbox.left + w * (i + 1) as f32, bbox.top, w * (n - i - 1) as f32, bbox.height),
+                    confidence,
+                    out,
+                );
                 return;
             }
         }
@@ -538,7 +554,10 @@ pub(crate) mod tests {
 
     #[test]
     fn glued_labels_are_split_and_labels_match_loosely() {
-        let doc = doc_from_boxes(&[(10.0, 10.0, 300.0, 30.0, "DATE:25/12/2018 8:13:39 PM"), (10.0, 40.0, 300.0, 60.0, "SUB-TOTAL (RM): 12.00 T0TAL(RM): 13.00")]);
+        let doc = doc_from_boxes(&[
+            (10.0, 10.0, 300.0, 30.0, "DATE:25/12/2018 8:13:39 PM"),
+            (10.0, 40.0, 300.0, 60.0, "SUB-TOTAL (RM): 12.00 T0TAL(RM): 13.00"),
+        ]);
         let rows = build_rows(&doc);
         assert_eq!(rows[0].texts(), vec!["DATE:", "25/12/2018", "8:13:39", "PM"]);
         assert_eq!(rows[1].find_label("sub total"), Some((0, 1)));

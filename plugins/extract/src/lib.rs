@@ -33,10 +33,7 @@ pub use model::{Document, ExtractError, Extraction};
 /// with a warning, and keep the result within the contract's
 /// [`limits`] (an extractor that must choose what to keep calls
 /// [`limits::fit`] itself first).
-fn extract_with(
-    doc: &Document,
-    fields: impl FnOnce(&Document, &context::Context, &mut Extraction),
-) -> Result<Extraction, ExtractError> {
+fn extract_with(doc: &Document, fields: impl FnOnce(&Document, &context::Context, &mut Extraction)) -> Result<Extraction, ExtractError> {
     model::validate(doc)?;
     let ctx = context::Context::new(doc);
     let mut out = Extraction::default();
@@ -60,10 +57,71 @@ mod robustness {
     /// Deterministic pseudo-random documents of receipt-like junk.
     fn junk_documents() -> Vec<Document> {
         const PIECES: &[&str] = &[
-            "TOTAL", "Total:", "SUB", "TOTAL(RM)", "RM", "$", "€", "12.50", "1,234.56", "1.234,56", "-0.02", "(0.17)", "49.", "39", "0", ":", "|",
-            "DATE", "25/12/2018", "12/31/2024", "2018-13-45", "05", "MAR", "2018", "OCT", "3,", "8:13:39", "PM", "SDN", "BHD", "S/B", "SON", "BH0",
-            "JALAN", "NO.5", "81100", "TEL:", "07-5547360", "GST", "CASH", "CHANGE", "Rounding", "Tatal", "Bill", "To:", "Invoice", "No:", "Net",
-            "30", "days", "x", "2X", "@", "a@b.com", "www.x.my", "https://x.io/a", "(", ")", "Qty", "Price", "Amount", "ß", "日本", "\u{200b}", "",
+            "TOTAL",
+            "Total:",
+            "SUB",
+            "TOTAL(RM)",
+            "RM",
+            "$",
+            "€",
+            "12.50",
+            "1,234.56",
+            "1.234,56",
+            "-0.02",
+            "(0.17)",
+            "49.",
+            "39",
+            "0",
+            ":",
+            "|",
+            "DATE",
+            "25/12/2018",
+            "12/31/2024",
+            "2018-13-45",
+            "05",
+            "MAR",
+            "2018",
+            "OCT",
+            "3,",
+            "8:13:39",
+            "PM",
+            "SDN",
+            "BHD",
+            "S/B",
+            "SON",
+            "BH0",
+            "JALAN",
+            "NO.5",
+            "81100",
+            "TEL:",
+            "07-5547360",
+            "GST",
+            "CASH",
+            "CHANGE",
+            "Rounding",
+            "Tatal",
+            "Bill",
+            "To:",
+            "Invoice",
+            "No:",
+            "Net",
+            "30",
+            "days",
+            "x",
+            "2X",
+            "@",
+            "a@b.com",
+            "www.x.my",
+            "https://x.io/a",
+            "(",
+            ")",
+            "Qty",
+            "Price",
+            "Amount",
+            "ß",
+            "日本",
+            "\u{200b}",
+            "",
         ];
         let mut seed = 0x2545F4914F6CDD1Du64;
         let mut next = move |n: usize| {
@@ -78,7 +136,11 @@ mod robustness {
                     .map(|i| {
                         let text = (0..next(8)).map(|_| PIECES[next(PIECES.len())]).collect::<Vec<_>>().join(" ");
                         let x = next(600) as f32;
-                        Line::from_text(&text, BBox::new(x, i as f32 * 20.0 + next(15) as f32, next(400) as f32, 5.0 + next(30) as f32), 0.5)
+                        Line::from_text(
+                            &text,
+                            BBox::new(x, i as f32 * 20.0 + next(15) as f32, next(400) as f32, 5.0 + next(30) as f32),
+                            0.5,
+                        )
                     })
                     .collect();
                 Document {

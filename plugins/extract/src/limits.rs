@@ -47,7 +47,11 @@ pub fn fit(out: &mut Extraction, keep: &[&str]) {
             t.rows.truncate(MAX_TABLE_ROWS);
         }
         if t.columns.len() > MAX_TABLE_COLUMNS {
-            notes.push(format!("table {}: {} further columns not returned (limit {MAX_TABLE_COLUMNS})", t.name, t.columns.len() - MAX_TABLE_COLUMNS));
+            notes.push(format!(
+                "table {}: {} further columns not returned (limit {MAX_TABLE_COLUMNS})",
+                t.name,
+                t.columns.len() - MAX_TABLE_COLUMNS
+            ));
             t.columns.truncate(MAX_TABLE_COLUMNS);
             for r in &mut t.rows {
                 r.cells.truncate(MAX_TABLE_COLUMNS);
@@ -113,7 +117,9 @@ mod tests {
     fn long_tables_are_cut_with_a_warning() {
         let mut out = Extraction::default();
         let row = TableRow { cells: vec![None; 40], confidence: 0.5, source: None };
-        out.tables = (0..20).map(|i| Table { name: format!("t{i}"), columns: (0..40).map(|c| format!("c{c}")).collect(), rows: vec![row.clone(); 6_000] }).collect();
+        out.tables = (0..20)
+            .map(|i| Table { name: format!("t{i}"), columns: (0..40).map(|c| format!("c{c}")).collect(), rows: vec![row.clone(); 6_000] })
+            .collect();
         out.warnings = (0..MAX_WARNINGS).map(|i| format!("w{i}")).collect();
         assert!(check(&out).is_err());
         fit(&mut out, &[]);

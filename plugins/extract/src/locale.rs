@@ -84,9 +84,42 @@ impl Locale {
         }
         matches!(
             self.language.as_str(),
-            "de" | "fr" | "es" | "it" | "pt" | "nl" | "id" | "tr" | "ru" | "pl" | "cs" | "sk" | "sl" | "hr" | "sr" | "ro"
-                | "bg" | "uk" | "da" | "sv" | "nb" | "nn" | "no" | "fi" | "el" | "hu" | "lt" | "lv" | "et" | "vi" | "is"
-                | "ca" | "gl" | "eu" | "be" | "kk" | "az"
+            "de" | "fr"
+                | "es"
+                | "it"
+                | "pt"
+                | "nl"
+                | "id"
+                | "tr"
+                | "ru"
+                | "pl"
+                | "cs"
+                | "sk"
+                | "sl"
+                | "hr"
+                | "sr"
+                | "ro"
+                | "bg"
+                | "uk"
+                | "da"
+                | "sv"
+                | "nb"
+                | "nn"
+                | "no"
+                | "fi"
+                | "el"
+                | "hu"
+                | "lt"
+                | "lv"
+                | "et"
+                | "vi"
+                | "is"
+                | "ca"
+                | "gl"
+                | "eu"
+                | "be"
+                | "kk"
+                | "az"
         )
     }
 
@@ -128,8 +161,8 @@ impl Locale {
             "SA" => "SAR",
             "TR" => "TRY",
             "IL" => "ILS",
-            "DE" | "FR" | "ES" | "IT" | "NL" | "BE" | "AT" | "PT" | "IE" | "FI" | "GR" | "LU" | "SK" | "SI" | "EE" | "LV"
-            | "LT" | "MT" | "CY" | "HR" => "EUR",
+            "DE" | "FR" | "ES" | "IT" | "NL" | "BE" | "AT" | "PT" | "IE" | "FI" | "GR" | "LU" | "SK" | "SI" | "EE" | "LV" | "LT" | "MT"
+            | "CY" | "HR" => "EUR",
             _ => return None,
         })
     }

@@ -103,9 +103,9 @@ const SYMBOLS: &[(&str, &str)] = &[
 
 /// ISO 4217 codes common on invoices and receipts.
 pub const ISO_CODES: &[&str] = &[
-    "USD", "EUR", "GBP", "MYR", "SGD", "AUD", "CAD", "NZD", "JPY", "CNY", "RMB", "HKD", "TWD", "INR", "IDR", "PHP", "THB",
-    "VND", "KRW", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "ZAR", "BRL", "MXN", "ARS", "CLP", "COP",
-    "PEN", "AED", "SAR", "QAR", "KWD", "TRY", "RUB", "ILS", "EGP", "NGN", "KES", "PKR", "BDT", "LKR",
+    "USD", "EUR", "GBP", "MYR", "SGD", "AUD", "CAD", "NZD", "JPY", "CNY", "RMB", "HKD", "TWD", "INR", "IDR", "PHP", "THB", "VND", "KRW",
+    "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "ZAR", "BRL", "MXN", "ARS", "CLP", "COP", "PEN", "AED", "SAR", "QAR",
+    "KWD", "TRY", "RUB", "ILS", "EGP", "NGN", "KES", "PKR", "BDT", "LKR",
 ];
 
 /// ISO code for a standalone currency token (`EUR`, `RM`, `€`, `S$`), if it is one.
@@ -213,7 +213,11 @@ pub fn parse_amount(token: &str, format: NumberFormat) -> Option<Amount> {
     let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = &t[letters..];
     let b = rest.as_bytes();
-    if (1..=2).contains(&letters) && b.len() >= 4 && matches!(b[b.len() - 3], b'.' | b',') && rest.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',') {
+    if (1..=2).contains(&letters)
+        && b.len() >= 4
+        && matches!(b[b.len() - 3], b'.' | b',')
+        && rest.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+    {
         return parse_body(rest, format, None, negative);
     }
     None

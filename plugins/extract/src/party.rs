@@ -66,62 +66,418 @@ const LEGAL_FORMS: &[&[&str]] = &[
 
 /// Words that name a kind of business: weaker evidence than a legal form.
 const BUSINESS_WORDS: &[&str] = &[
-    "ENTERPRISE", "ENTERPRISES", "TRADING", "TRADERS", "RESTAURANT", "RESTORAN", "RESTAURANTS", "HARDWARE", "STATIONERY", "PHARMACY",
-    "FARMASI", "MART", "MINIMART", "SUPERMARKET", "HYPERMARKET", "MARKET", "PASARAYA", "STORE", "STORES", "SHOP", "BOUTIQUE", "BAKERY",
-    "BAKERIES", "CAFE", "COFFEE", "KOPITIAM", "KEDAI", "SYARIKAT", "PERNIAGAAN", "HOTEL", "BOOKS", "BOOKSTORE", "BOOKSTORES",
-    "BOOKCENTRE", "GROCER", "GROCERY", "SERVICE", "SERVICES", "HOLDINGS", "INTERNATIONAL", "GROUP", "INDUSTRIES", "COMPANY",
-    "FURNISHING", "ELECTRICAL", "MACHINERY", "MOTOR", "AUTO", "CENTRE", "CENTER", "OUTLET", "DISTRIBUTOR", "DISTRIBUTORS", "MARKETING",
-    "SEAFOOD", "FOOD", "FOODS", "BISTRO", "BAR", "PUB", "GRILL", "KITCHEN", "CLINIC", "KLINIK", "PETROL", "STATION", "HEALTHCARE",
-    "GALLERY", "TAILOR", "TAILORING", "HANDICRAFT", "RETAIL", "WHOLESALE", "SUPPLY", "SUPPLIES", "PHOTO", "OPTICAL", "FLORIST",
-    "BUTCHER", "DELI", "PIZZERIA", "TRATTORIA", "BRASSERIE", "BOULANGERIE", "APOTHEKE", "BACKEREI", "METZGEREI", "TIENDA",
-    "FARMACIA", "SOLUTIONS", "CONSULTING", "TECHNOLOGIES", "SYSTEMS", "STUDIO", "AGENCY",
+    "ENTERPRISE",
+    "ENTERPRISES",
+    "TRADING",
+    "TRADERS",
+    "RESTAURANT",
+    "RESTORAN",
+    "RESTAURANTS",
+    "HARDWARE",
+    "STATIONERY",
+    "PHARMACY",
+    "FARMASI",
+    "MART",
+    "MINIMART",
+    "SUPERMARKET",
+    "HYPERMARKET",
+    "MARKET",
+    "PASARAYA",
+    "STORE",
+    "STORES",
+    "SHOP",
+    "BOUTIQUE",
+    "BAKERY",
+    "BAKERIES",
+    "CAFE",
+    "COFFEE",
+    "KOPITIAM",
+    "KEDAI",
+    "SYARIKAT",
+    "PERNIAGAAN",
+    "HOTEL",
+    "BOOKS",
+    "BOOKSTORE",
+    "BOOKSTORES",
+    "BOOKCENTRE",
+    "GROCER",
+    "GROCERY",
+    "SERVICE",
+    "SERVICES",
+    "HOLDINGS",
+    "INTERNATIONAL",
+    "GROUP",
+    "INDUSTRIES",
+    "COMPANY",
+    "FURNISHING",
+    "ELECTRICAL",
+    "MACHINERY",
+    "MOTOR",
+    "AUTO",
+    "CENTRE",
+    "CENTER",
+    "OUTLET",
+    "DISTRIBUTOR",
+    "DISTRIBUTORS",
+    "MARKETING",
+    "SEAFOOD",
+    "FOOD",
+    "FOODS",
+    "BISTRO",
+    "BAR",
+    "PUB",
+    "GRILL",
+    "KITCHEN",
+    "CLINIC",
+    "KLINIK",
+    "PETROL",
+    "STATION",
+    "HEALTHCARE",
+    "GALLERY",
+    "TAILOR",
+    "TAILORING",
+    "HANDICRAFT",
+    "RETAIL",
+    "WHOLESALE",
+    "SUPPLY",
+    "SUPPLIES",
+    "PHOTO",
+    "OPTICAL",
+    "FLORIST",
+    "BUTCHER",
+    "DELI",
+    "PIZZERIA",
+    "TRATTORIA",
+    "BRASSERIE",
+    "BOULANGERIE",
+    "APOTHEKE",
+    "BACKEREI",
+    "METZGEREI",
+    "TIENDA",
+    "FARMACIA",
+    "SOLUTIONS",
+    "CONSULTING",
+    "TECHNOLOGIES",
+    "SYSTEMS",
+    "STUDIO",
+    "AGENCY",
 ];
 
 /// Street and building vocabulary (several languages, including Malay).
 const ADDRESS_WORDS: &[&str] = &[
-    "JALAN", "JLN", "JL", "LORONG", "LRG", "TAMAN", "TMN", "BANDAR", "BDR", "KAWASAN", "PERINDUSTRIAN", "SEKSYEN", "SEK", "LOT",
-    "NO", "LEVEL", "LVL", "FLOOR", "FLR", "GROUND", "TINGKAT", "BLOK", "BLK", "BLOCK", "UNIT", "SUITE", "STE", "ROAD", "RD", "STREET",
-    "ST", "AVENUE", "AVE", "BOULEVARD", "BLVD", "LANE", "LN", "DRIVE", "DR", "HIGHWAY", "HWY", "PLAZA", "MALL", "MEGAMALL",
-    "COMPLEX", "KOMPLEKS", "BANGUNAN", "BUILDING", "BLDG", "WISMA", "MENARA", "TOWER", "PARK", "INDUSTRIAL", "ESTATE", "BATU",
-    "KAMPUNG", "KG", "SIMPANG", "PERSIARAN", "LEBUH", "LEBUHRAYA", "PUSAT", "OFF", "PT", "PTD", "STRASSE", "STR", "PLATZ", "WEG",
-    "ALLEE", "GASSE", "RUE", "PLACE", "CALLE", "AVENIDA", "VIA", "VIALE", "CORSO", "PIAZZA", "STRAAT", "LAAN", "PLEIN", "RUA",
-    "POBOX", "BOX", "POSTFACH", "CEDEX", "SQUARE", "SQ", "COURT", "CT", "WAY", "CRESCENT", "TERRACE", "CLOSE", "HOUSE",
-    "GF", "UG", "LG",
+    "JALAN",
+    "JLN",
+    "JL",
+    "LORONG",
+    "LRG",
+    "TAMAN",
+    "TMN",
+    "BANDAR",
+    "BDR",
+    "KAWASAN",
+    "PERINDUSTRIAN",
+    "SEKSYEN",
+    "SEK",
+    "LOT",
+    "NO",
+    "LEVEL",
+    "LVL",
+    "FLOOR",
+    "FLR",
+    "GROUND",
+    "TINGKAT",
+    "BLOK",
+    "BLK",
+    "BLOCK",
+    "UNIT",
+    "SUITE",
+    "STE",
+    "ROAD",
+    "RD",
+    "STREET",
+    "ST",
+    "AVENUE",
+    "AVE",
+    "BOULEVARD",
+    "BLVD",
+    "LANE",
+    "LN",
+    "DRIVE",
+    "DR",
+    "HIGHWAY",
+    "HWY",
+    "PLAZA",
+    "MALL",
+    "MEGAMALL",
+    "COMPLEX",
+    "KOMPLEKS",
+    "BANGUNAN",
+    "BUILDING",
+    "BLDG",
+    "WISMA",
+    "MENARA",
+    "TOWER",
+    "PARK",
+    "INDUSTRIAL",
+    "ESTATE",
+    "BATU",
+    "KAMPUNG",
+    "KG",
+    "SIMPANG",
+    "PERSIARAN",
+    "LEBUH",
+    "LEBUHRAYA",
+    "PUSAT",
+    "OFF",
+    "PT",
+    "PTD",
+    "STRASSE",
+    "STR",
+    "PLATZ",
+    "WEG",
+    "ALLEE",
+    "GASSE",
+    "RUE",
+    "PLACE",
+    "CALLE",
+    "AVENIDA",
+    "VIA",
+    "VIALE",
+    "CORSO",
+    "PIAZZA",
+    "STRAAT",
+    "LAAN",
+    "PLEIN",
+    "RUA",
+    "POBOX",
+    "BOX",
+    "POSTFACH",
+    "CEDEX",
+    "SQUARE",
+    "SQ",
+    "COURT",
+    "CT",
+    "WAY",
+    "CRESCENT",
+    "TERRACE",
+    "CLOSE",
+    "HOUSE",
+    "GF",
+    "UG",
+    "LG",
 ];
 
 /// Regions and countries that end an address (no street vocabulary needed).
 const REGIONS: &[&str] = &[
-    "MALAYSIA", "JOHOR", "KEDAH", "KELANTAN", "MELAKA", "MALACCA", "NEGERI", "SEMBILAN", "PAHANG", "PENANG", "PINANG", "PERAK",
-    "PERLIS", "SABAH", "SARAWAK", "SELANGOR", "TERENGGANU", "KUALA", "LUMPUR", "KL", "PUTRAJAYA", "LABUAN", "DARUL", "EHSAN",
-    "TAKZIM", "SINGAPORE", "INDONESIA", "THAILAND", "PHILIPPINES", "VIETNAM", "INDIA", "CHINA", "JAPAN", "KOREA", "AUSTRALIA",
-    "ZEALAND", "USA", "CANADA", "MEXICO", "BRAZIL", "GERMANY", "DEUTSCHLAND", "FRANCE", "SPAIN", "ESPANA", "ITALY", "ITALIA",
-    "NETHERLANDS", "NEDERLAND", "BELGIUM", "AUSTRIA", "OSTERREICH", "SWITZERLAND", "SCHWEIZ", "SUISSE", "PORTUGAL", "IRELAND",
-    "UK", "ENGLAND", "SCOTLAND", "WALES", "KINGDOM", "UNITED", "STATES", "DE", "D.E",
+    "MALAYSIA",
+    "JOHOR",
+    "KEDAH",
+    "KELANTAN",
+    "MELAKA",
+    "MALACCA",
+    "NEGERI",
+    "SEMBILAN",
+    "PAHANG",
+    "PENANG",
+    "PINANG",
+    "PERAK",
+    "PERLIS",
+    "SABAH",
+    "SARAWAK",
+    "SELANGOR",
+    "TERENGGANU",
+    "KUALA",
+    "LUMPUR",
+    "KL",
+    "PUTRAJAYA",
+    "LABUAN",
+    "DARUL",
+    "EHSAN",
+    "TAKZIM",
+    "SINGAPORE",
+    "INDONESIA",
+    "THAILAND",
+    "PHILIPPINES",
+    "VIETNAM",
+    "INDIA",
+    "CHINA",
+    "JAPAN",
+    "KOREA",
+    "AUSTRALIA",
+    "ZEALAND",
+    "USA",
+    "CANADA",
+    "MEXICO",
+    "BRAZIL",
+    "GERMANY",
+    "DEUTSCHLAND",
+    "FRANCE",
+    "SPAIN",
+    "ESPANA",
+    "ITALY",
+    "ITALIA",
+    "NETHERLANDS",
+    "NEDERLAND",
+    "BELGIUM",
+    "AUSTRIA",
+    "OSTERREICH",
+    "SWITZERLAND",
+    "SCHWEIZ",
+    "SUISSE",
+    "PORTUGAL",
+    "IRELAND",
+    "UK",
+    "ENGLAND",
+    "SCOTLAND",
+    "WALES",
+    "KINGDOM",
+    "UNITED",
+    "STATES",
+    "DE",
+    "D.E",
 ];
 
 /// Row openers that mean "contact, registration or transaction details
 /// follow": the address has ended (or not begun).
 const DETAIL_LABELS: &[&str] = &[
-    "TEL", "TELEPHONE", "TELEFON", "TELP", "PHONE", "PH", "HP", "MOBILE", "FAX", "EMAIL", "E", "WEBSITE", "WEB", "WWW", "GST",
-    "SST", "VAT", "TAX", "TIN", "ABN", "EIN", "REG", "ROC", "BR", "COMPANY", "CO", "COREG", "CONO", "BUSINESS", "DATE", "TIME", "CASHIER",
-    "INVOICE", "INV", "RECEIPT", "BILL", "TABLE", "ORDER", "DOC", "DOCUMENT", "SITE", "STATION", "TERMINAL", "POS", "SLIP",
-    "TRANS", "TRANSACTION", "MEMBER", "CUSTOMER", "OPEN", "OPENING", "HOURS", "SHOPPING", "UST", "USTIDNR", "STEUERNR", "SIRET",
-    "SIREN", "NIF", "CIF", "IVA", "BTW", "KVK", "T", "F", "OWNED", "SALESPERSON", "NO.",
+    "TEL",
+    "TELEPHONE",
+    "TELEFON",
+    "TELP",
+    "PHONE",
+    "PH",
+    "HP",
+    "MOBILE",
+    "FAX",
+    "EMAIL",
+    "E",
+    "WEBSITE",
+    "WEB",
+    "WWW",
+    "GST",
+    "SST",
+    "VAT",
+    "TAX",
+    "TIN",
+    "ABN",
+    "EIN",
+    "REG",
+    "ROC",
+    "BR",
+    "COMPANY",
+    "CO",
+    "COREG",
+    "CONO",
+    "BUSINESS",
+    "DATE",
+    "TIME",
+    "CASHIER",
+    "INVOICE",
+    "INV",
+    "RECEIPT",
+    "BILL",
+    "TABLE",
+    "ORDER",
+    "DOC",
+    "DOCUMENT",
+    "SITE",
+    "STATION",
+    "TERMINAL",
+    "POS",
+    "SLIP",
+    "TRANS",
+    "TRANSACTION",
+    "MEMBER",
+    "CUSTOMER",
+    "OPEN",
+    "OPENING",
+    "HOURS",
+    "SHOPPING",
+    "UST",
+    "USTIDNR",
+    "STEUERNR",
+    "SIRET",
+    "SIREN",
+    "NIF",
+    "CIF",
+    "IVA",
+    "BTW",
+    "KVK",
+    "T",
+    "F",
+    "OWNED",
+    "SALESPERSON",
+    "NO.",
 ];
 
 /// Labels that open the customer's name and address block.
 pub const CUSTOMER_LABELS: &[&str] = &[
-    "bill to", "billed to", "bill to customer", "sold to", "invoice to", "invoiced to", "ship to", "deliver to", "delivery to", "customer",
-    "client", "recipient", "rechnungsempfanger", "kunde", "lieferadresse", "facturer a", "facture a", "adresse de livraison", "cliente",
-    "facturar a", "destinatario", "klant",
+    "bill to",
+    "billed to",
+    "bill to customer",
+    "sold to",
+    "invoice to",
+    "invoiced to",
+    "ship to",
+    "deliver to",
+    "delivery to",
+    "customer",
+    "client",
+    "recipient",
+    "rechnungsempfanger",
+    "kunde",
+    "lieferadresse",
+    "facturer a",
+    "facture a",
+    "adresse de livraison",
+    "cliente",
+    "facturar a",
+    "destinatario",
+    "klant",
 ];
 
 /// Titles of the document itself.
 const TITLE_WORDS: &[&str] = &[
-    "TAX", "INVOICE", "SIMPLIFIED", "RECEIPT", "CASH", "SALE", "SALES", "BILL", "OFFICIAL", "COPY", "DUPLICATE", "ORIGINAL",
-    "RECHNUNG", "QUITTUNG", "KASSENBON", "BELEG", "FACTURE", "TICKET", "RECU", "FACTURA", "RECIBO", "FATTURA", "RICEVUTA", "FACTUUR",
-    "BON", "WELCOME", "CUSTOMER", "ADJUSTMENT", "NOTE", "CREDIT", "DEBIT", "STATEMENT", "QUOTATION", "ESTIMATE", "PROFORMA", "ORDER",
-    "PURCHASE", "DELIVERY", "CASHBILL", "SUMMARY",
+    "TAX",
+    "INVOICE",
+    "SIMPLIFIED",
+    "RECEIPT",
+    "CASH",
+    "SALE",
+    "SALES",
+    "BILL",
+    "OFFICIAL",
+    "COPY",
+    "DUPLICATE",
+    "ORIGINAL",
+    "RECHNUNG",
+    "QUITTUNG",
+    "KASSENBON",
+    "BELEG",
+    "FACTURE",
+    "TICKET",
+    "RECU",
+    "FACTURA",
+    "RECIBO",
+    "FATTURA",
+    "RICEVUTA",
+    "FACTUUR",
+    "BON",
+    "WELCOME",
+    "CUSTOMER",
+    "ADJUSTMENT",
+    "NOTE",
+    "CREDIT",
+    "DEBIT",
+    "STATEMENT",
+    "QUOTATION",
+    "ESTIMATE",
+    "PROFORMA",
+    "ORDER",
+    "PURCHASE",
+    "DELIVERY",
+    "CASHBILL",
+    "SUMMARY",
 ];
 
 /// The row's words split at any punctuation (`18,JALAN` -> `18`, `JALAN`;
@@ -184,7 +540,9 @@ fn legal_word_matches(want: &str, key: &str, in_pair: bool) -> bool {
     }
     let b = key.as_bytes();
     match want {
-        "SDN" => b.len() == 3 && matches!(b[0], b'S' | b'5') && b[2] == b'N' && matches!(b[1], b'D' | b'O' | b'0' | b'U' | b'I' | b'A' | b'P'),
+        "SDN" => {
+            b.len() == 3 && matches!(b[0], b'S' | b'5') && b[2] == b'N' && matches!(b[1], b'D' | b'O' | b'0' | b'U' | b'I' | b'A' | b'P')
+        }
         "BHD" => {
             (3..=4).contains(&b.len())
                 && matches!(b[0], b'B' | b'8')
@@ -217,7 +575,9 @@ pub fn is_registration_row(row: &Row) -> bool {
     if digits >= 5 && digits * 2 >= alnum && !row.text.contains(',') && k.len() <= 4 {
         let reg_shape = |s: &str| {
             let s = s.trim_matches(|c: char| c == '(' || c == ')' || c == '{' || c == '}' || c == '[' || c == ']');
-            s.contains('-') && digit_count(s) >= 4 && s.rsplit('-').next().is_some_and(|tail| tail.len() <= 3 && tail.chars().all(char::is_alphabetic))
+            s.contains('-')
+                && digit_count(s) >= 4
+                && s.rsplit('-').next().is_some_and(|tail| tail.len() <= 3 && tail.chars().all(char::is_alphabetic))
                 || digit_count(s) >= 6 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         };
         // OCR splits them too: `78041 7-W`.
@@ -234,7 +594,9 @@ pub fn is_detail_row(row: &Row) -> bool {
     if DETAIL_LABELS.contains(&first_key) && (row.tokens.len() > 1 || row.text.ends_with(':')) {
         // `NO 8, JALAN ...`: `NO` opens addresses too.
         if first_key == "NO" || first_key == "T" || first_key == "F" || first_key == "E" || first_key == "CO" {
-            return row.tokens.get(1).is_some_and(|t| t.text.starts_with(':')) || first.text.ends_with(':') || (first_key == "CO" && row.has_word(&["REG", "NO", "REGNO"]));
+            return row.tokens.get(1).is_some_and(|t| t.text.starts_with(':'))
+                || first.text.ends_with(':')
+                || (first_key == "CO" && row.has_word(&["REG", "NO", "REGNO"]));
         }
         return true;
     }
@@ -290,11 +652,18 @@ fn postcode_tokens(row: &Row) -> usize {
 /// How much a row looks like part of a postal address (0 = not at all).
 fn address_score(ctx: &Context, ri: usize) -> f32 {
     let row = &ctx.rows[ri];
-    if is_detail_row(row) || is_title_row(row) || has_date_or_time(ctx, ri) || is_registration_row(row) || legal_form_end(row).is_some() || is_parenthetical(row) {
+    if is_detail_row(row)
+        || is_title_row(row)
+        || has_date_or_time(ctx, ri)
+        || is_registration_row(row)
+        || legal_form_end(row).is_some()
+        || is_parenthetical(row)
+    {
         return 0.0;
     }
     // Amounts with decimals mean prices, not addresses.
-    if ctx.amounts[ri].iter().any(|a| a.amount.decimals == 2 && ctx.rows[ri].tokens[a.token].text.contains('.')) && !row.text.contains(',') {
+    if ctx.amounts[ri].iter().any(|a| a.amount.decimals == 2 && ctx.rows[ri].tokens[a.token].text.contains('.')) && !row.text.contains(',')
+    {
         return 0.0;
     }
     let mut score = 0.0;
@@ -356,7 +725,9 @@ pub fn find_issuer(ctx: &Context) -> Party {
                 break;
             }
             // A plain row (a district name) between address rows belongs to them.
-            let bridges = !saw_postcode && plain_row(ctx, end) && (end + 1 < header_end && scores[end + 1] >= 1.0 || rows[end - 1].text.trim_end().ends_with(','));
+            let bridges = !saw_postcode
+                && plain_row(ctx, end)
+                && (end + 1 < header_end && scores[end + 1] >= 1.0 || rows[end - 1].text.trim_end().ends_with(','));
             if s >= 0.8 {
                 total += s;
             } else if continuation_row(ctx, end, saw_postcode) || bridges {
@@ -465,32 +836,35 @@ fn find_name(ctx: &Context, header_end: usize, address_start: Option<usize>) -> 
     let legal_scan_end = if address_start.is_some() { limit } else { header_end };
     for ri in 0..legal_scan_end {
         if let Some(end) = legal_form_end(&rows[ri])
-            && (!is_detail_row(&rows[ri]) || rows[ri].find_any_label(&["sdn bhd"]).is_some()) {
-                // The one closest to the address wins (a trading name above
-                // a legal entity line usually belongs to the same company).
-                chosen = Some((ri, end, 0.9));
-            }
+            && (!is_detail_row(&rows[ri]) || rows[ri].find_any_label(&["sdn bhd"]).is_some())
+        {
+            // The one closest to the address wins (a trading name above
+            // a legal entity line usually belongs to the same company).
+            chosen = Some((ri, end, 0.9));
+        }
     }
     // A legal-form row right below the address start can still be the name
     // when nothing above qualifies (rare; address detection overshot).
     if chosen.is_none()
         && let Some(a) = address_start
-            && let Some(end) = rows.get(a).and_then(legal_form_end) {
-                chosen = Some((a, end, 0.8));
-            }
+        && let Some(end) = rows.get(a).and_then(legal_form_end)
+    {
+        chosen = Some((a, end, 0.8));
+    }
     // 2. The nearest plausible row above the address.
     if chosen.is_none()
-        && let Some(a) = address_start {
-            let mut ri = a;
-            while ri > 0 && a - ri < 5 {
-                ri -= 1;
-                if plausible(ri) && !is_parenthetical(&rows[ri]) {
-                    let conf = if business_words(&rows[ri]) > 0 { 0.8 } else { 0.65 };
-                    chosen = Some((ri, rows[ri].tokens.len(), conf));
-                    break;
-                }
+        && let Some(a) = address_start
+    {
+        let mut ri = a;
+        while ri > 0 && a - ri < 5 {
+            ri -= 1;
+            if plausible(ri) && !is_parenthetical(&rows[ri]) {
+                let conf = if business_words(&rows[ri]) > 0 { 0.8 } else { 0.65 };
+                chosen = Some((ri, rows[ri].tokens.len(), conf));
+                break;
             }
         }
+    }
     // 3. The first plausible row, preferring business words and tall text.
     if chosen.is_none() {
         let mut best: Option<(usize, f32)> = None;
@@ -515,7 +889,8 @@ fn find_name(ctx: &Context, header_end: usize, address_start: Option<usize>) -> 
     while first_row > 0 && joined < 2 {
         let prev = &rows[first_row - 1];
         let prev_text = prev.text.trim_end();
-        let dangling = prev_text.ends_with('&') || prev_text.ends_with('-') || prev_text.to_uppercase().ends_with(" AND") || prev_text.ends_with('(');
+        let dangling =
+            prev_text.ends_with('&') || prev_text.ends_with('-') || prev_text.to_uppercase().ends_with(" AND") || prev_text.ends_with('(');
         let incomplete = !has_distinct_name(&text) || text.starts_with(|c: char| c.is_lowercase()) || opens_paren(prev_text);
         if !(dangling || incomplete) || !plausible(first_row - 1) || is_parenthetical(prev) || legal_form_end(prev).is_some() {
             break;
@@ -594,7 +969,8 @@ fn name_text(row: &Row, end: usize) -> String {
 /// `canon` in the case style of `original`, keeping its trailing punctuation.
 fn canonical_like(original: &str, canon: &str) -> String {
     let trailing: String = original.chars().rev().take_while(|c| !c.is_alphanumeric()).collect::<Vec<_>>().into_iter().rev().collect();
-    let lower = original.chars().filter(|c| c.is_alphabetic()).skip(1).all(|c| c.is_lowercase()) && original.chars().any(|c| c.is_lowercase());
+    let lower =
+        original.chars().filter(|c| c.is_alphabetic()).skip(1).all(|c| c.is_lowercase()) && original.chars().any(|c| c.is_lowercase());
     let word = if lower {
         let mut cs = canon.chars();
         cs.next().map(|f| f.to_string() + &cs.as_str().to_lowercase()).unwrap_or_default()
@@ -648,7 +1024,8 @@ fn clean_address_row(row: &Row) -> String {
         .filter(|t| {
             let alnum: Vec<char> = t.chars().filter(|c| c.is_alphanumeric()).collect();
             let lower_fragment = alnum.len() <= 2 && alnum.iter().all(|c| c.is_lowercase());
-            (!alnum.is_empty() || matches!(*t, "&" | "-" | "/")) && !(lower_fragment && !alnum.is_empty() && (upper_row || alnum.len() == 1))
+            (!alnum.is_empty() || matches!(*t, "&" | "-" | "/"))
+                && !(lower_fragment && !alnum.is_empty() && (upper_row || alnum.len() == 1))
         })
         .collect();
     squash_spaces(&kept.join(" "))
@@ -673,8 +1050,11 @@ mod tests {
     use crate::layout::tests::doc_from_boxes;
 
     fn lines(texts: &[&str]) -> Party {
-        let boxes: Vec<(f32, f32, f32, f32, &str)> =
-            texts.iter().enumerate().map(|(i, t)| (50.0, 20.0 + i as f32 * 30.0, 50.0 + 12.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t)).collect();
+        let boxes: Vec<(f32, f32, f32, f32, &str)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (50.0, 20.0 + i as f32 * 30.0, 50.0 + 12.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t))
+            .collect();
         let ctx = Context::new(&doc_from_boxes(&boxes));
         find_issuer(&ctx)
     }
@@ -700,21 +1080,47 @@ mod tests {
 
     #[test]
     fn name_without_legal_form_sits_above_the_address_and_wrapped_names_join() {
-        let p = lines(&["HOME BREW HARDWARE &", "ELECTRICAL", "(JM0352019-K)", "12 HIGH STREET,", "SPRINGFIELD 12345", "TEL 555-1234567", "RECEIPT", "NAILS 2.00"]);
+        let p = lines(&[
+            "HOME BREW HARDWARE &",
+            "ELECTRICAL",
+            "(JM0352019-K)",
+            "12 HIGH STREET,",
+            "SPRINGFIELD 12345",
+            "TEL 555-1234567",
+            "RECEIPT",
+            "NAILS 2.00",
+        ]);
         assert_eq!(p.name.unwrap().text, "HOME BREW HARDWARE & ELECTRICAL");
         assert_eq!(p.address.unwrap().text, "12 HIGH STREET, SPRINGFIELD 12345");
     }
 
     #[test]
     fn legal_form_split_over_two_rows() {
-        let p = lines(&["POPULAR STATIONERY", "CO. (M) SDN BHD", "(CO. NO. 113825-W)", "LOT 8, JALAN 7/118B, DESA TUN RAZAK", "56000 KUALA LUMPUR, MALAYSIA", "BRANCH NAME", "TEL : 03-9201 6281", "PEN 2.00"]);
+        let p = lines(&[
+            "POPULAR STATIONERY",
+            "CO. (M) SDN BHD",
+            "(CO. NO. 113825-W)",
+            "LOT 8, JALAN 7/118B, DESA TUN RAZAK",
+            "56000 KUALA LUMPUR, MALAYSIA",
+            "BRANCH NAME",
+            "TEL : 03-9201 6281",
+            "PEN 2.00",
+        ]);
         assert_eq!(p.name.unwrap().text, "POPULAR STATIONERY CO. (M) SDN BHD");
         assert_eq!(p.address.unwrap().text, "LOT 8, JALAN 7/118B, DESA TUN RAZAK 56000 KUALA LUMPUR, MALAYSIA");
     }
 
     #[test]
     fn european_vendor() {
-        let p = lines(&["Rechnung", "Muster Elektro GmbH", "Hauptstraße 5", "10115 Berlin", "Tel. +49 30 123456", "USt-IdNr: DE123456789", "Artikel 12,00"]);
+        let p = lines(&[
+            "Rechnung",
+            "Muster Elektro GmbH",
+            "Hauptstraße 5",
+            "10115 Berlin",
+            "Tel. +49 30 123456",
+            "USt-IdNr: DE123456789",
+            "Artikel 12,00",
+        ]);
         assert_eq!(p.name.unwrap().text, "Muster Elektro GmbH");
         assert_eq!(p.address.unwrap().text, "Hauptstraße 5 10115 Berlin");
     }
@@ -733,7 +1139,14 @@ mod tests {
 
     #[test]
     fn ocr_confusion_in_legal_form_is_corrected() {
-        let p = lines(&["BOOK TA .K(TAMAN DAYA) SDN BND", "789417-W", "NO.53 55,57 & 59, JALAN SAGU 18,", "81100 JOHOR BAHRU,", "JOHOR.", "DOCUMENT NO : TD01167104"]);
+        let p = lines(&[
+            "BOOK TA .K(TAMAN DAYA) SDN BND",
+            "789417-W",
+            "NO.53 55,57 & 59, JALAN SAGU 18,",
+            "81100 JOHOR BAHRU,",
+            "JOHOR.",
+            "DOCUMENT NO : TD01167104",
+        ]);
         assert_eq!(p.name.unwrap().text, "BOOK TA .K(TAMAN DAYA) SDN BHD");
         assert_eq!(p.address.unwrap().text, "NO.53 55,57 & 59, JALAN SAGU 18, 81100 JOHOR BAHRU, JOHOR.");
     }

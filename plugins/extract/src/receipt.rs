@@ -1,8 +1,8 @@
 //! Receipts: merchant, date and time, money summary, payment method and
 //! line items.
 
-use crate::context::Context;
 use crate::contact::phones_in_row;
+use crate::context::Context;
 use crate::fields::{DATE_LABELS, OTHER_DATE_LABELS, pick_date, pick_time, push_money, weighted_confidence};
 use crate::items::{COLUMNS, find_items};
 use crate::model::{Document, ExtractError, Extraction, Table, Value};
@@ -26,9 +26,16 @@ fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     }
     // The merchant's phone: the first non-fax number in the header half.
     let header_rows = ctx.rows.len().div_ceil(2);
-    if let Some((ri, p)) = ctx.rows[..header_rows].iter().enumerate().find_map(|(ri, r)| phones_in_row(r).into_iter().find(|p| !p.fax).map(|p| (ri, p))) {
+    if let Some((ri, p)) =
+        ctx.rows[..header_rows].iter().enumerate().find_map(|(ri, r)| phones_in_row(r).into_iter().find(|p| !p.fax).map(|p| (ri, p)))
+    {
         let row = &ctx.rows[ri];
-        out.push("merchantPhone", Value::Text(p.number), 0.8 * row.span_confidence(p.start, p.end).max(0.5), Some(row.source(p.start, p.end)));
+        out.push(
+            "merchantPhone",
+            Value::Text(p.number),
+            0.8 * row.span_confidence(p.start, p.end).max(0.5),
+            Some(row.source(p.start, p.end)),
+        );
     }
 
     let date = pick_date(ctx, DATE_LABELS, OTHER_DATE_LABELS);
@@ -53,7 +60,13 @@ fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     }
 
     if doc.extract_tables {
-        let from = party.address.as_ref().and_then(|a| a.rows.last().copied()).or(party.name.as_ref().and_then(|n| n.rows.last().copied())).map(|r| r + 1).unwrap_or(0);
+        let from = party
+            .address
+            .as_ref()
+            .and_then(|a| a.rows.last().copied())
+            .or(party.name.as_ref().and_then(|n| n.rows.last().copied()))
+            .map(|r| r + 1)
+            .unwrap_or(0);
         let to = summary
             .labelled
             .iter()
@@ -80,7 +93,18 @@ fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     if out.field("date").is_none() {
         out.warnings.push("no date found".into());
     }
-    out.confidence = weighted_confidence(out, &[("totalAmount", 0.35), ("date", 0.2), ("merchantName", 0.2), ("merchantAddress", 0.1), ("currency", 0.05), ("time", 0.05), ("subtotal", 0.05)]);
+    out.confidence = weighted_confidence(
+        out,
+        &[
+            ("totalAmount", 0.35),
+            ("date", 0.2),
+            ("merchantName", 0.2),
+            ("merchantAddress", 0.1),
+            ("currency", 0.05),
+            ("time", 0.05),
+            ("subtotal", 0.05),
+        ],
+    );
     if summary.total_cross_checked {
         out.confidence = (out.confidence + 0.05).min(1.0);
     }
@@ -92,8 +116,11 @@ mod tests {
     use crate::layout::tests::doc_from_boxes;
 
     fn receipt(lines: &[&str], hints: &[(&str, &str)]) -> Extraction {
-        let boxes: Vec<(f32, f32, f32, f32, &str)> =
-            lines.iter().enumerate().map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t)).collect();
+        let boxes: Vec<(f32, f32, f32, f32, &str)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t))
+            .collect();
         let mut doc = doc_from_boxes(&boxes);
         doc.extract_tables = true;
         doc.hints = hints.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -138,7 +165,21 @@ mod tests {
 
     #[test]
     fn us_receipt_is_month_first_with_tip() {
-        let r = receipt(&["Joe's Diner", "123 Main Street", "Springfield, IL 62701", "03/04/2024 7:45 PM", "Burger 12.00", "Subtotal $12.00", "Tax $1.02", "Tip $2.00", "Total $15.02", "VISA $15.02"], &[("locale", "en-US")]);
+        let r = receipt(
+            &[
+                "Joe's Diner",
+                "123 Main Street",
+                "Springfield, IL 62701",
+                "03/04/2024 7:45 PM",
+                "Burger 12.00",
+                "Subtotal $12.00",
+                "Tax $1.02",
+                "Tip $2.00",
+                "Total $15.02",
+                "VISA $15.02",
+            ],
+            &[("locale", "en-US")],
+        );
         assert_eq!(r.date("date").map(|d| d.iso()).as_deref(), Some("2024-03-04"));
         assert_eq!(r.amount("tipAmount"), Some(2.0));
         assert_eq!(r.amount("totalAmount"), Some(15.02));
@@ -149,7 +190,21 @@ mod tests {
 
     #[test]
     fn german_receipt_with_decimal_commas_and_day_first_dates() {
-        let r = receipt(&["Bäckerei Schmidt GmbH", "Bahnhofstraße 12", "80335 München", "Datum: 03.04.2024 08:15", "Brezel 2 x 0,90 1,80", "Kaffee 2,50", "Summe EUR 4,30", "MwSt 7% 0,28", "Bar 10,00", "Rückgeld 5,70"], &[]);
+        let r = receipt(
+            &[
+                "Bäckerei Schmidt GmbH",
+                "Bahnhofstraße 12",
+                "80335 München",
+                "Datum: 03.04.2024 08:15",
+                "Brezel 2 x 0,90 1,80",
+                "Kaffee 2,50",
+                "Summe EUR 4,30",
+                "MwSt 7% 0,28",
+                "Bar 10,00",
+                "Rückgeld 5,70",
+            ],
+            &[],
+        );
         assert_eq!(r.date("date").map(|d| d.iso()).as_deref(), Some("2024-04-03"));
         assert_eq!(r.amount("totalAmount"), Some(4.3));
         assert_eq!(r.text("currency"), Some("EUR"));

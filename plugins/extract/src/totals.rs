@@ -7,8 +7,8 @@
 
 use crate::context::{AmountHit, Context};
 use crate::layout::label_fold;
-use crate::text::alnum_key;
 use crate::money::{cents, same_amount};
+use crate::text::alnum_key;
 
 fn same_cents(a: f64, b: f64) -> bool {
     cents(a) == cents(b)
@@ -266,7 +266,13 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
         let (label, mut role) = LABELS[li];
         // `TOTAL (EXCLUDING GST)` is a subtotal, `TOTAL (INCL. GST)` a final total.
         if let Role::Total(strength) = role {
-            let qualifier: Vec<&str> = row.tokens[b..].iter().take_while(|t| !t.text.ends_with(')')).chain(row.tokens[b..].iter().find(|t| t.text.ends_with(')'))).filter(|_| row.tokens.get(b).is_some_and(|t| t.text.starts_with('('))).map(|t| t.key.as_str()).collect();
+            let qualifier: Vec<&str> = row.tokens[b..]
+                .iter()
+                .take_while(|t| !t.text.ends_with(')'))
+                .chain(row.tokens[b..].iter().find(|t| t.text.ends_with(')')))
+                .filter(|_| row.tokens.get(b).is_some_and(|t| t.text.starts_with('(')))
+                .map(|t| t.key.as_str())
+                .collect();
             if qualifier.iter().any(|k| matches!(*k, "EXCL" | "EXCLUDING" | "EXCLUSIVE" | "EX" | "BEFORE" | "NETT" | "NET")) {
                 role = Role::Subtotal;
             } else if qualifier.iter().any(|k| matches!(*k, "INCL" | "INCLUDING" | "INCLUSIVE" | "INC")) {
@@ -318,9 +324,11 @@ fn value_below(ctx: &Context, ri: usize, label_end: usize) -> Option<AmountHit> 
         return None;
     }
     let hits = &ctx.amounts[ri + 1];
-    let only_amounts = next.tokens.iter().enumerate().all(|(ti, t)| {
-        t.key.is_empty() || hits.iter().any(|h| h.token == ti) || crate::money::currency_of_token(&t.text).is_some()
-    });
+    let only_amounts = next
+        .tokens
+        .iter()
+        .enumerate()
+        .all(|(ti, t)| t.key.is_empty() || hits.iter().any(|h| h.token == ti) || crate::money::currency_of_token(&t.text).is_some());
     if only_amounts { hits.last().filter(|h| plausible_money(ctx, h)).cloned() } else { None }
 }
 
@@ -375,10 +383,13 @@ pub fn summarize(ctx: &Context) -> Summary {
     let labelled = classify(ctx);
     let with_value = |role: fn(&Role) -> bool| labelled.iter().filter(move |l| role(&l.role) && l.value.is_some());
 
-    let first_payment_row = labelled.iter().filter(|l| matches!(l.role, Role::Paid | Role::Change) && l.value.is_some()).map(|l| l.row).min();
+    let first_payment_row =
+        labelled.iter().filter(|l| matches!(l.role, Role::Paid | Role::Change) && l.value.is_some()).map(|l| l.row).min();
     let before_payment = |row: usize| first_payment_row.is_none_or(|p| row <= p);
 
-    let subtotal = with_value(|r| *r == Role::Subtotal).find(|l| before_payment(l.row) && !l.multi).or_else(|| with_value(|r| *r == Role::Subtotal).next());
+    let subtotal = with_value(|r| *r == Role::Subtotal)
+        .find(|l| before_payment(l.row) && !l.multi)
+        .or_else(|| with_value(|r| *r == Role::Subtotal).next());
     let taxes: Vec<&Labelled> = with_value(|r| *r == Role::Tax).filter(|l| before_payment(l.row)).collect();
     let tax = taxes.iter().find(|l| !l.multi).or(taxes.first()).copied();
     let rounding = with_value(|r| *r == Role::Rounding).find(|l| before_payment(l.row));
@@ -403,7 +414,8 @@ pub fn summarize(ctx: &Context) -> Summary {
         for with_tax in [true, false] {
             for with_round in [true, false] {
                 for with_disc in [false, true] {
-                    let total = s + if with_tax { tax_v } else { 0.0 } + svc_v + if with_round { round_v } else { 0.0 } - if with_disc { disc_v } else { 0.0 };
+                    let total = s + if with_tax { tax_v } else { 0.0 } + svc_v + if with_round { round_v } else { 0.0 }
+                        - if with_disc { disc_v } else { 0.0 };
                     sums.push(total);
                 }
             }
@@ -411,7 +423,8 @@ pub fn summarize(ctx: &Context) -> Summary {
     }
 
     // The items above the first summary line add up to the subtotal or total.
-    let first_summary = labelled.iter().filter(|l| matches!(l.role, Role::Total(_) | Role::Subtotal) && l.value.is_some()).map(|l| l.row).min();
+    let first_summary =
+        labelled.iter().filter(|l| matches!(l.role, Role::Total(_) | Role::Subtotal) && l.value.is_some()).map(|l| l.row).min();
     let item_sum: Option<f64> = first_summary.and_then(|end| {
         let items = crate::items::find_items(ctx, 0, end);
         (!items.is_empty()).then(|| items.iter().filter_map(|i| i.amount).sum())
@@ -461,9 +474,11 @@ pub fn summarize(ctx: &Context) -> Summary {
             score += 0.5;
         }
         if let Some(r) = v(rounding)
-            && r != 0.0 && candidates.iter().any(|o| !std::ptr::eq(*o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov + r, value))) {
-                score += 1.0;
-            }
+            && r != 0.0
+            && candidates.iter().any(|o| !std::ptr::eq(*o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov + r, value)))
+        {
+            score += 1.0;
+        }
         let agreeing = candidates.iter().filter(|o| !std::ptr::eq(**o, *c) && v(Some(o)).is_some_and(|ov| same_cents(ov, value))).count();
         score += 0.3 * agreeing.min(3) as f32;
         if same_cents(value, max_value) && !has_negative_totals {
@@ -492,7 +507,13 @@ pub fn summarize(ctx: &Context) -> Summary {
 
     let mut total = best.and_then(|(_, l, checked)| {
         let Role::Total(strength) = l.role else { return None };
-        let conf = if checked { 0.95 } else if strength >= 2 { 0.75 } else { 0.55 };
+        let conf = if checked {
+            0.95
+        } else if strength >= 2 {
+            0.75
+        } else {
+            0.55
+        };
         pick(l, conf)
     });
     let total_cross_checked = best.is_some_and(|(_, _, c)| c);
@@ -504,7 +525,13 @@ pub fn summarize(ctx: &Context) -> Summary {
         // OCR) is the total even when the change was misread.
         let paid_repeated = paid.and_then(|p| {
             let pv = p.value.as_ref()?.amount.value;
-            ctx.amounts.iter().flatten().find(|h| h.row != p.row && h.row < p.row && same_cents(h.amount.value, pv) && plausible_money(ctx, h) && !labelled.iter().any(|l| l.row == h.row))
+            ctx.amounts.iter().flatten().find(|h| {
+                h.row != p.row
+                    && h.row < p.row
+                    && same_cents(h.amount.value, pv)
+                    && plausible_money(ctx, h)
+                    && !labelled.iter().any(|l| l.row == h.row)
+            })
         });
         let printed = |x: f64| ctx.amounts.iter().flatten().any(|h| same_cents(h.amount.value, x));
         if let (Some(pmc), Some(p)) = (paid_minus_change.filter(|x| printed(*x)), paid) {
@@ -519,7 +546,9 @@ pub fn summarize(ctx: &Context) -> Summary {
                 t.value = pmc;
                 t
             });
-        } else if let Some(hit) = sums.iter().find_map(|s| ctx.amounts.iter().flatten().find(|h| same_cents(h.amount.value, *s) && plausible_money(ctx, h))) {
+        } else if let Some(hit) =
+            sums.iter().find_map(|s| ctx.amounts.iter().flatten().find(|h| same_cents(h.amount.value, *s) && plausible_money(ctx, h)))
+        {
             total = Some(Picked { value: hit.amount.value, hit: hit.clone(), confidence: 0.6 });
         } else if let (Some(s), Some(t)) = (subtotal, tax) {
             // Subtotal and tax both labelled: their sum, unprinted.
@@ -571,8 +600,11 @@ mod tests {
     use crate::model::Document;
 
     fn doc(lines: &[&str]) -> Document {
-        let boxes: Vec<(f32, f32, f32, f32, &str)> =
-            lines.iter().enumerate().map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t)).collect();
+        let boxes: Vec<(f32, f32, f32, f32, &str)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (20.0, 20.0 + i as f32 * 30.0, 20.0 + 10.0 * t.len() as f32, 40.0 + i as f32 * 30.0, *t))
+            .collect();
         doc_from_boxes(&boxes)
     }
 
@@ -582,7 +614,16 @@ mod tests {
 
     #[test]
     fn total_is_cross_checked_against_cash_and_change() {
-        let lines = ["ITEM A 80.00", "TOTAL SALES : 327.00", "DISCOUNT : 0.00", "TOTAL : 0.00", "ROUNDING : 0.00", "TOTAL SALES : 327.00", "CASH : 327.00", "CHANGE : 0.00"];
+        let lines = [
+            "ITEM A 80.00",
+            "TOTAL SALES : 327.00",
+            "DISCOUNT : 0.00",
+            "TOTAL : 0.00",
+            "ROUNDING : 0.00",
+            "TOTAL SALES : 327.00",
+            "CASH : 327.00",
+            "CHANGE : 0.00",
+        ];
         let s = summarize(&Context::new(&doc(&lines)));
         assert_eq!(s.total.as_ref().map(|t| t.value), Some(327.0));
         assert!(s.total_cross_checked);
@@ -640,7 +681,10 @@ mod tests {
 
     #[test]
     fn an_amount_ocr_made_look_like_a_date_still_counts_after_a_total_label() {
-        assert_eq!(total_of(&["Total RM Incl. of GST 40.99", "Rounding Adj 0.01", "Total RM 4.1.00", "Cash 51.00", "CHANGE 10.00"]), Some(41.0));
+        assert_eq!(
+            total_of(&["Total RM Incl. of GST 40.99", "Rounding Adj 0.01", "Total RM 4.1.00", "Cash 51.00", "CHANGE 10.00"]),
+            Some(41.0)
+        );
     }
 
     #[test]

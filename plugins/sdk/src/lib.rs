@@ -72,8 +72,8 @@ pub mod bindings {
 
 pub use bindings::folio::extractor::host::LogLevel;
 pub use bindings::folio::extractor::types::{
-    Bbox, Date, Document, ExtractError, Extraction, Field, FieldValue, Line, Money, Page, PageSource, PluginInfo,
-    SourceRef, Table, TableRow, Word,
+    Bbox, Date, Document, ExtractError, Extraction, Field, FieldValue, Line, Money, Page, PageSource, PluginInfo, SourceRef, Table,
+    TableRow, Word,
 };
 
 /// The version of the `folio:extractor` contract this SDK implements (the
@@ -128,8 +128,8 @@ pub mod __private {
 /// `use folio_plugin_sdk::prelude::*;` brings in everything a plugin needs.
 pub mod prelude {
     pub use crate::{
-        Bbox, CONTRACT_VERSION, Date, Document, ExtractError, Extraction, Extractor, Field, FieldValue, Line,
-        LogLevel, Money, Page, PageSource, PluginInfo, SourceRef, Table, TableRow, Word,
+        Bbox, CONTRACT_VERSION, Date, Document, ExtractError, Extraction, Extractor, Field, FieldValue, Line, LogLevel, Money, Page,
+        PageSource, PluginInfo, SourceRef, Table, TableRow, Word,
     };
     pub use crate::{debug, error, info, trace, warn};
 }

@@ -8,8 +8,8 @@ pub mod text;
 
 use super::raster::prepare;
 use super::{MAX_OCR_PIXELS, MAX_PAGES, PageContent, RasterPage, TARGET_DPI, invalid_file};
-use crate::ocr::OcrProfile;
 use crate::model::{Page, PageSource};
+use crate::ocr::OcrProfile;
 use folio_core::{ApiError, ErrorCode};
 use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
@@ -149,9 +149,8 @@ impl PdfInput {
             Some(_) => return None,
         };
         let jpeg = filters == [&b"DCTDecode"[..]];
-        let lossless = filters
-            .iter()
-            .all(|f| matches!(*f, b"FlateDecode" | b"LZWDecode" | b"ASCII85Decode" | b"ASCIIHexDecode" | b"RunLengthDecode"));
+        let lossless =
+            filters.iter().all(|f| matches!(*f, b"FlateDecode" | b"LZWDecode" | b"ASCII85Decode" | b"ASCIIHexDecode" | b"RunLengthDecode"));
         // Plain gray or RGB: no masks, no decode arrays, no CMYK/indexed colour.
         let components = match get(b"ColorSpace")? {
             Object::Name(n) if n == b"DeviceGray" => 1,
@@ -196,10 +195,7 @@ impl PdfInput {
             })
             .as_ref()
             .map_err(|e| invalid_file(format!("The PDF cannot be rendered: {e}")))?;
-        let page = pdf
-            .pages()
-            .get(index)
-            .ok_or_else(|| invalid_file(format!("Page {} of the PDF cannot be rendered", index + 1)))?;
+        let page = pdf.pages().get(index).ok_or_else(|| invalid_file(format!("Page {} of the PDF cannot be rendered", index + 1)))?;
         let (w_pt, h_pt) = page.render_dimensions();
         let dpi = raster_dpi(w_pt, h_pt);
         let scale = dpi as f32 / 72.0;

@@ -123,14 +123,7 @@ impl Matrix {
     fn then(&self, o: &Matrix) -> Matrix {
         let [a1, b1, c1, d1, e1, f1] = self.0;
         let [a2, b2, c2, d2, e2, f2] = o.0;
-        Matrix([
-            a1 * a2 + b1 * c2,
-            a1 * b2 + b1 * d2,
-            c1 * a2 + d1 * c2,
-            c1 * b2 + d1 * d2,
-            e1 * a2 + f1 * c2 + e2,
-            e1 * b2 + f1 * d2 + f2,
-        ])
+        Matrix([a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2, e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2])
     }
 
     fn apply(&self, x: f32, y: f32) -> (f32, f32) {
@@ -199,11 +192,7 @@ impl<'a> Font<'a> {
         } else {
             None
         };
-        let descriptor = descendant
-            .unwrap_or(dict)
-            .get_deref(b"FontDescriptor", doc)
-            .and_then(Object::as_dict)
-            .ok();
+        let descriptor = descendant.unwrap_or(dict).get_deref(b"FontDescriptor", doc).and_then(Object::as_dict).ok();
         let metric = |k: &[u8]| descriptor.and_then(|d| d.get(k).ok()).and_then(|o| number(doc, o));
         let (mut ascent, mut descent) = (metric(b"Ascent").unwrap_or(750.0) / 1000.0, metric(b"Descent").unwrap_or(-250.0) / 1000.0);
         if !(0.3..=1.5).contains(&ascent) || !(-0.8..=0.0).contains(&descent) {
@@ -541,7 +530,8 @@ pub(crate) fn words_to_lines(mut words: Vec<Word>) -> Vec<Line> {
     for w in words {
         // Join the nearest line whose vertical band holds this word's centre.
         let target = lines.iter_mut().rev().take(8).find(|line| {
-            let (top, bottom) = line.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(t, b), x| (t.min(x.bbox.top), b.max(x.bbox.bottom())));
+            let (top, bottom) =
+                line.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(t, b), x| (t.min(x.bbox.top), b.max(x.bbox.bottom())));
             let c = center_y(&w);
             let overlap = w.bbox.bottom().min(bottom) - w.bbox.top.max(top);
             c > top && c < bottom && overlap > 0.5 * w.bbox.height.min(bottom - top)

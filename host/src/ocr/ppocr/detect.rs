@@ -137,9 +137,9 @@ fn boxes_from_map(prob: NdTensorView<f32, 2>, src_w: u32, src_h: u32, p: &DetPar
         if grown.width().min(grown.height()) < 5.0 {
             continue;
         }
-        let corners = grown.corners().map(|c| {
-            PointF::from_yx((c.y * sy).round().clamp(0.0, src_h as f32 - 1.0), (c.x * sx).round().clamp(0.0, src_w as f32 - 1.0))
-        });
+        let corners = grown
+            .corners()
+            .map(|c| PointF::from_yx((c.y * sy).round().clamp(0.0, src_h as f32 - 1.0), (c.x * sx).round().clamp(0.0, src_w as f32 - 1.0)));
         let text_box = TextBox { corners: order_corners(corners), score };
         if text_box.width() <= 3.0 || text_box.height() <= 3.0 {
             continue;
@@ -266,12 +266,7 @@ mod tests {
 
     #[test]
     fn corners_are_ordered_clockwise_from_top_left() {
-        let pts = [
-            PointF::from_yx(10.0, 100.0),
-            PointF::from_yx(0.0, 0.0),
-            PointF::from_yx(12.0, 2.0),
-            PointF::from_yx(-2.0, 98.0),
-        ];
+        let pts = [PointF::from_yx(10.0, 100.0), PointF::from_yx(0.0, 0.0), PointF::from_yx(12.0, 2.0), PointF::from_yx(-2.0, 98.0)];
         let o = order_corners(pts);
         assert_eq!((o[0].x, o[1].x, o[2].x, o[3].x), (0.0, 98.0, 100.0, 2.0));
     }

@@ -61,10 +61,8 @@ impl Models {
             Model::load_file(&path).map_err(|e| OcrError::Assets(format!("loading {}: {e}", path.display())))
         };
         let (det, cls, rec) = (load(DET_MODEL)?, load(CLS_MODEL)?, load(REC_MODEL)?);
-        let characters = rec
-            .metadata()
-            .get("character")
-            .ok_or_else(|| OcrError::Assets(format!("{REC_MODEL} has no `character` metadata")))?;
+        let characters =
+            rec.metadata().get("character").ok_or_else(|| OcrError::Assets(format!("{REC_MODEL} has no `character` metadata")))?;
         let mut alphabet: Vec<String> = characters.lines().map(str::to_string).collect();
         alphabet.push(" ".to_string());
         Ok(Self { det, cls, rec, alphabet })

@@ -56,9 +56,8 @@ pub struct LineGeometry {
 impl LineGeometry {
     /// The axis-aligned box of the part of the line from `u0` to `u1` (0..1 along the text).
     pub fn span(&self, u0: f32, u1: f32) -> BBox {
-        let p = |u: f32, v: f32| {
-            (self.origin.x + u * self.along.0 + v * self.across.0, self.origin.y + u * self.along.1 + v * self.across.1)
-        };
+        let p =
+            |u: f32, v: f32| (self.origin.x + u * self.along.0 + v * self.across.0, self.origin.y + u * self.along.1 + v * self.across.1);
         let pts = [p(u0, 0.0), p(u1, 0.0), p(u1, 1.0), p(u0, 1.0)];
         let (mut l, mut t, mut r, mut b) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         for (x, y) in pts {
@@ -72,10 +71,7 @@ impl LineGeometry {
 
     /// The geometry after turning the crop by 180°.
     fn flipped(self) -> Self {
-        let end = PointF::from_yx(
-            self.origin.y + self.along.1 + self.across.1,
-            self.origin.x + self.along.0 + self.across.0,
-        );
+        let end = PointF::from_yx(self.origin.y + self.along.1 + self.across.1, self.origin.x + self.along.0 + self.across.0);
         Self { origin: end, along: (-self.along.0, -self.along.1), across: (-self.across.0, -self.across.1) }
     }
 
@@ -104,21 +100,13 @@ pub fn crop(page: &GrayImage, b: &TextBox) -> Option<LineCrop> {
     let projection = Projection::from_control_points(from, to)?;
     let mut out = GrayImage::new(w as u32, h as u32);
     warp_into(page, projection, Interpolation::Bilinear, Border::Replicate, &mut out);
-    let geometry = LineGeometry {
-        origin: tl,
-        along: (tr.x - tl.x, tr.y - tl.y),
-        across: (bl.x - tl.x, bl.y - tl.y),
-    };
+    let geometry = LineGeometry { origin: tl, along: (tr.x - tl.x, tr.y - tl.y), across: (bl.x - tl.x, bl.y - tl.y) };
     if h / w >= 1.5 {
         // Turned counter-clockwise (as rapidocr's np.rot90): text that ran down
         // the box now runs left to right; the turned crop's top-left was the
         // box's top-right, its x axis the box's left edge downwards.
         let turned = imageops::rotate270(&out);
-        let geometry = LineGeometry {
-            origin: tr,
-            along: (bl.x - tl.x, bl.y - tl.y),
-            across: (tl.x - tr.x, tl.y - tr.y),
-        };
+        let geometry = LineGeometry { origin: tr, along: (bl.x - tl.x, bl.y - tl.y), across: (tl.x - tr.x, tl.y - tr.y) };
         return Some(LineCrop { image: turned, geometry });
     }
     Some(LineCrop { image: out, geometry })
@@ -171,7 +159,10 @@ fn upside_down_probs(models: &Models, opts: &RunOptions, crops: &[&GrayImage]) -
     let mut out = Vec::with_capacity(crops.len());
     for chunk in crops.chunks(BATCH) {
         let rows: Vec<Vec<f32>> = chunk.iter().map(|c| line_input(c, CLS_WIDTH, CLS_WIDTH).0).collect();
-        let result = models.cls.run_one(batch_tensor(&rows, CLS_WIDTH).view().into(), Some(opts.clone())).map_err(run_err("direction classifier"))?;
+        let result = models
+            .cls
+            .run_one(batch_tensor(&rows, CLS_WIDTH).view().into(), Some(opts.clone()))
+            .map_err(run_err("direction classifier"))?;
         let probs: NdTensor<f32, 2> = result.try_into().map_err(|e| OcrError::Engine(format!("classifier output: {e:?}")))?;
         out.extend((0..chunk.len()).map(|i| probs[[i, 1]]));
     }
@@ -313,7 +304,8 @@ fn is_lower(s: &str) -> bool {
 /// The step distance that separates words on this line: well above the median
 /// distance between neighbouring characters (spaces included, they are narrow).
 fn word_gap(chars: &[(&str, usize, f32)]) -> (usize, usize) {
-    let mut gaps: Vec<usize> = chars.windows(2).filter(|w| !w[0].0.trim().is_empty() && !w[1].0.trim().is_empty()).map(|w| w[1].1 - w[0].1).collect();
+    let mut gaps: Vec<usize> =
+        chars.windows(2).filter(|w| !w[0].0.trim().is_empty() && !w[1].0.trim().is_empty()).map(|w| w[1].1 - w[0].1).collect();
     if gaps.len() < 3 {
         // Too few characters to know their spacing: a wide gap only.
         return (3, 6);
@@ -325,7 +317,13 @@ fn word_gap(chars: &[(&str, usize, f32)]) -> (usize, usize) {
 
 /// CTC greedy decoding: repeats collapsed, blanks (class 0) dropped; words split
 /// at spaces and at wide gaps, each word's box from its first and last step.
-pub(crate) fn decode(best: &[(usize, f32)], space: &[f32], alphabet: &[String], content_steps: f32, geometry: LineGeometry) -> Option<RecognizedLine> {
+pub(crate) fn decode(
+    best: &[(usize, f32)],
+    space: &[f32],
+    alphabet: &[String],
+    content_steps: f32,
+    geometry: LineGeometry,
+) -> Option<RecognizedLine> {
     // (character, step, probability) of each emitted character.
     let mut chars: Vec<(&str, usize, f32)> = Vec::new();
     let mut prev = 0usize;

@@ -29,7 +29,11 @@ pub fn to_model(doc: &Document) -> m::Document {
                         text: l.text.clone(),
                         bbox: bbox_in(l.bbox),
                         confidence: l.confidence,
-                        words: l.words.iter().map(|w| m::Word { text: w.text.clone(), bbox: bbox_in(w.bbox), confidence: w.confidence }).collect(),
+                        words: l
+                            .words
+                            .iter()
+                            .map(|w| m::Word { text: w.text.clone(), bbox: bbox_in(w.bbox), confidence: w.confidence })
+                            .collect(),
                     })
                     .collect(),
             })
@@ -160,7 +164,15 @@ mod tests {
 
     #[test]
     fn a_receipt_round_trips_through_the_wit_types() {
-        let d = doc(&["ACME STORE SDN BHD", "NO 1, JALAN MAJU,", "43000 KAJANG", "DATE 25/12/2018", "TOTAL RM 12.50", "CASH 20.00", "CHANGE 7.50"]);
+        let d = doc(&[
+            "ACME STORE SDN BHD",
+            "NO 1, JALAN MAJU,",
+            "43000 KAJANG",
+            "DATE 25/12/2018",
+            "TOTAL RM 12.50",
+            "CASH 20.00",
+            "CHANGE 7.50",
+        ]);
         let e = run(d, folio_extract::extract_receipt).unwrap();
         let total = e.fields.iter().find(|f| f.key == "totalAmount").unwrap();
         assert_eq!(total.value, FieldValue::Money(Money { amount: 12.5, currency: Some("MYR".into()) }));

@@ -80,10 +80,7 @@ impl Extractor for Hostile {
                     Ok(_) => "LEAK connected".to_string(),
                     Err(e) => format!("denied: {e}"),
                 };
-                let wall = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(u64::MAX);
+                let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(u64::MAX);
                 out.push(Field::text("filesystem", fs));
                 out.push(Field::text("rootDir", dir));
                 out.push(Field::text("network", net));
