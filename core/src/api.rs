@@ -95,6 +95,39 @@ impl Plan {
     }
 }
 
+/// What one document may use, per plan (a deployment overrides the
+/// defaults with `[vars]`, see the edge's `Config::plan_limits`): a page
+/// cap, enforced at admission and again when the host counts the pages,
+/// and a processing deadline per attempt that heartbeats cannot extend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanLimits {
+    pub max_pages: u32,
+    pub max_processing_seconds: u32,
+}
+
+impl Plan {
+    pub fn default_limits(self) -> PlanLimits {
+        match self {
+            Plan::Free => PlanLimits { max_pages: 100, max_processing_seconds: 600 },
+            Plan::Paid => PlanLimits { max_pages: 2000, max_processing_seconds: 3600 },
+        }
+    }
+}
+
+impl PlanLimits {
+    /// `TOO_MANY_PAGES` over the cap.
+    pub fn check_pages(&self, pages: u32, plan: Plan) -> Result<(), ApiError> {
+        if pages > self.max_pages {
+            return Err(ApiError::new(
+                ErrorCode::TooManyPages,
+                format!("The document has {pages} pages; the {} plan accepts at most {} per document", plan.as_str(), self.max_pages),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `extractTables`: a boolean ("Default: true"). Forms send text, so
 /// `true`/`false`/`1`/`0` are accepted, case-insensitively.
 pub fn parse_extract_tables(s: &str) -> Result<bool, ApiError> {
@@ -376,6 +409,16 @@ pub fn insufficient_credits(needed: i64, available: i64) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_cap_per_plan() {
+        let free = Plan::Free.default_limits();
+        assert!(free.check_pages(free.max_pages, Plan::Free).is_ok());
+        let e = free.check_pages(free.max_pages + 1, Plan::Free).unwrap_err();
+        assert_eq!(e.code, ErrorCode::TooManyPages);
+        assert!(e.message.contains("free plan accepts at most 100"), "{}", e.message);
+        assert!(Plan::Paid.default_limits().max_pages > free.max_pages);
+    }
 
     fn policy() -> SubmissionPolicy {
         SubmissionPolicy {

@@ -74,8 +74,11 @@ impl FileKind {
 
 /// A cheap page-count estimate for credit reservation at upload, without
 /// parsing the file: PDF page objects are counted from `/Type /Page`
-/// markers, TIFF pages by walking the IFD chain; other images are one page.
-/// The host reports the exact count after processing and credits are settled then.
+/// markers (names decoded, so `/P#61ge` counts), TIFF pages by walking the
+/// IFD chain (wherever it points, each IFD once); other images are one page.
+/// Page objects inside compressed object streams are not visible here: the
+/// host reports the true count before it processes any page and the edge
+/// re-admits the document for it (more credits reserved, or refused).
 pub fn estimate_pages(kind: FileKind, bytes: &[u8]) -> u32 {
     match kind {
         FileKind::Pdf => estimate_pdf_pages(bytes).max(1),
@@ -96,9 +99,51 @@ fn estimate_pdf_pages(bytes: &[u8]) -> u32 {
 /// marker is split across chunks.
 #[derive(Clone, Debug, Default)]
 pub struct PdfPageCounter {
+    names: PdfNameDecoder,
     /// The end of the previous window, long enough to hold a split marker.
     tail: Vec<u8>,
     count: u32,
+}
+
+/// Decodes `#xx` escapes inside PDF names as a byte stream goes by (a
+/// name may be split across chunks): `/P#61ge` is the name `/Page`.
+#[derive(Clone, Debug, Default)]
+struct PdfNameDecoder {
+    in_name: bool,
+    /// Hex digits of an escape seen so far, after its `#`.
+    escape: Option<Vec<u8>>,
+}
+
+impl PdfNameDecoder {
+    fn decode(&mut self, chunk: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(chunk.len());
+        for &b in chunk {
+            if let Some(digits) = self.escape.as_mut() {
+                if b.is_ascii_hexdigit() {
+                    digits.push(b);
+                    if digits.len() == 2 {
+                        let text = std::str::from_utf8(digits).unwrap_or("00");
+                        out.push(u8::from_str_radix(text, 16).unwrap_or(0));
+                        self.escape = None;
+                    }
+                    continue;
+                }
+                // Not an escape after all: keep what was seen.
+                out.push(b'#');
+                out.extend(self.escape.take().unwrap_or_default());
+            }
+            let delimiter = b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b);
+            if self.in_name && b == b'#' {
+                self.escape = Some(Vec::with_capacity(2));
+                continue;
+            }
+            if delimiter {
+                self.in_name = b == b'/';
+            }
+            out.push(b);
+        }
+        out
+    }
 }
 
 /// Longest marker span kept between chunks ("/Type", whitespace, "/Page", one byte).
@@ -106,9 +151,10 @@ const PDF_MARKER_CARRY: usize = 64;
 
 impl PdfPageCounter {
     pub fn feed(&mut self, chunk: &[u8]) {
+        let chunk = self.names.decode(chunk);
         let mut window = std::mem::take(&mut self.tail);
         let carried = window.len();
-        window.extend_from_slice(chunk);
+        window.extend_from_slice(&chunk);
         self.count += count_pdf_markers(&window, carried, false);
         let keep = window.len().min(PDF_MARKER_CARRY);
         self.tail = window[window.len() - keep..].to_vec();
@@ -168,14 +214,15 @@ fn count_tiff_pages(b: &[u8]) -> u32 {
     };
     let mut pages = 0;
     let mut off = rd32(4).unwrap_or(0) as usize;
-    // Bounded walk: a malicious file could loop its IFD chain.
-    while off != 0 && pages < 10_000 {
+    // IFDs may come in any order in the file; each is counted once, so a
+    // chain that loops ends, and the walk is bounded.
+    let mut seen = std::collections::HashSet::new();
+    while off != 0 && pages < 10_000 && seen.insert(off) {
         let Some(n) = rd16(off) else { break };
         pages += 1;
-        let next = off + 2 + 12 * n as usize;
-        match rd32(next) {
-            Some(o) if (o as usize) > off => off = o as usize,
-            _ => break,
+        match rd32(off + 2 + 12 * n as usize) {
+            Some(o) => off = o as usize,
+            None => break,
         }
     }
     pages
@@ -209,6 +256,41 @@ mod tests {
         assert_eq!(estimate_pages(FileKind::Pdf, pdf), 2);
         assert_eq!(estimate_pages(FileKind::Pdf, b"%PDF-1.4 garbage"), 1);
         assert_eq!(estimate_pages(FileKind::Png, b"\x89PNG"), 1);
+    }
+
+    #[test]
+    fn hex_escaped_names_count() {
+        let pdf =
+            b"%PDF-1.4\n2 0 obj <</Type /P#61ge>> endobj 3 0 obj <</#54ype/Pag#65 /Parent 1 0 R>> endobj 4 0 obj <</Type /Pag#65s>> endobj";
+        assert_eq!(estimate_pages(FileKind::Pdf, pdf), 2);
+        for chunk_size in [1, 2, 3, 5, 7] {
+            let mut c = PdfPageCounter::default();
+            for chunk in pdf.chunks(chunk_size) {
+                c.feed(chunk);
+            }
+            assert_eq!(c.finish(), 2, "chunk size {chunk_size}");
+        }
+        // A '#' that starts no escape is kept as it was.
+        assert_eq!(PdfNameDecoder::default().decode(b"/A#zz /B#4 /C"), b"/A#zz /B#4 /C");
+    }
+
+    #[test]
+    fn tiff_chain_pointing_backwards_counts_every_page() {
+        // Header -> IFD at 30 -> IFD at 8 -> IFD at 16 -> end: three pages, out of file order.
+        let mut t = b"II*\0".to_vec();
+        t.extend_from_slice(&30u32.to_le_bytes());
+        t.resize(40, 0);
+        let ifd = |t: &mut Vec<u8>, at: usize, next: u32| {
+            t[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
+            t[at + 2..at + 6].copy_from_slice(&next.to_le_bytes());
+        };
+        ifd(&mut t, 30, 8);
+        ifd(&mut t, 8, 16);
+        ifd(&mut t, 16, 0);
+        assert_eq!(estimate_pages(FileKind::Tiff, &t), 3);
+        // A loop ends.
+        ifd(&mut t, 16, 30);
+        assert_eq!(estimate_pages(FileKind::Tiff, &t), 3);
     }
 
     #[test]

@@ -142,6 +142,14 @@ pub struct HeartbeatResponse {
     pub deadline: String,
 }
 
+/// `pages`: the document's true page count, reported before any page is
+/// processed so the edge can re-admit it (credits, the plan's page cap).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PagesRequest {
+    pub pages: u32,
+}
+
 /// `complete`: the result, exactly as the public `data` object will show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod error;
+pub mod faults;
 pub mod filetype;
 pub mod ids;
 pub mod language;
