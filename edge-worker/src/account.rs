@@ -16,6 +16,7 @@
 //! without awaiting in between, so each is atomic (a Durable Object runs one
 //! event at a time between awaits).
 
+use crate::config::Config;
 use crate::http::{ApiResult, Failure, args, fail, now_ms, rpc, rpc_answer, rpc_request};
 use crate::model::{DocumentRecord, Profile, Role, queue_shard_for, queue_stub};
 use crate::queue::{EnqueueArgs, NewJob, Position};
@@ -189,6 +190,23 @@ pub struct StatusArgs {
     pub pages: Option<i64>,
 }
 
+/// The host's page count for a document being processed.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadmitArgs {
+    pub doc_id: String,
+    pub pages: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum ReadmitAnswer {
+    /// The reservation covers the pages (raised if it had to be).
+    Admitted,
+    /// Over the plan's page cap, or not enough credits: the document fails with `error`.
+    Refused { error: folio_core::ApiError },
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListArgs {
@@ -257,6 +275,7 @@ fn i(v: i64) -> SqlStorageValue {
 
 impl DurableObject for Account {
     fn new(state: State, env: Env) -> Self {
+        crate::faults::init(&env);
         let sql = state.storage().sql();
         if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("account schema: {e}");
@@ -291,6 +310,7 @@ impl DurableObject for Account {
             "abort" => rpc_answer(args(body).and_then(|a: DocArgs| self.forget(&a.doc_id))),
             "forget" => rpc_answer(args(body).and_then(|a: DocArgs| self.forget(&a.doc_id))),
             "status" => rpc_answer(args(body).and_then(|a| self.set_status(a))),
+            "readmit" => rpc_answer(args(body).and_then(|a| self.readmit(a))),
             "list" => rpc_answer(args(body).and_then(|a| self.list(a))),
             "veryfi_lookup" => rpc_answer(args::<Value>(body).and_then(|a| self.veryfi_lookup(a["veryfiId"].as_u64().unwrap_or(0)))),
             "profile" => rpc_answer(args::<Value>(body).and_then(|a| self.profile(&a["profile"]))),
@@ -436,11 +456,13 @@ impl Account {
         if let Admission::Existing { .. } = admission {
             return Ok(Submitted { admission, position: None });
         }
+        let plan = Plan::parse(&self.account_row()?.plan).unwrap_or_default();
         let job = NewJob {
             doc_id: doc_id.clone(),
             org_id: record.org_id.clone(),
             rank: record.options.priority.rank(),
             document_type: record.options.document_type.clone(),
+            max_processing_ms: Config::from_env(&self.env).plan_limits(plan).max_processing_seconds as i64 * 1000,
         };
         match self.enqueue(job, a.default_processing_ms).await {
             Ok(position) => Ok(Submitted { admission, position: Some(position) }),
@@ -577,7 +599,9 @@ impl Account {
                 return Ok(Admission::Existing { doc_id: prior.doc_id, veryfi_id });
             }
         }
-        Plan::parse(&acct.plan).unwrap_or_default().check_priority(record.options.priority)?;
+        let plan = Plan::parse(&acct.plan).unwrap_or_default();
+        plan.check_priority(record.options.priority)?;
+        Config::from_env(&self.env).plan_limits(plan).check_pages(record.estimated_pages, plan)?;
         let pages = record.estimated_pages as i64;
         let available = acct.credits as i64;
         if available < pages {
@@ -645,15 +669,61 @@ impl Account {
             return Ok(());
         };
         let reserved = r.pages as i64;
-        // Refund everything, or give back what the estimate over-reserved
-        // (a negative refund charges pages beyond the estimate).
+        // Refund everything, or give back what the reservation over-covered.
+        // A document is re-admitted for its true page count before it
+        // completes (`readmit`), so it never uses more than it reserved:
+        // charging beyond it would take credits below zero.
         let refund = match charge {
             None => reserved,
-            Some(used) => reserved - used.max(0),
+            Some(used) => {
+                if used > reserved {
+                    worker::console_error!("{doc_id} used {used} pages with {reserved} reserved; charged {reserved}");
+                }
+                reserved - used.clamp(0, reserved)
+            }
         };
         self.exec("UPDATE account SET credits = credits + ?, reserved = reserved - ? WHERE id = 1", vec![i(refund), i(reserved)])?;
         self.exec("DELETE FROM reservations WHERE doc_id = ?", vec![s(doc_id)])?;
         Ok(())
+    }
+
+    /// Re-admission with the host's page count, atomically: within the
+    /// plan's page cap, and extra pages reserved from the credits left.
+    /// Refusals are answers (the Document DO fails the document with them).
+    fn readmit(&self, a: ReadmitArgs) -> ApiResult<ReadmitAnswer> {
+        let acct = self.account_row()?;
+        let plan = Plan::parse(&acct.plan).unwrap_or_default();
+        if let Err(error) = Config::from_env(&self.env).plan_limits(plan).check_pages(a.pages, plan) {
+            return Ok(ReadmitAnswer::Refused { error });
+        }
+        #[derive(Deserialize)]
+        struct Row {
+            pages: f64,
+        }
+        let Some(r) =
+            self.exec("SELECT pages FROM reservations WHERE doc_id = ?", vec![s(a.doc_id.clone())])?.to_array::<Row>()?.into_iter().next()
+        else {
+            return Err(fail(ErrorCode::InvalidState, format!("Document {} holds no reservation", a.doc_id)));
+        };
+        let reserved = r.pages as i64;
+        let more = a.pages as i64 - reserved;
+        if more <= 0 {
+            return Ok(ReadmitAnswer::Admitted);
+        }
+        let credits = acct.credits as i64;
+        if credits < more {
+            let error = folio_core::ApiError::new(
+                ErrorCode::InsufficientCredits,
+                format!(
+                    "Insufficient credits: the document has {} pages, {reserved} were reserved at upload and {credits} more are available",
+                    a.pages
+                ),
+            );
+            return Ok(ReadmitAnswer::Refused { error });
+        }
+        self.exec("UPDATE account SET credits = credits - ?, reserved = reserved + ? WHERE id = 1", vec![i(more), i(more)])?;
+        self.exec("UPDATE reservations SET pages = ? WHERE doc_id = ?", vec![i(a.pages as i64), s(a.doc_id)])?;
+        Ok(ReadmitAnswer::Admitted)
     }
 
     /// Removes a document from the index, refunding any reservation (a

@@ -1,7 +1,7 @@
 //! Deployment settings from `wrangler.toml` `[vars]` and secrets. Every
 //! setting has a default so a missing var never breaks a request.
 
-use folio_core::api::{RateLimit, SubmissionPolicy};
+use folio_core::api::{Plan, PlanLimits, RateLimit, SubmissionPolicy};
 use worker::Env;
 
 /// Binding names (wrangler.toml).
@@ -36,6 +36,15 @@ pub struct Config {
     pub admin_token: String,
     /// Secret `HOST_TOKEN`: guards `/internal/v1/*`. Unset = host API closed.
     pub host_token: String,
+    /// `MAX_PAGES_FREE`, `MAX_PROCESSING_SECONDS_FREE` and the same with
+    /// `_PAID`: per-document limits of each plan (defaults: `Plan::default_limits`).
+    pub free_limits: PlanLimits,
+    pub paid_limits: PlanLimits,
+    /// `MAX_PROCESSING_PER_ORG`: documents of one organisation processed at
+    /// once; more wait while other organisations' documents go first.
+    pub max_processing_per_org: u32,
+    /// `FAULT_INJECTION`: tests only, the initial fault rules (see `faults`).
+    pub fault_injection: Option<String>,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -50,7 +59,22 @@ fn list(env: &Env, name: &str, default: &str) -> Vec<String> {
     text(env, name).unwrap_or_else(|| default.to_string()).split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
+fn limits(env: &Env, plan: Plan, suffix: &str) -> PlanLimits {
+    let d = plan.default_limits();
+    PlanLimits {
+        max_pages: number(env, &format!("MAX_PAGES_{suffix}"), d.max_pages).max(1),
+        max_processing_seconds: number(env, &format!("MAX_PROCESSING_SECONDS_{suffix}"), d.max_processing_seconds).max(1),
+    }
+}
+
 impl Config {
+    pub fn plan_limits(&self, plan: Plan) -> PlanLimits {
+        match plan {
+            Plan::Free => self.free_limits,
+            Plan::Paid => self.paid_limits,
+        }
+    }
+
     pub fn from_env(env: &Env) -> Config {
         Config {
             document_types: list(env, "DOCUMENT_TYPES", "invoice,receipt,generic"),
@@ -66,6 +90,10 @@ impl Config {
             default_processing_seconds: number(env, "DEFAULT_PROCESSING_SECONDS", 10).max(1),
             admin_token: text(env, "ADMIN_TOKEN").unwrap_or_default(),
             host_token: text(env, "HOST_TOKEN").unwrap_or_default(),
+            free_limits: limits(env, Plan::Free, "FREE"),
+            paid_limits: limits(env, Plan::Paid, "PAID"),
+            max_processing_per_org: number(env, "MAX_PROCESSING_PER_ORG", 8).max(1),
+            fault_injection: text(env, crate::faults::VAR).filter(|s| !s.is_empty()),
         }
     }
 

@@ -5,16 +5,24 @@
 //! its organisation's Account DO (written at admission); `start` creates the
 //! object from it, so a submission never pays for a new Durable Object.
 //! Every change is written to the KV snapshot that reads use. Reaching a
-//! final state settles or refunds credits in the Account DO and hands the
-//! document to webhook delivery exactly once; those effects are recorded as
-//! pending first and retried by the object's alarm until they succeed.
+//! final state writes that snapshot, settles or refunds credits in the
+//! Account DO and hands the document to webhook delivery; those effects are
+//! recorded as pending with the final state, under an alarm armed before
+//! it, and retried until each has succeeded (each is idempotent).
+//!
+//! Operations that change the document (start, page count, complete, fail,
+//! requeue, delete, the effects) run one at a time (`ops` lock), also across
+//! their awaits on other objects: a delete racing a first lease cannot leave
+//! a "processing" snapshot behind, whichever comes first.
 
+use crate::account::{DocArgs, ReadmitAnswer, ReadmitArgs, StatusArgs};
 use crate::config::{FILES, KV};
-use crate::http::{ApiResult, args, fail, kv_put_json, now_ms, rpc, rpc_answer, rpc_request};
+use crate::http::{ApiResult, args, fail, kv_delete, kv_put_json, now_ms, rpc, rpc_answer, rpc_request};
 use crate::model::{DocumentRecord, PendingEffects, account_stub, doc_kv_key, file_r2_key, queue_shard_for, queue_stub};
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use futures_channel::oneshot;
 use futures_util::future::select;
+use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -36,6 +44,8 @@ pub struct Document {
     env: Env,
     /// Requests waiting for a final state (`POST /v1/documents/process`).
     waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    /// Held by every operation that changes the document.
+    ops: Mutex<()>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -71,6 +81,34 @@ pub struct FailArgs {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct LeaseRef {
+    pub lease_id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitArgs {
+    pub timeout_ms: u64,
+}
+
+/// The host's page count, before any page is processed.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PagesArgs {
+    pub lease_id: String,
+    pub pages: u32,
+}
+
+/// What a host call that ends the lease did to the document.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub doc_id: String,
+    pub status: DocumentStatus,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeleteArgs {
     pub org_id: String,
     pub doc_id: String,
@@ -78,7 +116,8 @@ pub struct DeleteArgs {
 
 impl DurableObject for Document {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, waiters: RefCell::new(Vec::new()) }
+        crate::faults::init(&env);
+        Self { state, env, waiters: RefCell::new(Vec::new()), ops: Mutex::new(()) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -88,30 +127,49 @@ impl DurableObject for Document {
         };
         match op.as_str() {
             "get" => rpc_answer(self.load().await),
-            "wait" => rpc_answer(self.wait(body["timeoutMs"].as_u64().unwrap_or(0)).await),
-            "start" => rpc_answer(match args(body) {
-                Ok(a) => self.start(a).await,
+            "wait" => rpc_answer(match args::<WaitArgs>(body) {
+                Ok(a) => self.wait(a.timeout_ms).await,
                 Err(f) => Err(f),
             }),
-            "complete" => rpc_answer(match args(body) {
-                Ok(a) => self.complete(a).await,
-                Err(f) => Err(f),
-            }),
-            "fail" => rpc_answer(match args(body) {
-                Ok(a) => self.fail(a).await,
-                Err(f) => Err(f),
-            }),
-            "requeue" => rpc_answer(self.requeue(body["leaseId"].as_str().unwrap_or("")).await),
-            "delete" => rpc_answer(match args(body) {
-                Ok(a) => self.delete(a).await,
-                Err(f) => Err(f),
-            }),
-            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown document op {op}")))),
+            op => {
+                // Everything else changes the document: one at a time.
+                let _turn = self.ops.lock().await;
+                match op {
+                    "start" => rpc_answer(match args(body) {
+                        Ok(a) => self.start(a).await,
+                        Err(f) => Err(f),
+                    }),
+                    "pages" => rpc_answer(match args(body) {
+                        Ok(a) => self.pages(a).await,
+                        Err(f) => Err(f),
+                    }),
+                    "complete" => rpc_answer(match args(body) {
+                        Ok(a) => self.complete(a).await,
+                        Err(f) => Err(f),
+                    }),
+                    "fail" => rpc_answer(match args(body) {
+                        Ok(a) => self.fail(a).await,
+                        Err(f) => Err(f),
+                    }),
+                    "requeue" => rpc_answer(match args::<LeaseRef>(body) {
+                        Ok(a) => self.requeue(&a.lease_id).await,
+                        Err(f) => Err(f),
+                    }),
+                    "delete" => rpc_answer(match args(body) {
+                        Ok(a) => self.delete(a).await,
+                        Err(f) => Err(f),
+                    }),
+                    _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown document op {op}")))),
+                }
+            }
         }
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Ok(mut rec) = self.load().await {
+        let _turn = self.ops.lock().await;
+        if let Ok(mut rec) = self.load().await
+            && rec.pending.any()
+        {
             self.run_effects(&mut rec).await;
         }
         Response::ok("ok")
@@ -160,7 +218,8 @@ impl Document {
         match (self.stored().await?, doc_id.zip(org_id)) {
             (Stored::Record(rec), _) => Ok(rec),
             (Stored::NotCreated, Some((doc_id, org_id))) => {
-                let admitted: Option<DocumentRecord> = rpc(&account_stub(&self.env, org_id)?, "record", &json!({"docId": doc_id})).await?;
+                let admitted: Option<DocumentRecord> =
+                    rpc(&account_stub(&self.env, org_id)?, "record", &DocArgs { doc_id: doc_id.to_string() }).await?;
                 let rec = admitted.ok_or_else(lease_lost)?;
                 self.put_record(&rec).await?;
                 Ok(rec)
@@ -225,14 +284,56 @@ impl Document {
         Ok(rec)
     }
 
-    async fn complete(&self, a: CompleteArgs) -> ApiResult<Value> {
+    /// The host counted the document's pages before processing any: the
+    /// Account DO re-admits it for that count (more credits reserved when
+    /// the upload's estimate was low). When the pages are over the plan's
+    /// cap or not covered by credits, the document fails now with that
+    /// error and its reservation refunded; the host is told to stop.
+    async fn pages(&self, a: PagesArgs) -> ApiResult<Outcome> {
+        let mut rec = self.load().await.map_err(|_| lease_lost())?;
+        if rec.status != DocumentStatus::Processing || rec.lease_id.as_deref() != Some(a.lease_id.as_str()) {
+            return Err(lease_lost());
+        }
+        self.readmit(&mut rec, a.pages).await?;
+        Ok(Outcome { doc_id: rec.id, status: rec.status })
+    }
+
+    /// Re-admission for `pages`: `Ok` with the record updated, or the
+    /// document failed with the refusal (which is also answered).
+    async fn readmit(&self, rec: &mut DocumentRecord, pages: u32) -> ApiResult<()> {
+        if pages <= rec.estimated_pages {
+            return Ok(());
+        }
+        let args = ReadmitArgs { doc_id: rec.id.clone(), pages };
+        match rpc::<_, ReadmitAnswer>(&account_stub(&self.env, &rec.org_id)?, "readmit", &args).await? {
+            ReadmitAnswer::Admitted => {
+                rec.estimated_pages = pages;
+                self.put_record(rec).await?;
+                Ok(())
+            }
+            ReadmitAnswer::Refused { error } => {
+                rec.status = DocumentStatus::Failed;
+                rec.processed_at_ms = Some(now_ms());
+                rec.error = Some(error.clone());
+                self.finish(rec).await?;
+                Err(error.into())
+            }
+        }
+    }
+
+    async fn complete(&self, a: CompleteArgs) -> ApiResult<Outcome> {
         let mut rec = self.load().await.map_err(|_| lease_lost())?;
         let same_lease = rec.lease_id.as_deref() == Some(a.lease_id.as_str());
         if rec.status.is_final() && same_lease {
-            return Ok(json!({"docId": rec.id, "status": rec.status})); // a retried call
+            return self.replayed(rec).await; // a retried call
         }
         if rec.status != DocumentStatus::Processing || !same_lease {
             return Err(lease_lost());
+        }
+        // A host that processed more pages than were admitted (it did not
+        // report its count first) is re-admitted now: never a free page.
+        if let Err(f) = self.readmit(&mut rec, a.result.pages_processed).await {
+            return if rec.status.is_final() { Ok(Outcome { doc_id: rec.id, status: rec.status }) } else { Err(f) };
         }
         rec.processed_at_ms = Some(now_ms());
         let result_bytes = serde_json::to_string(&a.result)?.len();
@@ -250,14 +351,14 @@ impl Document {
             rec.error = None;
         }
         self.finish(&mut rec).await?;
-        Ok(json!({"docId": rec.id, "status": rec.status}))
+        Ok(Outcome { doc_id: rec.id, status: rec.status })
     }
 
-    async fn fail(&self, a: FailArgs) -> ApiResult<Value> {
+    async fn fail(&self, a: FailArgs) -> ApiResult<Outcome> {
         let mut rec = self.load_or_adopt(a.lease_id.as_deref(), a.org_id.as_deref()).await?;
         let same_lease = a.lease_id.is_none() || rec.lease_id == a.lease_id;
         if rec.status == DocumentStatus::Failed && same_lease {
-            return Ok(json!({"docId": rec.id, "status": rec.status}));
+            return self.replayed(rec).await;
         }
         if rec.status.is_final() || (!a.expired && !same_lease) {
             return Err(lease_lost());
@@ -266,11 +367,19 @@ impl Document {
         rec.processed_at_ms = Some(now_ms());
         rec.error = Some(a.error);
         self.finish(&mut rec).await?;
-        Ok(json!({"docId": rec.id, "status": rec.status}))
+        Ok(Outcome { doc_id: rec.id, status: rec.status })
+    }
+
+    /// A host's retried final call: the state stands; effects still owed run now.
+    async fn replayed(&self, mut rec: DocumentRecord) -> ApiResult<Outcome> {
+        if rec.pending.any() {
+            self.run_effects(&mut rec).await;
+        }
+        Ok(Outcome { doc_id: rec.id, status: rec.status })
     }
 
     /// The lease ended without a result (expired, retryable failure, released).
-    async fn requeue(&self, lease_id: &str) -> ApiResult<Value> {
+    async fn requeue(&self, lease_id: &str) -> ApiResult<Outcome> {
         let mut rec = self.load().await?;
         if rec.status == DocumentStatus::Processing && rec.lease_id.as_deref() == Some(lease_id) {
             rec.status = DocumentStatus::Queued;
@@ -278,20 +387,31 @@ impl Document {
             self.save(&mut rec).await?;
             self.index_status(&rec, None).await;
         }
-        Ok(json!({"docId": rec.id, "status": rec.status}))
+        Ok(Outcome { doc_id: rec.id, status: rec.status })
     }
 
-    /// Records the final state with its effects pending, then runs them.
+    /// Records the final state with all its effects pending, under an alarm
+    /// armed first (so whatever fails later, the effects are retried), then
+    /// runs them.
     async fn finish(&self, rec: &mut DocumentRecord) -> ApiResult<()> {
-        rec.pending = PendingEffects { account: true, webhook: true };
-        self.save(rec).await?;
+        rec.pending = PendingEffects::all();
+        rec.updated_at_ms = now_ms();
+        self.state.storage().set_alarm(EFFECT_RETRY_MS).await?;
+        self.put_record(rec).await?;
         self.wake_waiters();
         self.run_effects(rec).await;
         Ok(())
     }
 
-    /// Runs pending final-state effects; what fails is retried by the alarm.
+    /// Runs pending final-state effects, each idempotent; what fails is
+    /// retried by the alarm.
     async fn run_effects(&self, rec: &mut DocumentRecord) {
+        if rec.pending.snapshot {
+            match self.write_snapshot(rec).await {
+                Ok(()) => rec.pending.snapshot = false,
+                Err(f) => worker::console_error!("snapshot of {}: {:?}", rec.id, f.error),
+            }
+        }
         if rec.pending.account {
             let pages = rec.result.as_ref().map(|r| r.pages_processed as i64);
             if self.index_status(rec, pages).await {
@@ -305,11 +425,14 @@ impl Document {
             }
         }
         let storage = self.state.storage();
-        if let Err(f) = self.put_record(rec).await {
-            worker::console_error!("saving effects of {}: {:?}", rec.id, f.error);
+        if rec.pending.any()
+            && let Err(e) = storage.set_alarm(EFFECT_RETRY_MS).await
+        {
+            worker::console_error!("arming the effects alarm of {}: {e}", rec.id);
         }
-        if rec.pending.any() {
-            let _ = storage.set_alarm(EFFECT_RETRY_MS).await;
+        if let Err(f) = self.put_record(rec).await {
+            // The alarm armed by `finish` is still set: the effects run again.
+            worker::console_error!("saving effects of {}: {:?}", rec.id, f.error);
         }
     }
 
@@ -317,7 +440,7 @@ impl Document {
     /// pages to settle). Returns whether it succeeded.
     async fn index_status(&self, rec: &DocumentRecord, pages: Option<i64>) -> bool {
         let r: ApiResult<Value> = match account_stub(&self.env, &rec.org_id) {
-            Ok(stub) => rpc(&stub, "status", &json!({"docId": rec.id, "status": rec.status, "pages": pages})).await,
+            Ok(stub) => rpc(&stub, "status", &StatusArgs { doc_id: rec.id.clone(), status: rec.status, pages }).await,
             Err(e) => Err(e.into()),
         };
         match r {
@@ -349,9 +472,11 @@ impl Document {
             }
         };
         rpc::<_, Value>(&queue_stub(&self.env, queue_shard_for(&org_id))?, "cancel", &json!({"docId": doc_id})).await?;
-        rpc::<_, Value>(&account_stub(&self.env, &org_id)?, "forget", &json!({"docId": doc_id})).await?;
-        self.env.bucket(FILES)?.delete(&file_r2_key(&org_id, &doc_id)).await?;
-        self.env.kv(KV)?.delete(&doc_kv_key(&org_id, &doc_id)).await?;
+        rpc::<_, Value>(&account_stub(&self.env, &org_id)?, "forget", &DocArgs { doc_id: doc_id.clone() }).await?;
+        let bucket = self.env.bucket(FILES)?;
+        crate::faults::guard("r2.delete", async { Ok(bucket.delete(&file_r2_key(&org_id, &doc_id)).await?) }).await?;
+        kv_delete(&self.env.kv(KV)?, &doc_kv_key(&org_id, &doc_id)).await?;
+        let _ = storage.delete_alarm().await;
         storage.delete_all().await?;
         storage.put(DELETED, true).await?;
         self.wake_waiters();

@@ -132,6 +132,10 @@ fn b64() -> base64::engine::GeneralPurpose {
 
 /// Calls `op` on a Durable Object with JSON arguments and decodes the answer.
 pub async fn rpc<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
+    crate::faults::guard(&format!("do.{op}"), rpc_unguarded(stub, op, body)).await
+}
+
+async fn rpc_unguarded<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
     use base64::Engine;
     let json = serde_json::to_string(body)?;
     let mut init = RequestInit::new();
@@ -213,14 +217,18 @@ pub fn now_ms() -> i64 {
 /// goes through serde-wasm-bindgen, which turns JSON objects held in
 /// `serde_json::Map`s into JS Maps that stringify as `{}`.)
 pub async fn kv_put_json(kv: &worker::KvStore, key: &str, value: &impl Serialize) -> ApiResult<()> {
-    kv.put(key, serde_json::to_string(value)?)?.execute().await?;
-    Ok(())
+    let text = serde_json::to_string(value)?;
+    crate::faults::guard("kv.put", async { Ok(kv.put(key, text)?.execute().await?) }).await
+}
+
+pub async fn kv_delete(kv: &worker::KvStore, key: &str) -> ApiResult<()> {
+    crate::faults::guard("kv.delete", async { Ok(kv.delete(key).await?) }).await
 }
 
 /// Reads a JSON value written by [`kv_put_json`] (parsed by serde_json, so
 /// numbers and objects come back exactly as written).
 pub async fn kv_get_json<T: DeserializeOwned>(kv: &worker::KvStore, key: &str) -> ApiResult<Option<T>> {
-    match kv.get(key).text().await? {
+    match crate::faults::guard("kv.get", async { Ok(kv.get(key).text().await?) }).await? {
         Some(text) => Ok(Some(serde_json::from_str(&text)?)),
         None => Ok(None),
     }

@@ -4,22 +4,29 @@
 //! - `POST /internal/v1/leases` lease a job (long-poll), `200` or `204`;
 //! - `GET  /internal/v1/leases/{leaseId}/file` the uploaded bytes;
 //! - `POST /internal/v1/leases/{leaseId}/heartbeat` extend the lease;
+//! - `POST /internal/v1/leases/{leaseId}/pages` the true page count, before
+//!   any page is processed: re-admits the document (`200`), or fails it with
+//!   `402 INSUFFICIENT_CREDITS` / `400 TOO_MANY_PAGES` and the host stops;
 //! - `POST /internal/v1/leases/{leaseId}/complete` the result;
 //! - `POST /internal/v1/leases/{leaseId}/fail` an error (retryable or not);
 //! - `POST /internal/v1/leases/{leaseId}/release` give the job back unprocessed.
 //!
 //! The Queue DO owns leases (who holds a job until when); the Document DO
 //! owns the document's state. A host call is checked against the queue
-//! first, then applied to the document, then the queue is told.
+//! first, then applied to the document, then the queue is told: a job
+//! leaves the queue only after its document recorded the outcome, so a
+//! failed call is retried by the host (or the lease expires) and nothing
+//! is stranded.
 
 use crate::auth::require_host;
 use crate::config::{Config, FILES};
+use crate::document::{CompleteArgs, FailArgs, LeaseRef, Outcome, PagesArgs, StartArgs};
 use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_limited, rpc};
 use crate::model::{DocumentRecord, document_stub, file_r2_key, queue_shard_for, queue_shards, queue_stub};
-use crate::queue::{AckArgs, AckKind, AckResult, LeaseArgs, LeasedJob};
+use crate::queue::{AckArgs, AckKind, AckOutcome, AckResult, LeaseArgs, LeasedJob};
 use folio_core::jobs::{
     CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest, MAX_LEASE_WAIT_SECONDS,
-    parse_lease_id,
+    PagesRequest, parse_lease_id,
 };
 use folio_core::{ApiError, DocumentStatus, ErrorCode};
 use serde_json::{Value, json};
@@ -64,6 +71,7 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
                     document_types: body.document_types.clone(),
                     lease_seconds: cfg.lease_seconds,
                     max_attempts: cfg.max_attempts,
+                    max_per_org: cfg.max_processing_per_org,
                 },
             )
             .await?;
@@ -71,7 +79,7 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
             let started: ApiResult<DocumentRecord> = rpc(
                 &document_stub(&env, &job.doc_id)?,
                 "start",
-                &json!({"leaseId": job.lease_id, "attempt": job.attempt, "orgId": job.org_id}),
+                &StartArgs { lease_id: job.lease_id.clone(), attempt: job.attempt, org_id: job.org_id.clone() },
             )
             .await;
             match started {
@@ -128,10 +136,8 @@ pub async fn file(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiRes
     require_host(&req, &cfg)?;
     let job = check(&env, lease_id).await?;
     let (doc_id, org_id) = (job["docId"].as_str().unwrap_or(""), job["orgId"].as_str().unwrap_or(""));
-    let obj = env
-        .bucket(FILES)?
-        .get(file_r2_key(org_id, doc_id))
-        .execute()
+    let bucket = env.bucket(FILES)?;
+    let obj = crate::faults::guard("r2.get", async { Ok(bucket.get(file_r2_key(org_id, doc_id)).execute().await?) })
         .await?
         .ok_or_else(|| fail(ErrorCode::DocumentNotFound, "The document's file is gone"))?;
     let headers = Headers::new();
@@ -158,46 +164,72 @@ fn outcome(doc_id: &str, status: DocumentStatus) -> ApiResult {
     json_response(200, &LeaseOutcome { doc_id: doc_id.to_string(), status })
 }
 
+/// `POST /internal/v1/leases/{leaseId}/pages`.
+pub async fn pages(mut req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let body: PagesRequest = parse_json(&read_body_limited(&mut req, 4 * 1024, "Body too large").await?)?;
+    let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
+    check(&env, lease_id).await?;
+    let answer: ApiResult<Outcome> =
+        rpc(&document_stub(&env, doc_id)?, "pages", &PagesArgs { lease_id: lease_id.to_string(), pages: body.pages }).await;
+    match answer {
+        Ok(done) => outcome(doc_id, done.status),
+        Err(f) => {
+            if matches!(f.error.code, ErrorCode::InsufficientCredits | ErrorCode::TooManyPages) {
+                // The document failed with this error: the job is done.
+                remove_job(&env, lease_id, doc_id).await;
+            }
+            Err(f)
+        }
+    }
+}
+
+/// Takes a job whose document recorded its final state out of the queue
+/// (if this fails, the lease expires and the queue finds it final).
+async fn remove_job(env: &Env, lease_id: &str, doc_id: &str) {
+    if let Err(f) = ack(env, lease_id, AckKind::Done).await {
+        worker::console_warn!("ack of {doc_id}: {:?}", f.error);
+    }
+}
+
 /// `POST /internal/v1/leases/{leaseId}/complete`.
 pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
     require_host(&req, &cfg)?;
     let body: CompleteRequest = parse_json(&read_body_limited(&mut req, RESULT_BODY_LIMIT, "Result too large").await?)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     check(&env, lease_id).await?;
-    let done: Value = rpc(&document_stub(&env, doc_id)?, "complete", &json!({"leaseId": lease_id, "result": body.result})).await?;
-    if let Err(f) = ack(&env, lease_id, AckKind::Done).await {
-        worker::console_warn!("ack after complete of {doc_id}: {:?}", f.error);
-    }
-    // `failed` when the result was too large to keep.
-    let status = serde_json::from_value(done["status"].clone()).unwrap_or(DocumentStatus::Completed);
-    outcome(doc_id, status)
+    let done: Outcome =
+        rpc(&document_stub(&env, doc_id)?, "complete", &CompleteArgs { lease_id: lease_id.to_string(), result: body.result }).await?;
+    remove_job(&env, lease_id, doc_id).await;
+    // `failed` when the result was too large to keep or its pages not covered.
+    outcome(doc_id, done.status)
 }
 
-/// `POST /internal/v1/leases/{leaseId}/fail`.
+/// `POST /internal/v1/leases/{leaseId}/fail`. The document records a
+/// final failure before its job leaves the queue.
 pub async fn fail_job(mut req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
     require_host(&req, &cfg)?;
     let body: FailRequest = parse_json(&read_body_limited(&mut req, 64 * 1024, "Body too large").await?)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     let doc = document_stub(&env, doc_id)?;
-    if body.retryable {
+    let error = if body.retryable {
         let r = ack(&env, lease_id, AckKind::Retry).await?;
-        if r.result == "requeued" {
-            let _: ApiResult<Value> = rpc(&doc, "requeue", &json!({"leaseId": lease_id})).await;
+        if r.result == AckOutcome::Requeued {
+            let _: ApiResult<Outcome> = rpc(&doc, "requeue", &LeaseRef { lease_id: lease_id.to_string() }).await;
             return outcome(doc_id, DocumentStatus::Queued);
         }
-        let error = ApiError::new(
+        ApiError::new(
             ErrorCode::ProcessingFailed,
             format!("Processing failed after {} attempts; last error: {}: {}", r.attempt, body.error.code, body.error.message),
-        );
-        let _: Value = rpc(&doc, "fail", &json!({"leaseId": lease_id, "error": error})).await?;
-        return outcome(doc_id, DocumentStatus::Failed);
-    }
-    check(&env, lease_id).await?;
-    let _: Value = rpc(&doc, "fail", &json!({"leaseId": lease_id, "error": body.error})).await?;
-    if let Err(f) = ack(&env, lease_id, AckKind::Done).await {
-        worker::console_warn!("ack after fail of {doc_id}: {:?}", f.error);
-    }
-    outcome(doc_id, DocumentStatus::Failed)
+        )
+    } else {
+        check(&env, lease_id).await?;
+        body.error
+    };
+    let args = FailArgs { lease_id: Some(lease_id.to_string()), error, expired: false, org_id: None };
+    let done: Outcome = rpc(&doc, "fail", &args).await?;
+    remove_job(&env, lease_id, doc_id).await;
+    outcome(doc_id, done.status)
 }
 
 /// `POST /internal/v1/leases/{leaseId}/release`: back in line, attempt not spent.
@@ -205,6 +237,6 @@ pub async fn release(req: Request, env: Env, cfg: Config, lease_id: &str) -> Api
     require_host(&req, &cfg)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     ack(&env, lease_id, AckKind::Release).await?;
-    let _: ApiResult<Value> = rpc(&document_stub(&env, doc_id)?, "requeue", &json!({"leaseId": lease_id})).await;
+    let _: ApiResult<Outcome> = rpc(&document_stub(&env, doc_id)?, "requeue", &LeaseRef { lease_id: lease_id.to_string() }).await;
     outcome(doc_id, DocumentStatus::Queued)
 }

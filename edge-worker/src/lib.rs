@@ -15,6 +15,7 @@ mod bench;
 mod config;
 mod document;
 mod documents;
+mod faults;
 mod http;
 mod internal;
 mod model;

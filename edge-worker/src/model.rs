@@ -102,6 +102,9 @@ pub enum Source {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingEffects {
+    /// Write the final state to the KV snapshot reads use.
+    #[serde(default)]
+    pub snapshot: bool,
     /// Settle (completed) or refund (failed) the reserved credits, update the list index.
     pub account: bool,
     /// Hand the document to webhook delivery (`webhooks::document_finished`).
@@ -109,8 +112,13 @@ pub struct PendingEffects {
 }
 
 impl PendingEffects {
+    /// Everything a final state owes.
+    pub fn all() -> PendingEffects {
+        PendingEffects { snapshot: true, account: true, webhook: true }
+    }
+
     pub fn any(&self) -> bool {
-        self.account || self.webhook
+        self.snapshot || self.account || self.webhook
     }
 }
 

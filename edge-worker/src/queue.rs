@@ -5,6 +5,14 @@
 //! deadline and puts expired jobs back in line (keeping their place), or,
 //! after `maxAttempts` attempts, fails the document with `PROCESSING_FAILED`.
 //!
+//! Fairness: within a priority, leases rotate across organisations (the
+//! organisation leased longest ago goes first, FIFO within it), and an
+//! organisation has at most `MAX_PROCESSING_PER_ORG` documents leased at
+//! once. A lease never outlives its attempt's processing deadline (the
+//! plan's `max_processing_seconds` from the first lease of the attempt):
+//! heartbeats extend it up to there, and a job that reaches it fails at
+//! once instead of being retried.
+//!
 //! Long-polling hosts wait here: a lease request with nothing to hand out
 //! parks a waiter that the next enqueue serves at once.
 
@@ -30,7 +38,12 @@ CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(state, rank, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS durations (id INTEGER PRIMARY KEY AUTOINCREMENT, ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS hosts (host_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS org_turns (org_id TEXT PRIMARY KEY, last_turn INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_by_org ON jobs(org_id, state);
 ";
+
+/// Columns added after the first release (queues created before them get them here).
+const ADDED_COLUMNS: &[(&str, &str)] = &[("max_processing_ms", "INTEGER"), ("processing_deadline", "INTEGER"), ("failure", "TEXT")];
 
 /// Processing times kept for the estimate.
 const RECENT_DURATIONS: i64 = 50;
@@ -47,6 +60,8 @@ pub struct NewJob {
     /// `Priority::rank()`: 0 = high, 1 = normal.
     pub rank: i64,
     pub document_type: String,
+    /// The plan's processing deadline per attempt.
+    pub max_processing_ms: i64,
 }
 
 /// Jobs to add, in order (one call for many submissions: see `account::Account::enqueue`).
@@ -73,6 +88,8 @@ pub struct LeaseArgs {
     pub document_types: Vec<String>,
     pub lease_seconds: u32,
     pub max_attempts: u32,
+    /// Leased documents one organisation may hold at once.
+    pub max_per_org: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -113,11 +130,22 @@ pub struct AckArgs {
     pub kind: AckKind,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckOutcome {
+    /// Gone from the queue.
+    Removed,
+    /// Back in line.
+    Requeued,
+    /// A retryable failure on the last attempt: the job stays leased until
+    /// its document has recorded the failure (then `Done` removes it).
+    Exhausted,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AckResult {
-    /// `removed`, `requeued` or `exhausted`.
-    pub result: String,
+    pub result: AckOutcome,
     pub attempt: u32,
 }
 
@@ -159,6 +187,12 @@ struct JobRow {
     lease_id: Option<String>,
     deadline: Option<f64>,
     leased_at: Option<f64>,
+    #[serde(default)]
+    processing_deadline: Option<f64>,
+    #[serde(default)]
+    max_processing_ms: Option<f64>,
+    #[serde(default)]
+    failure: Option<String>,
 }
 
 fn s(v: impl Into<String>) -> SqlStorageValue {
@@ -171,8 +205,22 @@ fn i(v: i64) -> SqlStorageValue {
 
 impl DurableObject for Queue {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+        crate::faults::init(&env);
+        let sql = state.storage().sql();
+        if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("queue schema: {e}");
+        }
+        for (column, kind) in ADDED_COLUMNS {
+            let present = sql
+                .exec(
+                    "SELECT COUNT(*) AS n FROM pragma_table_info('jobs') WHERE name = ?",
+                    vec![SqlStorageValue::String(column.to_string())],
+                )
+                .and_then(|c| c.one::<Value>())
+                .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
+            if !present && let Err(e) = sql.exec(&format!("ALTER TABLE jobs ADD COLUMN {column} {kind}"), None) {
+                worker::console_error!("queue schema ({column}): {e}");
+            }
         }
         Self { state, env, waiters: RefCell::new(VecDeque::new()) }
     }
@@ -244,8 +292,15 @@ impl Queue {
             if self.job(&job.doc_id)?.is_none() {
                 let seq = self.next_seq()?;
                 self.exec(
-                    "INSERT INTO jobs (doc_id, org_id, rank, seq, document_type, state, attempt) VALUES (?, ?, ?, ?, ?, 'queued', 0)",
-                    vec![s(job.doc_id.clone()), s(job.org_id.clone()), i(job.rank), i(seq), s(job.document_type.clone())],
+                    "INSERT INTO jobs (doc_id, org_id, rank, seq, document_type, state, attempt, max_processing_ms) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?)",
+                    vec![
+                        s(job.doc_id.clone()),
+                        s(job.org_id.clone()),
+                        i(job.rank),
+                        i(seq),
+                        s(job.document_type.clone()),
+                        i(job.max_processing_ms),
+                    ],
                 )?;
             }
         }
@@ -323,23 +378,29 @@ impl Queue {
             "INSERT INTO hosts (host_id, seen_at) VALUES (?, ?) ON CONFLICT(host_id) DO UPDATE SET seen_at = excluded.seen_at",
             vec![s(a.host_id.clone()), i(now)],
         )?;
-        let mut q = String::from("SELECT * FROM jobs WHERE state = 'queued'");
-        let mut p = Vec::new();
+        // Highest priority first; within it the organisation whose turn
+        // came longest ago, skipping organisations at their cap; FIFO within one.
+        let mut q = String::from(
+            "SELECT j.* FROM jobs j LEFT JOIN org_turns t ON t.org_id = j.org_id WHERE j.state = 'queued' \
+             AND (SELECT COUNT(*) FROM jobs l WHERE l.org_id = j.org_id AND l.state = 'leased') < ?",
+        );
+        let mut p = vec![i(a.max_per_org as i64)];
         if !a.document_types.is_empty() {
-            q.push_str(" AND document_type IN (");
+            q.push_str(" AND j.document_type IN (");
             q.push_str(&vec!["?"; a.document_types.len()].join(","));
             q.push(')');
             p.extend(a.document_types.iter().map(|t| s(t.clone())));
         }
-        q.push_str(" ORDER BY rank, seq LIMIT 1");
+        q.push_str(" ORDER BY j.rank, COALESCE(t.last_turn, 0), j.seq LIMIT 1");
         let Some(job) = self.exec(&q, p)?.to_array::<JobRow>()?.into_iter().next() else {
             return Ok(None);
         };
         let attempt = job.attempt as u32 + 1;
         let lease_id = folio_core::jobs::lease_id(&job.doc_id, attempt, &folio_core::ids::random_token(12));
-        let deadline = now + a.lease_seconds as i64 * 1000;
+        let processing_deadline = now + job.max_processing_ms.map_or(i64::MAX / 2, |ms| ms as i64);
+        let deadline = (now + a.lease_seconds as i64 * 1000).min(processing_deadline);
         self.exec(
-            "UPDATE jobs SET state = 'leased', attempt = ?, max_attempts = ?, lease_id = ?, deadline = ?, leased_at = ?, host_id = ? WHERE doc_id = ?",
+            "UPDATE jobs SET state = 'leased', attempt = ?, max_attempts = ?, lease_id = ?, deadline = ?, leased_at = ?, host_id = ?, processing_deadline = ? WHERE doc_id = ?",
             vec![
                 i(attempt as i64),
                 i(a.max_attempts as i64),
@@ -347,8 +408,14 @@ impl Queue {
                 i(deadline),
                 i(now),
                 s(a.host_id.clone()),
+                i(processing_deadline),
                 s(job.doc_id.clone()),
             ],
+        )?;
+        let turn = self.next_seq()?;
+        self.exec(
+            "INSERT INTO org_turns (org_id, last_turn) VALUES (?, ?) ON CONFLICT(org_id) DO UPDATE SET last_turn = excluded.last_turn",
+            vec![s(job.org_id.clone()), i(turn)],
         )?;
         Ok(Some(LeasedJob {
             doc_id: job.doc_id,
@@ -436,9 +503,13 @@ impl Queue {
         if current { Ok(job) } else { Err(lost()) }
     }
 
+    /// Extends a lease, never past its attempt's processing deadline.
     fn heartbeat(&self, a: LeaseArgsRef) -> ApiResult<Value> {
         let job = self.check(&a.lease_id)?;
-        let deadline = now_ms() + a.lease_seconds.max(1) as i64 * 1000;
+        let mut deadline = now_ms() + a.lease_seconds.max(1) as i64 * 1000;
+        if let Some(limit) = job.processing_deadline {
+            deadline = deadline.min(limit as i64);
+        }
         self.exec("UPDATE jobs SET deadline = ? WHERE doc_id = ?", vec![i(deadline), s(job.doc_id)])?;
         Ok(json!({"deadlineMs": deadline}))
     }
@@ -448,7 +519,9 @@ impl Queue {
         let attempt = job.attempt as u32;
         let requeue = match a.kind {
             AckKind::Done => false,
-            AckKind::Retry => attempt < job.max_attempts as u32,
+            AckKind::Retry if attempt < job.max_attempts as u32 => true,
+            // The last attempt: removed only once its document recorded the failure.
+            AckKind::Retry => return Ok(AckResult { result: AckOutcome::Exhausted, attempt }),
             AckKind::Release => true,
         };
         if a.kind == AckKind::Done {
@@ -465,11 +538,12 @@ impl Queue {
                 vec![i(spent), s(job.doc_id.clone())],
             )?;
             self.serve_waiters()?;
-            return Ok(AckResult { result: "requeued".into(), attempt });
+            return Ok(AckResult { result: AckOutcome::Requeued, attempt });
         }
         self.exec("DELETE FROM jobs WHERE doc_id = ?", vec![s(job.doc_id)])?;
-        let result = if a.kind == AckKind::Retry { "exhausted" } else { "removed" };
-        Ok(AckResult { result: result.into(), attempt })
+        // The organisation may be under its cap again.
+        self.serve_waiters()?;
+        Ok(AckResult { result: AckOutcome::Removed, attempt })
     }
 
     fn cancel(&self, doc_id: &str) -> ApiResult<Value> {
@@ -509,9 +583,20 @@ impl Queue {
         };
         let mut requeued = Vec::new();
         for job in &expired {
-            let last = job.attempt as i64 >= job.max_attempts as i64;
+            // Out of time for good: another attempt would take as long.
+            let timed_out = job.processing_deadline.is_some_and(|p| p as i64 <= now);
+            let last = timed_out || job.attempt as i64 >= job.max_attempts as i64;
+            let failure = if timed_out {
+                let limit_s = job.max_processing_ms.unwrap_or(0.0) as i64 / 1000;
+                format!("Processing did not finish within the plan's limit of {limit_s} s per document")
+            } else {
+                format!("Processing did not finish after {} attempts (lease expired)", job.attempt as u32)
+            };
             let r = if last {
-                self.exec("UPDATE jobs SET state = 'exhausted', deadline = ? WHERE doc_id = ?", vec![i(now), s(job.doc_id.clone())])
+                self.exec(
+                    "UPDATE jobs SET state = 'exhausted', deadline = ?, failure = ? WHERE doc_id = ?",
+                    vec![i(now), s(failure), s(job.doc_id.clone())],
+                )
             } else {
                 self.exec(
                     "UPDATE jobs SET state = 'queued', lease_id = NULL, deadline = NULL, leased_at = NULL, host_id = NULL WHERE doc_id = ?",
@@ -544,10 +629,8 @@ impl Queue {
             .and_then(|c| Ok(c.to_array::<JobRow>()?))
             .unwrap_or_default();
         for job in exhausted {
-            let error = folio_core::ApiError::new(
-                ErrorCode::ProcessingFailed,
-                format!("Processing did not finish after {} attempts (lease expired)", job.attempt as u32),
-            );
+            let message = job.failure.clone().unwrap_or_else(|| format!("Processing did not finish after {} attempts", job.attempt as u32));
+            let error = folio_core::ApiError::new(ErrorCode::ProcessingFailed, message);
             let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
                 Ok(stub) => {
                     let args = json!({"leaseId": job.lease_id, "orgId": job.org_id, "error": error, "expired": true});

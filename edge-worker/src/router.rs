@@ -14,6 +14,14 @@ pub async fn handle(req: Request, env: Env) -> Response {
     let segments: Vec<String> = path.trim_matches('/').split('/').map(str::to_string).collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let cfg = Config::from_env(&env);
+    if cfg.fault_injection.is_some() && !cfg.allow_loopback {
+        // Fault injection is for local tests; a deployment with it set is a mistake.
+        return error_response(&fail(
+            ErrorCode::InternalError,
+            "FAULT_INJECTION is set but ALLOW_LOOPBACK_WEBHOOKS is not: this deployment refuses to serve",
+        ));
+    }
+    crate::faults::init(&env);
     let result = route(method, &segs, req, env, cfg).await;
     match result {
         Ok(resp) => resp,
@@ -87,10 +95,11 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
         ["internal", "v1", "leases", lease_id, action] => match (method.clone(), *action) {
             (Get, "file") => internal::file(req, env, cfg, lease_id).await,
             (Post, "heartbeat") => internal::heartbeat(req, env, cfg, lease_id).await,
+            (Post, "pages") => internal::pages(req, env, cfg, lease_id).await,
             (Post, "complete") => internal::complete(req, env, cfg, lease_id).await,
             (Post, "fail") => internal::fail_job(req, env, cfg, lease_id).await,
             (Post, "release") => internal::release(req, env, cfg, lease_id).await,
-            (_, "file" | "heartbeat" | "complete" | "fail" | "release") => not_allowed(),
+            (_, "file" | "heartbeat" | "pages" | "complete" | "fail" | "release") => not_allowed(),
             _ => Err(not_found()),
         },
         ["admin", "v1", "orgs"] => match method {
@@ -112,6 +121,11 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
         },
         ["bench", "bare-upload"] if crate::bench::enabled(&env) => match method {
             Post => crate::bench::bare_upload(req, env).await,
+            _ => not_allowed(),
+        },
+        ["admin", "v1", "faults"] => match method {
+            Get => crate::faults::route(req, cfg, false).await,
+            Put => crate::faults::route(req, cfg, true).await,
             _ => not_allowed(),
         },
         ["admin", "v1", "queue"] => match method {

@@ -265,8 +265,12 @@ pub async fn refusal_counted(env: &Env, cfg: &Config, principal: &Principal, ref
 
 async fn put_file(env: &Env, key: &str, kind: FileKind, file: UploadFile) -> ApiResult<()> {
     let meta = worker::HttpMetadata { content_type: Some(kind.mime_type().to_string()), ..Default::default() };
-    env.bucket(FILES)?.put(key.to_string(), file.into_r2_data()).http_metadata(meta).execute().await?;
-    Ok(())
+    let bucket = env.bucket(FILES)?;
+    crate::faults::guard("r2.put", async {
+        bucket.put(key.to_string(), file.into_r2_data()).http_metadata(meta).execute().await?;
+        Ok(())
+    })
+    .await
 }
 
 async fn delete_file(env: &Env, key: &str) {

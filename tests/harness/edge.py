@@ -85,6 +85,7 @@ class EdgeServer:
         port: int | None = None,
         admin_token: str | None = None,
         host_token: str | None = None,
+        ready_status: int = 200,
     ):
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"folio-{name}-"))
         self.state_dir = Path(state_dir) if state_dir else self.run_dir / "state"
@@ -92,6 +93,8 @@ class EdgeServer:
         self.host_token = host_token or "hst_" + secrets.token_hex(16)
         self.vars = {"ALLOW_LOOPBACK_WEBHOOKS": "true", **(vars or {})}
         self.startup_timeout = startup_timeout
+        # What /health answers once the worker serves (a refusing worker: 500).
+        self.ready_status = ready_status
         self.fixed_port = port  # None: a free port on every start
         self.port = 0
         self.proc: subprocess.Popen | None = None
@@ -166,7 +169,7 @@ class EdgeServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"wrangler dev exited with {self.proc.returncode}:\n{self.log_text()[-4000:]}")
             try:
-                if requests.get(self.url("/health"), timeout=1).status_code == 200:
+                if requests.get(self.url("/health"), timeout=1).status_code == self.ready_status:
                     return self
             except requests.RequestException:
                 pass
