@@ -14,7 +14,8 @@
 //! `point=probability[:after][#times]`, e.g.
 //! `kv.*=0.05,r2.*=0.05,do.*=0.05` or `kv.put=1#1` (fail the next KV write
 //! once). `:after` lets the call happen and then reports it failed, as a
-//! timeout after the write landed would.
+//! timeout after the write landed would; `:delay<ms>` makes the call slow
+//! instead of failing it (races that need a wide window).
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,16 @@ pub enum FaultTiming {
     Before,
     /// The call is made; the caller still sees an error.
     After,
+    /// The call is made `delayMs` late and succeeds.
+    Delay,
+}
+
+/// What happens to one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    FailBefore,
+    FailAfter,
+    DelayMs(u32),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +52,9 @@ pub struct FaultRule {
     /// Fail at most this many more calls (then the rule is spent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
+    /// For `timing: delay`: how late the call is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u32>,
 }
 
 impl FaultRule {
@@ -83,13 +97,16 @@ impl FaultPlan {
             if name.contains('*') || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_') {
                 return Err(format!("fault rule {:?}: a point is a dotted name, optionally ending in *", r.point));
             }
+            if (r.timing == FaultTiming::Delay) != r.delay_ms.is_some() || r.delay_ms.is_some_and(|ms| ms > 60_000) {
+                return Err(format!("fault rule {:?}: timing delay goes with delayMs (at most 60000), and only it", r.point));
+            }
         }
         Ok(FaultPlan { rules, injected: 0 })
     }
 
     /// Whether the call at `point` fails, and when; `roll` is a uniform
     /// random number in [0, 1).
-    pub fn decide(&mut self, point: &str, roll: f64) -> Option<FaultTiming> {
+    pub fn decide(&mut self, point: &str, roll: f64) -> Option<FaultAction> {
         let rule = self.rules.iter_mut().find(|r| r.matches(point) && r.times != Some(0))?;
         if roll >= rule.probability {
             return None;
@@ -98,7 +115,11 @@ impl FaultPlan {
             *t -= 1;
         }
         self.injected += 1;
-        Some(rule.timing)
+        Some(match rule.timing {
+            FaultTiming::Before => FaultAction::FailBefore,
+            FaultTiming::After => FaultAction::FailAfter,
+            FaultTiming::Delay => FaultAction::DelayMs(rule.delay_ms.unwrap_or(0)),
+        })
     }
 }
 
@@ -109,14 +130,17 @@ fn parse_rule(text: &str) -> Result<FaultRule, String> {
         Some((r, t)) => (r, Some(t.trim().parse::<u32>().map_err(|_| bad())?)),
         None => (rest, None),
     };
-    let (probability, timing) = match rest.split_once(':') {
-        Some((p, "after")) => (p, FaultTiming::After),
-        Some((p, "before")) => (p, FaultTiming::Before),
-        Some(_) => return Err(bad()),
-        None => (rest, FaultTiming::Before),
+    let (probability, timing, delay_ms) = match rest.split_once(':') {
+        Some((p, "after")) => (p, FaultTiming::After, None),
+        Some((p, "before")) => (p, FaultTiming::Before, None),
+        Some((p, t)) => match t.strip_prefix("delay").map(str::parse::<u32>) {
+            Some(Ok(ms)) => (p, FaultTiming::Delay, Some(ms)),
+            _ => return Err(bad()),
+        },
+        None => (rest, FaultTiming::Before, None),
     };
     let probability = probability.trim().parse::<f64>().map_err(|_| bad())?;
-    Ok(FaultRule { point: point.trim().to_string(), probability, timing, times })
+    Ok(FaultRule { point: point.trim().to_string(), probability, timing, times, delay_ms })
 }
 
 #[cfg(test)]
@@ -125,14 +149,28 @@ mod tests {
 
     #[test]
     fn parses_the_var() {
-        let p = FaultPlan::parse("kv.*=0.05, do.complete=1:after#2,r2.put=0.5:before").unwrap();
-        assert_eq!(p.rules.len(), 3);
-        assert_eq!(p.rules[0], FaultRule { point: "kv.*".into(), probability: 0.05, timing: FaultTiming::Before, times: None });
+        let p = FaultPlan::parse("kv.*=0.05, do.complete=1:after#2,r2.put=0.5:before,do.record=1:delay300").unwrap();
+        assert_eq!(p.rules.len(), 4);
+        assert_eq!(
+            p.rules[0],
+            FaultRule { point: "kv.*".into(), probability: 0.05, timing: FaultTiming::Before, times: None, delay_ms: None }
+        );
+        assert_eq!((p.rules[3].timing, p.rules[3].delay_ms), (FaultTiming::Delay, Some(300)));
         assert_eq!(p.rules[1].timing, FaultTiming::After);
         assert_eq!(p.rules[1].times, Some(2));
         assert_eq!(FaultPlan::parse("off").unwrap().rules, vec![]);
         assert_eq!(FaultPlan::parse("").unwrap().rules, vec![]);
-        for bad in ["kv.put", "kv.put=2", "kv.put=x", "kv.put=1:later", "kv.put=1#-1", "k*v=1", "kv put=1"] {
+        for bad in [
+            "kv.put",
+            "kv.put=2",
+            "kv.put=x",
+            "kv.put=1:later",
+            "kv.put=1#-1",
+            "k*v=1",
+            "kv put=1",
+            "kv.put=1:delay",
+            "kv.put=1:delay99999",
+        ] {
             assert!(FaultPlan::parse(bad).is_err(), "{bad}");
         }
     }
@@ -140,9 +178,9 @@ mod tests {
     #[test]
     fn first_matching_rule_decides_and_times_run_out() {
         let mut p = FaultPlan::parse("kv.put=1#2,kv.*=0").unwrap();
-        assert_eq!(p.decide("kv.put", 0.99), Some(FaultTiming::Before));
+        assert_eq!(p.decide("kv.put", 0.99), Some(FaultAction::FailBefore));
         assert_eq!(p.decide("kv.get", 0.0), None, "kv.* at 0 never fails");
-        assert_eq!(p.decide("kv.put", 0.5), Some(FaultTiming::Before));
+        assert_eq!(p.decide("kv.put", 0.5), Some(FaultAction::FailBefore));
         // Spent: the next rule (probability 0) applies.
         assert_eq!(p.decide("kv.put", 0.0), None);
         assert_eq!(p.injected, 2);

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::http::{ApiResult, fail, json_response, parse_json, read_body_limited};
 use folio_core::ErrorCode;
 use folio_core::api::ok_envelope;
-use folio_core::faults::{FaultPlan, FaultRule, FaultTiming};
+use folio_core::faults::{FaultAction, FaultPlan, FaultRule};
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::future::Future;
@@ -45,7 +45,7 @@ pub fn init(env: &Env) {
 }
 
 /// Whether the call at `point` is to fail, and when.
-fn strike(point: &str) -> Option<FaultTiming> {
+fn strike(point: &str) -> Option<FaultAction> {
     PLAN.with(|p| {
         let mut p = p.borrow_mut();
         let plan = p.as_mut()?.as_mut()?;
@@ -63,10 +63,14 @@ fn injected(point: &str) -> crate::http::Failure {
 pub async fn guard<T>(point: &str, call: impl Future<Output = ApiResult<T>>) -> ApiResult<T> {
     match strike(point) {
         None => call.await,
-        Some(FaultTiming::Before) => Err(injected(point)),
-        Some(FaultTiming::After) => {
+        Some(FaultAction::FailBefore) => Err(injected(point)),
+        Some(FaultAction::FailAfter) => {
             let _ = call.await;
             Err(injected(point))
+        }
+        Some(FaultAction::DelayMs(ms)) => {
+            worker::Delay::from(std::time::Duration::from_millis(ms as u64)).await;
+            call.await
         }
     }
 }
@@ -78,7 +82,7 @@ struct SetFaults {
 }
 
 /// `GET|PUT /admin/v1/faults`: the plan in force, or a new one
-/// (`{"rules": [{"point", "probability", "timing"?, "times"?}]}`). Not found
+/// (`{"rules": [{"point", "probability", "timing"?, "times"?, "delayMs"?}]}`). Not found
 /// unless fault injection is on.
 pub async fn route(mut req: Request, cfg: Config, put: bool) -> ApiResult {
     require_admin_token(&req, &cfg)?;

@@ -226,30 +226,27 @@ def test_heartbeats_cannot_extend_past_the_processing_deadline(edge, host):
 # -- 11. a delete racing the first lease leaves no ghost -------------------------
 
 
-def test_delete_racing_first_leases_leaves_no_processing_ghost(edge, host):
+def test_delete_racing_a_first_lease_leaves_no_processing_ghost(edge, host):
     org, key = edge.admin().new_tenant(plan="paid", credits=1000)
-    docs = [submit_ok(edge, key)["id"] for _ in range(16)]
-    leases: list[dict] = []
-
-    def lease_all():
-        for _ in range(40):
-            lease = host.lease(wait_seconds=0)
-            if lease is not None:
-                leases.append(lease)
-
-    def delete_all():
-        for d in docs:
-            edge.session.delete(edge.url(f"/v1/documents/{d}"), headers=key.headers, timeout=30)
-
-    threads = [threading.Thread(target=lease_all), threading.Thread(target=delete_all)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for d in docs:
-        r = get_doc(edge, key, d)
-        assert r.status_code == 404, f"{d}: {r.status_code} {r.text}"
-    for lease in leases:
+    # The first lease stores the record, then writes the "processing"
+    # snapshot to KV: slow that write down so a delete lands between the two.
+    set_faults(edge, {"point": "kv.put", "probability": 1.0, "timing": "delay", "delayMs": 1000})
+    ghosts, leases = [], []
+    try:
+        for _ in range(3):
+            doc_id = submit_ok(edge, key)["id"]
+            leasing = threading.Thread(target=lambda: leases.append(host.lease(wait_seconds=0)))
+            leasing.start()
+            time.sleep(0.4)
+            r = edge.session.delete(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=30)
+            assert r.status_code == 200, r.text
+            leasing.join()
+            if (r := get_doc(edge, key, doc_id)).status_code != 404:
+                ghosts.append((doc_id, r.status_code, r.json().get("data", {}).get("status")))
+    finally:
+        set_faults(edge)
+    assert ghosts == [], "deleted documents still visible"
+    for lease in filter(None, leases):
         r = host.complete(lease["leaseId"], processing_result())
         assert r.status_code == 409, r.text
     wait_account(edge, org, (1000, 0))
