@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+/// Asked with a document's page count before its pages are read.
+pub type PageAdmission<'a> = dyn Fn(u32) -> Result<(), ApiError> + Sync + 'a;
+
 /// What the caller asked for (the DocuRift submission fields plus local options).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProcessOptions {
@@ -226,11 +229,25 @@ impl Pipeline {
     /// Bytes -> document model, without the plugin step (what `folio eval` and
     /// benchmarks need).
     pub fn read_document(&self, id: &str, bytes: Vec<u8>, options: &ProcessOptions) -> Result<(model::Document, Timings), ApiError> {
+        self.read_document_admitted(id, bytes, options, &|_| Ok(()))
+    }
+
+    /// [`Self::read_document`], asking `admit` with the page count once the
+    /// file is open and before any page is converted (the edge re-admits
+    /// the document for its true page count; its refusal ends the work).
+    pub fn read_document_admitted(
+        &self,
+        id: &str,
+        bytes: Vec<u8>,
+        options: &ProcessOptions,
+        admit: &PageAdmission<'_>,
+    ) -> Result<(model::Document, Timings), ApiError> {
         let started = Instant::now();
         folio_core::document::validate_document_type(&options.document_type)?;
         check_language(self.tesseract.as_ref(), &options.language)?;
         let plan = self.engine_for(options.ocr_engine, &options.language, options.profile())?;
-        let input = InputDocument::open(bytes, InputOptions { profile: options.profile() })?;
+        let input = InputDocument::open(bytes, InputOptions { profile: options.profile(), ..InputOptions::default() })?;
+        admit(input.page_count() as u32)?;
         let (pages, mut timings) = self.pages(&input, options, plan)?;
         timings.total = started.elapsed();
         let document = model::Document {
@@ -246,6 +263,17 @@ impl Pipeline {
 
     /// Bytes -> the host's result for one document.
     pub fn process(&self, id: &str, bytes: Vec<u8>, options: &ProcessOptions) -> Result<(ProcessingResult, Timings), ApiError> {
+        self.process_admitted(id, bytes, options, &|_| Ok(()))
+    }
+
+    /// [`Self::process`] with page admission (see [`Self::read_document_admitted`]).
+    pub fn process_admitted(
+        &self,
+        id: &str,
+        bytes: Vec<u8>,
+        options: &ProcessOptions,
+        admit: &PageAdmission<'_>,
+    ) -> Result<(ProcessingResult, Timings), ApiError> {
         let started = Instant::now();
         let extractor = self
             .extractor
@@ -253,7 +281,7 @@ impl Pipeline {
             .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "no extractor plugins are loaded (run scripts/build-plugins)"))?;
         folio_core::document::validate_document_type(&options.document_type)?;
         extractor.check_document_type(&options.document_type)?;
-        let (document, mut timings) = self.read_document(id, bytes, options)?;
+        let (document, mut timings) = self.read_document_admitted(id, bytes, options, admit)?;
         let extract_started = Instant::now();
         let extraction = extractor.extract(&document)?;
         timings.extract = extract_started.elapsed();

@@ -165,3 +165,16 @@ fn scanner_jpeg_pages_are_decoded_not_rendered() {
     assert_eq!((r.dpi, r.dpi_known), (150, true));
     assert!(r.image.pixels().filter(|p| p[0] < 100).count() > 1000, "the scan's text is there");
 }
+
+#[test]
+fn pdf_rendering_has_a_deadline() {
+    // Page 2 of mixed.pdf is rendered (see above); with no time to render it
+    // fails precisely instead of holding the host.
+    let options = InputOptions { render_deadline: std::time::Duration::from_micros(1), ..InputOptions::default() };
+    let doc = InputDocument::open(fixture("mixed.pdf"), options).unwrap();
+    let Err(e) = doc.page(1) else { panic!("rendered within 1 µs") };
+    assert_eq!(e.code, folio_core::ErrorCode::ProcessingFailed);
+    assert!(e.message.contains("Page 2 of the PDF did not render within"), "{}", e.message);
+    // The text layer page does not render, so it has no deadline to miss.
+    assert!(matches!(doc.page(0).unwrap(), PageContent::TextLayer(_)));
+}

@@ -273,7 +273,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn load_sample(path: &Path, profile: OcrProfile, ground_truth: String) -> Result<Sample> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let doc = InputDocument::open(bytes, InputOptions { profile }).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let doc = InputDocument::open(bytes, InputOptions { profile, ..InputOptions::default() })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let PageContent::Raster(raster) = doc.page(0).map_err(|e| anyhow::anyhow!("{e}"))? else {
         bail!("{} has a text layer; the OCR benchmark needs an image", path.display())
     };

@@ -345,7 +345,7 @@ fn ocr_one(dir: &Path, s: &Sample, plugins: &PluginHost, ocr: &OcrRun) -> Outcom
 /// override only for experiments).
 fn ocr_page(path: &Path, pipeline: &Pipeline, engine: &dyn OcrEngine, settings: OcrSettings) -> Result<Page> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let input = InputDocument::open(bytes, InputOptions { profile: OcrProfile::Receipt })
+    let input = InputDocument::open(bytes, InputOptions { profile: OcrProfile::Receipt, ..InputOptions::default() })
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
     let PageContent::Raster(raster) = input.page(0).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))? else {
         bail!("{} has a text layer, not an image", path.display());

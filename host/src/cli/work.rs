@@ -1,6 +1,6 @@
 //! `folio work --edge URL --token TOKEN [--concurrency N]`: serve jobs for an edge.
 
-use crate::pipeline::{Extractor, Pipeline, ProcessOptions};
+use crate::pipeline::{Extractor, PageAdmission, Pipeline, ProcessOptions};
 use crate::plugins::{PluginHost, SandboxConfig};
 use crate::runner::{JobError, JobProcessor, Runner, RunnerConfig};
 use anyhow::Context;
@@ -68,7 +68,14 @@ struct PipelineProcessor {
 }
 
 impl JobProcessor for PipelineProcessor {
-    fn process(&self, doc_id: &str, _file_name: &str, bytes: &[u8], options: &JobOptions) -> Result<ProcessingResult, JobError> {
+    fn process(
+        &self,
+        doc_id: &str,
+        _file_name: &str,
+        bytes: &[u8],
+        options: &JobOptions,
+        admit: &PageAdmission<'_>,
+    ) -> Result<ProcessingResult, JobError> {
         let options = ProcessOptions {
             document_type: options.document_type.clone(),
             language: options.language.clone(),
@@ -76,7 +83,7 @@ impl JobProcessor for PipelineProcessor {
             ocr_engine: options.ocr_engine,
             ..ProcessOptions::default()
         };
-        self.pipeline.process(doc_id, bytes.to_vec(), &options).map(|(result, _)| result).map_err(JobError::from)
+        self.pipeline.process_admitted(doc_id, bytes.to_vec(), &options, admit).map(|(result, _)| result).map_err(JobError::from)
     }
 
     fn document_types(&self) -> Vec<String> {

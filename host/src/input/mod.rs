@@ -55,11 +55,22 @@ pub struct InputOptions {
     /// The OCR profile, which also says what physical size a page of unknown
     /// resolution probably has (a receipt is about 80 mm wide).
     pub profile: OcrProfile,
+    /// How long rendering one PDF page may take before the page (and the
+    /// document) fails: a crafted page must not hold a host indefinitely.
+    pub render_deadline: std::time::Duration,
 }
+
+/// [`InputOptions::render_deadline`] unless `FOLIO_RENDER_DEADLINE_SECONDS` says otherwise.
+pub const DEFAULT_RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Default for InputOptions {
     fn default() -> Self {
-        Self { profile: OcrProfile::Document }
+        let render_deadline = std::env::var("FOLIO_RENDER_DEADLINE_SECONDS")
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map_or(DEFAULT_RENDER_DEADLINE, std::time::Duration::from_secs_f64);
+        Self { profile: OcrProfile::Document, render_deadline }
     }
 }
 
@@ -116,7 +127,7 @@ impl InputDocument {
         match &self.source {
             Source::Image { kind } => raster::decode(&self.bytes, *kind, self.options.profile).map(PageContent::Raster),
             Source::Tiff { .. } => tiff::decode_page(&self.bytes, index, self.options.profile).map(PageContent::Raster),
-            Source::Pdf(p) => p.page(index, self.options.profile),
+            Source::Pdf(p) => p.page(index, self.options.profile, self.options.render_deadline),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! HTTP client for the edge's internal host API (see `folio_core::jobs`).
 
-use folio_core::jobs::{CompleteRequest, FailRequest, HeartbeatResponse, Lease, LeaseOutcome, LeaseRequest};
+use folio_core::jobs::{CompleteRequest, FailRequest, HeartbeatResponse, Lease, LeaseOutcome, LeaseRequest, PagesRequest};
 use folio_core::{ApiError, ErrorCode, ProcessingResult};
 use std::time::Duration;
 
@@ -69,6 +69,11 @@ impl EdgeClient {
 
     pub fn heartbeat(&self, lease_id: &str) -> Result<HeartbeatResponse, EdgeError> {
         self.post_json(&format!("/internal/v1/leases/{lease_id}/heartbeat"), &serde_json::json!({}))
+    }
+
+    /// The document's page count, before any page is processed.
+    pub fn pages(&self, lease_id: &str, pages: u32) -> Result<LeaseOutcome, EdgeError> {
+        self.post_json(&format!("/internal/v1/leases/{lease_id}/pages"), &PagesRequest { pages })
     }
 
     pub fn complete(&self, lease_id: &str, result: ProcessingResult) -> Result<LeaseOutcome, EdgeError> {

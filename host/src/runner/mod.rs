@@ -26,7 +26,16 @@ use std::time::{Duration, Instant};
 /// What the runner does with a leased file. The production implementation is
 /// the OCR + plugin pipeline; tests can plug in anything real.
 pub trait JobProcessor: Send + Sync {
-    fn process(&self, doc_id: &str, file_name: &str, bytes: &[u8], options: &JobOptions) -> Result<ProcessingResult, JobError>;
+    /// Processes one file; `admit` must be asked with the page count before
+    /// any page is processed (its error ends the job).
+    fn process(
+        &self,
+        doc_id: &str,
+        file_name: &str,
+        bytes: &[u8],
+        options: &JobOptions,
+        admit: &crate::pipeline::PageAdmission<'_>,
+    ) -> Result<ProcessingResult, JobError>;
     /// Document types this host can extract (sent with lease requests).
     fn document_types(&self) -> Vec<String>;
 }
@@ -198,10 +207,11 @@ impl Worker {
             ],
         );
         let lost = AtomicBool::new(false);
+        let refused = AtomicBool::new(false);
         let outcome = std::thread::scope(|s| {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             s.spawn(|| self.heartbeat_until_done(&lease, done_rx, &lost));
-            let outcome = self.fetch_and_process(&lease);
+            let outcome = self.fetch_and_process(&lease, &lost, &refused);
             drop(done_tx);
             outcome
         });
@@ -212,6 +222,13 @@ impl Worker {
             return;
         }
         let doc = lease.doc_id.as_str();
+        if refused.load(Ordering::SeqCst) {
+            // The edge failed the document when it heard the page count.
+            self.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
+            let reason = outcome.err().map(|e| e.error.to_string()).unwrap_or_default();
+            log::warn("job refused at re-admission", &[("docId", doc.into()), ("error", reason.into())]);
+            return;
+        }
         let report = match outcome {
             Ok(result) => {
                 let pages = result.pages_processed;
@@ -263,7 +280,24 @@ impl Worker {
         }
     }
 
-    fn fetch_and_process(&self, lease: &Lease) -> Result<ProcessingResult, JobError> {
+    /// Reports the page count to the edge; a refusal (credits, page cap)
+    /// means the edge already failed the document.
+    fn admit_pages(&self, lease: &Lease, pages: u32, lost: &AtomicBool, refused: &AtomicBool) -> Result<(), ApiError> {
+        match self.with_retries(|| self.client.pages(&lease.lease_id, pages)) {
+            Ok(_) => Ok(()),
+            Err(EdgeError::Api { error, .. }) => {
+                refused.store(true, Ordering::SeqCst);
+                Err(error)
+            }
+            Err(EdgeError::LeaseLost(message)) => {
+                lost.store(true, Ordering::SeqCst);
+                Err(ApiError::new(ErrorCode::LeaseLost, message))
+            }
+            Err(EdgeError::Transport(e)) => Err(ApiError::new(ErrorCode::InternalError, format!("could not report the page count: {e}"))),
+        }
+    }
+
+    fn fetch_and_process(&self, lease: &Lease, lost: &AtomicBool, refused: &AtomicBool) -> Result<ProcessingResult, JobError> {
         let bytes = self.with_retries(|| self.client.fetch_file(lease)).map_err(|e| JobError {
             error: ApiError::new(ErrorCode::InternalError, format!("could not download the file: {e}")),
             retryable: true,
@@ -271,7 +305,8 @@ impl Worker {
         let processor = self.processor.clone();
         // A panic in processing must not take the worker (or the lease) down with it.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            processor.process(&lease.doc_id, &lease.file.file_name, &bytes, &lease.options)
+            let admit = |pages: u32| self.admit_pages(lease, pages, lost, refused);
+            processor.process(&lease.doc_id, &lease.file.file_name, &bytes, &lease.options, &admit)
         }))
         .unwrap_or_else(|_| Err(JobError { error: ApiError::new(ErrorCode::InternalError, "processing panicked"), retryable: true }))
     }

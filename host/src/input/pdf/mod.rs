@@ -15,7 +15,8 @@ use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::{PixmapSettings, RenderCache, RenderSettings, vello_cpu::color::palette::css::WHITE};
 use lopdf::ObjectId;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::time::Duration;
 use text::PageGeometry;
 
 /// A page whose text layer has fewer visible characters than this is OCR'd
@@ -34,8 +35,6 @@ pub struct PdfInput {
     doc: lopdf::Document,
     pages: Vec<ObjectId>,
     bytes: Arc<Vec<u8>>,
-    /// hayro's parse of the same bytes, made when the first page needs rasterising.
-    renderer: OnceLock<Result<Pdf, String>>,
 }
 
 impl PdfInput {
@@ -72,7 +71,7 @@ impl PdfInput {
                 format!("The PDF has {} pages; at most {MAX_PAGES} are accepted", pages.len()),
             ));
         }
-        Ok(PdfInput { doc, pages, bytes: Arc::new(bytes.to_vec()), renderer: OnceLock::new() })
+        Ok(PdfInput { doc, pages, bytes: Arc::new(bytes.to_vec()) })
     }
 
     pub fn page_count(&self) -> usize {
@@ -80,7 +79,7 @@ impl PdfInput {
     }
 
     /// Page `index` (0-based): its text layer when it has enough text, else a raster for OCR.
-    pub fn page(&self, index: usize, profile: OcrProfile) -> Result<PageContent, ApiError> {
+    pub fn page(&self, index: usize, profile: OcrProfile, render_deadline: Duration) -> Result<PageContent, ApiError> {
         let id = self.pages[index];
         let geometry = PageGeometry::of_page(&self.doc, id);
         // A page whose content lopdf cannot read may still render: OCR it.
@@ -95,7 +94,32 @@ impl PdfInput {
         if let Some(scan) = self.embedded_scan(id, &geometry) {
             return Ok(PageContent::Raster(prepare(scan.image, Some(scan.dpi), profile)));
         }
-        self.rasterize(index).map(PageContent::Raster)
+        self.rasterize_within(index, render_deadline).map(PageContent::Raster)
+    }
+
+    /// [`Self::rasterize`] on a thread of its own, given up after
+    /// `deadline`: hayro cannot be interrupted, so a page that takes longer
+    /// fails the document and its thread is left to finish in the background
+    /// (the job, and the host's slot, are freed at once).
+    pub fn rasterize_within(&self, index: usize, deadline: Duration) -> Result<RasterPage, ApiError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let bytes = self.bytes.clone();
+        std::thread::Builder::new()
+            .name(format!("render-page-{}", index + 1))
+            .spawn(move || {
+                let _ = tx.send(render_page(bytes, index));
+            })
+            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot start rendering: {e}")))?;
+        match rx.recv_timeout(deadline) {
+            Ok(r) => r,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(ApiError::new(
+                ErrorCode::ProcessingFailed,
+                format!("Page {} of the PDF did not render within {:.0} s", index + 1, deadline.as_secs_f64().max(1.0)),
+            )),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(ApiError::new(ErrorCode::InternalError, format!("rendering page {} panicked", index + 1)))
+            }
+        }
     }
 
     /// The page's scan, when the page is nothing but one image drawn over the
@@ -186,34 +210,35 @@ impl PdfInput {
 
     /// Renders page `index` at 300 DPI (less if the page is huge) to 8-bit gray.
     pub fn rasterize(&self, index: usize) -> Result<RasterPage, ApiError> {
-        let pdf = self
-            .renderer
-            .get_or_init(|| match Pdf::new(self.bytes.clone()) {
-                Ok(pdf) => Ok(pdf),
-                Err(LoadPdfError::Decryption(e)) => Err(format!("cannot decrypt ({e:?})")),
-                Err(e) => Err(format!("{e:?}")),
-            })
-            .as_ref()
-            .map_err(|e| invalid_file(format!("The PDF cannot be rendered: {e}")))?;
-        let page = pdf.pages().get(index).ok_or_else(|| invalid_file(format!("Page {} of the PDF cannot be rendered", index + 1)))?;
-        let (w_pt, h_pt) = page.render_dimensions();
-        let dpi = raster_dpi(w_pt, h_pt);
-        let scale = dpi as f32 / 72.0;
-        let pixmap = hayro::render(
-            page,
-            &RenderCache::new(),
-            &InterpreterSettings::default(),
-            &RenderSettings::default(),
-            &PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE },
-        );
-        let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
-        if w == 0 || h == 0 {
-            return Err(invalid_file(format!("Page {} of the PDF has no area", index + 1)));
-        }
-        // Opaque white background: premultiplied RGBA equals straight RGBA.
-        let gray = super::raster::rgba_to_gray(pixmap.data_as_u8_slice(), w, h);
-        Ok(RasterPage { image: gray, dpi, dpi_known: true })
+        render_page(self.bytes.clone(), index)
     }
+}
+
+/// Renders page `index` of a PDF with hayro.
+fn render_page(bytes: Arc<Vec<u8>>, index: usize) -> Result<RasterPage, ApiError> {
+    let pdf = match Pdf::new(bytes) {
+        Ok(pdf) => pdf,
+        Err(LoadPdfError::Decryption(e)) => return Err(invalid_file(format!("The PDF cannot be rendered: cannot decrypt ({e:?})"))),
+        Err(e) => return Err(invalid_file(format!("The PDF cannot be rendered: {e:?}"))),
+    };
+    let page = pdf.pages().get(index).ok_or_else(|| invalid_file(format!("Page {} of the PDF cannot be rendered", index + 1)))?;
+    let (w_pt, h_pt) = page.render_dimensions();
+    let dpi = raster_dpi(w_pt, h_pt);
+    let scale = dpi as f32 / 72.0;
+    let pixmap = hayro::render(
+        page,
+        &RenderCache::new(),
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE },
+    );
+    let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
+    if w == 0 || h == 0 {
+        return Err(invalid_file(format!("Page {} of the PDF has no area", index + 1)));
+    }
+    // Opaque white background: premultiplied RGBA equals straight RGBA.
+    let gray = super::raster::rgba_to_gray(pixmap.data_as_u8_slice(), w, h);
+    Ok(RasterPage { image: gray, dpi, dpi_known: true })
 }
 
 struct EmbeddedScan {
