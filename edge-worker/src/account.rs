@@ -2,9 +2,10 @@
 //! It owns everything that must change atomically for an organisation:
 //! plan and credits (reserve at upload, settle on completion, refund on
 //! failure), its API keys' state and per-key rate-limit windows,
-//! `Idempotency-Key` records, the document list index (filters and cursors),
-//! the Veryfi numeric id -> document id map, and the account-level webhook
-//! settings and Veryfi client credentials of each profile (live, sandbox).
+//! `Idempotency-Key` records, the document list index (filters and cursors,
+//! per profile), the Veryfi numeric id -> document id map (per profile), and
+//! the account-level webhook settings and Veryfi client credentials of each
+//! profile (live, sandbox).
 //!
 //! A submission is one call here (`submit`): the rate-limit count, the
 //! admission, the document's record (kept until a host first leases it; the
@@ -54,11 +55,24 @@ CREATE TABLE IF NOT EXISTS reservations (doc_id TEXT PRIMARY KEY, pages INTEGER 
 CREATE TABLE IF NOT EXISTS documents (
   doc_id TEXT PRIMARY KEY, veryfi_id INTEGER NOT NULL UNIQUE, status TEXT NOT NULL,
   document_type TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_by_time ON documents(created_at DESC, doc_id DESC);
 ";
 
 /// Accounts created before `documents` kept the submitted record (JSON, until the first lease).
 const ADD_RECORD_COLUMN: &str = "ALTER TABLE documents ADD COLUMN record TEXT";
+
+/// Accounts created before `documents` kept the profile that submitted each
+/// document: their rows count as live, except those whose kept record says
+/// otherwise (documents no host has leased yet).
+const ADD_PROFILE_COLUMN: &str = "
+ALTER TABLE documents ADD COLUMN profile TEXT NOT NULL DEFAULT 'live';
+UPDATE documents SET profile = json_extract(record, '$.profile') WHERE json_extract(record, '$.profile') IN ('live', 'sandbox');
+";
+
+/// Lists are per profile, newest first; needs the profile column.
+const LIST_INDEX: &str = "
+DROP INDEX IF EXISTS documents_by_time;
+CREATE INDEX IF NOT EXISTS documents_by_profile_time ON documents(profile, created_at DESC, doc_id DESC);
+";
 
 #[durable_object]
 pub struct Account {
@@ -210,6 +224,8 @@ pub enum ReadmitAnswer {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListArgs {
+    /// The caller's profile: only its documents are listed.
+    pub profile: Profile,
     pub status: Option<DocumentStatus>,
     pub document_type: Option<String>,
     pub limit: u32,
@@ -225,6 +241,21 @@ pub struct ListPage {
     /// (the snapshot is not in KV before that).
     #[serde(default)]
     pub admitted: Vec<DocumentRecord>,
+}
+
+/// A Veryfi numeric id, looked up among the caller's profile's documents.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VeryfiLookupArgs {
+    pub veryfi_id: u64,
+    pub profile: Profile,
+}
+
+/// The document a lookup found.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundDocument {
+    pub doc_id: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -280,12 +311,17 @@ impl DurableObject for Account {
         if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("account schema: {e}");
         }
-        let has_record = sql
-            .exec("SELECT COUNT(*) AS n FROM pragma_table_info('documents') WHERE name = 'record'", None)
-            .and_then(|c| c.one::<Value>())
-            .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
-        if !has_record && let Err(e) = sql.exec(ADD_RECORD_COLUMN, None) {
-            worker::console_error!("account schema (record column): {e}");
+        for (column, add) in [("record", ADD_RECORD_COLUMN), ("profile", ADD_PROFILE_COLUMN)] {
+            let has_column = sql
+                .exec("SELECT COUNT(*) AS n FROM pragma_table_info('documents') WHERE name = ?", vec![s(column)])
+                .and_then(|c| c.one::<Value>())
+                .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
+            if !has_column && let Err(e) = sql.exec(add, None) {
+                worker::console_error!("account schema ({column} column): {e}");
+            }
+        }
+        if let Err(e) = sql.exec(LIST_INDEX, None) {
+            worker::console_error!("account schema (list index): {e}");
         }
         Self { state, env, pending_jobs: RefCell::new(Vec::new()), flushing: Cell::new(false), flush_turns: RefCell::new(Vec::new()) }
     }
@@ -312,7 +348,7 @@ impl DurableObject for Account {
             "status" => rpc_answer(args(body).and_then(|a| self.set_status(a))),
             "readmit" => rpc_answer(args(body).and_then(|a| self.readmit(a))),
             "list" => rpc_answer(args(body).and_then(|a| self.list(a))),
-            "veryfi_lookup" => rpc_answer(args::<Value>(body).and_then(|a| self.veryfi_lookup(a["veryfiId"].as_u64().unwrap_or(0)))),
+            "veryfi_lookup" => rpc_answer(args(body).and_then(|a| self.veryfi_lookup(a))),
             "profile" => rpc_answer(args::<Value>(body).and_then(|a| self.profile(&a["profile"]))),
             "webhook_set" => rpc_answer(args(body).and_then(|a| self.webhook_set(a))),
             _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown account op {op}")))),
@@ -612,13 +648,14 @@ impl Account {
         self.exec("INSERT INTO reservations (doc_id, pages) VALUES (?, ?)", vec![s(record.id.clone()), i(pages)])?;
         record.veryfi_id = veryfi_id;
         self.exec(
-            "INSERT INTO documents (doc_id, veryfi_id, status, document_type, created_at, record) VALUES (?, ?, 'queued', ?, ?, ?)",
+            "INSERT INTO documents (doc_id, veryfi_id, status, document_type, created_at, record, profile) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
             vec![
                 s(record.id.clone()),
                 i(veryfi_id as i64),
                 s(record.options.document_type.clone()),
                 i(record.created_at_ms),
                 s(serde_json::to_string(record)?),
+                s(record.profile.as_str()),
             ],
         )?;
         if let Some(idem) = idempotency {
@@ -751,10 +788,12 @@ impl Account {
         Ok(json!({"docId": a.doc_id}))
     }
 
-    /// Newest first, keyset-paginated on (created_at, doc_id).
+    /// The profile's documents, newest first, keyset-paginated on
+    /// (created_at, doc_id): a cursor is a position, so it pages the same
+    /// under any filter.
     fn list(&self, a: ListArgs) -> ApiResult<ListPage> {
-        let mut q = String::from("SELECT doc_id, created_at, record FROM documents WHERE 1 = 1");
-        let mut p = Vec::new();
+        let mut q = String::from("SELECT doc_id, created_at, record FROM documents WHERE profile = ?");
+        let mut p = vec![s(a.profile.as_str())];
         if let Some(st) = a.status {
             q.push_str(" AND status = ?");
             p.push(s(st.as_str()));
@@ -786,18 +825,19 @@ impl Account {
         Ok(ListPage { doc_ids: rows.into_iter().map(|r| r.doc_id).collect(), next_cursor, admitted })
     }
 
-    fn veryfi_lookup(&self, veryfi_id: u64) -> ApiResult<Value> {
+    /// The document of a Veryfi id, among the profile's documents only.
+    fn veryfi_lookup(&self, a: VeryfiLookupArgs) -> ApiResult<FoundDocument> {
         #[derive(Deserialize)]
         struct Row {
             doc_id: String,
         }
         let row = self
-            .exec("SELECT doc_id FROM documents WHERE veryfi_id = ?", vec![i(veryfi_id as i64)])?
+            .exec("SELECT doc_id FROM documents WHERE veryfi_id = ? AND profile = ?", vec![i(a.veryfi_id as i64), s(a.profile.as_str())])?
             .to_array::<Row>()?
             .into_iter()
             .next()
             .ok_or_else(|| fail(ErrorCode::DocumentNotFound, "Document not found"))?;
-        Ok(json!({"docId": row.doc_id}))
+        Ok(FoundDocument { doc_id: row.doc_id })
     }
 
     fn profile(&self, p: &Value) -> ApiResult<ProfileSettings> {

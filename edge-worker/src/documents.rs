@@ -2,15 +2,16 @@
 //! `GET /v1/documents/{id}`, `GET /v1/documents`, `DELETE /v1/documents/{id}`,
 //! `GET /v1/account`, `GET|PUT /v1/account/webhook`.
 //!
-//! Every lookup is scoped to the caller's organisation: snapshots live under
-//! `doc:{orgId}:{docId}` and the list index in the org's Account DO, so
-//! another organisation's id simply is not found (404).
+//! Every lookup is scoped to the caller's organisation and profile: snapshots
+//! live under `doc:{orgId}:{docId}` and the list index in the org's Account
+//! DO, and a key reaches only documents submitted by a key of its own profile
+//! (live or sandbox, see [`reachable`]). Any other id simply is not found (404).
 
 use crate::account::{AccountView, ListArgs, ListPage, ProfileSettings, WebhookSetArgs};
 use crate::auth::{Principal, authenticate};
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited, rpc};
-use crate::model::{DocumentRecord, DocumentSnapshot, account_stub, doc_kv_key, document_stub};
+use crate::model::{DocumentRecord, DocumentSnapshot, Profile, account_stub, doc_kv_key, document_stub};
 use folio_core::api::{ok_envelope, parse_list_query};
 use folio_core::url_guard::validate_webhook_url;
 use folio_core::{ErrorCode, ids};
@@ -24,15 +25,37 @@ fn not_found() -> crate::http::Failure {
     fail(ErrorCode::DocumentNotFound, "Document not found")
 }
 
+/// The access rule for documents, the one place it is decided (the list
+/// index applies the same rule in its SQL): a key reaches the documents of
+/// its own organisation submitted under its own profile, as Veryfi keeps
+/// them apart ("Dev profiles aka sandbox have separate api keys"). Any other
+/// document answers exactly as one that does not exist, so its existence
+/// does not leak.
+fn reachable(principal: &Principal, org_id: &str, profile: Profile) -> ApiResult<()> {
+    if org_id == principal.org_id && profile == principal.profile { Ok(()) } else { Err(not_found()) }
+}
+
+/// The snapshot of `rec`, if the caller may reach it.
+fn snapshot_of(principal: &Principal, rec: &DocumentRecord) -> ApiResult<DocumentSnapshot> {
+    reachable(principal, &rec.org_id, rec.profile)?;
+    Ok(rec.snapshot())
+}
+
 /// The caller's snapshot of `doc_id`: from KV, written by the Document DO on
 /// every change once a host has leased the document; before that (or when KV
-/// has not caught up) from the authority: the record the organisation's
-/// Account DO keeps from admission to the first lease, then the Document DO.
+/// has not caught up, or holds a snapshot from before snapshots named their
+/// profile) from the authority: the record the organisation's Account DO
+/// keeps from admission to the first lease, then the Document DO.
 pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<DocumentSnapshot> {
     if !ids::is_document_id(doc_id) {
         return Err(not_found());
     }
-    if let Some(s) = kv_get_json::<DocumentSnapshot>(&env.kv(KV)?, &doc_kv_key(&principal.org_id, doc_id)).await? {
+    let cached = kv_get_json::<DocumentSnapshot>(&env.kv(KV)?, &doc_kv_key(&principal.org_id, doc_id)).await?;
+    if let Some(s) = cached
+        && let Some(profile) = s.profile
+    {
+        // The KV key is the caller's organisation's.
+        reachable(principal, &principal.org_id, profile)?;
         return Ok(s);
     }
     let admitted: Option<DocumentRecord> = rpc(&account_stub(env, &principal.org_id)?, "record", &json!({"docId": doc_id})).await?;
@@ -40,10 +63,7 @@ pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResu
         Some(rec) => rec,
         None => rpc::<_, DocumentRecord>(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?,
     };
-    if rec.org_id != principal.org_id {
-        return Err(not_found());
-    }
-    Ok(rec.snapshot())
+    snapshot_of(principal, &rec)
 }
 
 /// `GET /v1/documents/{id}`.
@@ -62,23 +82,25 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
     let page: ListPage = rpc(
         &account_stub(&env, &principal.org_id)?,
         "list",
-        &ListArgs { status: q.status, document_type: q.document_type, limit: q.limit, cursor: q.cursor },
+        &ListArgs { profile: principal.profile, status: q.status, document_type: q.document_type, limit: q.limit, cursor: q.cursor },
     )
     .await?;
     let admitted: HashMap<&str, &DocumentRecord> = page.admitted.iter().map(|r| (r.id.as_str(), r)).collect();
     let snaps = join_all(page.doc_ids.iter().map(|id| {
-        let known = admitted.get(id.as_str()).map(|r| r.snapshot());
+        let known = admitted.get(id.as_str()).map(|r| snapshot_of(&principal, r));
         let principal = &principal;
         let env = &env;
         async move {
             match known {
-                Some(s) => Ok(s),
+                Some(s) => s,
                 None => snapshot(env, principal, id).await,
             }
         }
     }))
     .await;
-    // A document deleted between the index read and now is skipped.
+    // A document deleted between the index read and now is skipped, as is
+    // one the index counts as live only because it predates the profile
+    // column (its record knows better).
     let data: Vec<Value> = snaps.into_iter().filter_map(|s| s.ok()).map(|s| json!(s.data)).collect();
     json_response(
         200,
@@ -94,9 +116,9 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
     )
 }
 
-/// Deletes a document of the caller's organisation: file and results gone.
+/// Deletes a document the caller may reach: file and results gone.
 pub async fn delete_document(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<Value> {
-    // Ownership check first: another organisation's id is not found.
+    // Access check first: another organisation's or profile's id is not found.
     snapshot(env, principal, doc_id).await?;
     rpc(&document_stub(env, doc_id)?, "delete", &json!({"orgId": principal.org_id, "docId": doc_id})).await
 }

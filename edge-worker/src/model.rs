@@ -208,6 +208,7 @@ impl DocumentRecord {
             created_at_ms: self.created_at_ms,
             updated_at_ms: self.updated_at_ms,
             webhook_configured: self.options.webhook_url.is_some(),
+            profile: Some(self.profile),
         }
     }
 }
@@ -225,6 +226,11 @@ pub struct DocumentSnapshot {
     /// The submission named a webhook URL (the `202`'s `webhookConfigured`).
     #[serde(default)]
     pub webhook_configured: bool,
+    /// The profile of the key that submitted it: only keys of that profile
+    /// read it. `None` in snapshots written before it was recorded (reads
+    /// then ask the authority, which always knew it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
 }
 
 pub fn apikey_kv_key(key_hash: &str) -> String {

@@ -4,6 +4,7 @@
 //! otherwise the call waits like the sync endpoint), and
 //! `GET|DELETE /api/v8/partner/documents/{id}/`.
 
+use crate::account::{FoundDocument, VeryfiLookupArgs};
 use crate::auth::{self, Principal, authenticate, identify};
 use crate::config::Config;
 use crate::documents::{delete_document, snapshot};
@@ -129,16 +130,19 @@ fn parse_veryfi_id(raw: &str) -> ApiResult<u64> {
     raw.parse::<u64>().map_err(|_| fail(ErrorCode::DocumentNotFound, "Document not found"))
 }
 
-async fn doc_id_for(env: &Env, org_id: &str, veryfi_id: u64) -> ApiResult<String> {
-    let v: Value = rpc(&account_stub(env, org_id)?, "veryfi_lookup", &json!({"veryfiId": veryfi_id})).await?;
-    Ok(v["docId"].as_str().unwrap_or_default().to_string())
+/// The document behind a Veryfi id, among the caller's profile's documents
+/// (`documents::snapshot` then checks the record itself).
+async fn doc_id_for(env: &Env, principal: &Principal, veryfi_id: u64) -> ApiResult<String> {
+    let found: FoundDocument =
+        rpc(&account_stub(env, &principal.org_id)?, "veryfi_lookup", &VeryfiLookupArgs { veryfi_id, profile: principal.profile }).await?;
+    Ok(found.doc_id)
 }
 
 /// `GET /api/v8/partner/documents/{id}/`.
 pub async fn get(req: Request, env: Env, cfg: Config, raw_id: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
     principal.verify_veryfi_signature(&Map::new())?;
-    let doc_id = doc_id_for(&env, &principal.org_id, parse_veryfi_id(raw_id)?).await?;
+    let doc_id = doc_id_for(&env, &principal, parse_veryfi_id(raw_id)?).await?;
     let snap = snapshot(&env, &principal, &doc_id).await?;
     json_response(200, &to_veryfi_document(&snap.data, snap.veryfi_id, snap.created_at_ms, snap.updated_at_ms, snap.external_id.as_deref()))
 }
@@ -149,7 +153,7 @@ pub async fn delete(mut req: Request, env: Env, cfg: Config, raw_id: &str) -> Ap
     let body = read_body_limited(&mut req, 64 * 1024, "Body too large").await.unwrap_or_default();
     let params: Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
     principal.verify_veryfi_signature(&params)?;
-    let doc_id = doc_id_for(&env, &principal.org_id, parse_veryfi_id(raw_id)?).await?;
+    let doc_id = doc_id_for(&env, &principal, parse_veryfi_id(raw_id)?).await?;
     delete_document(&env, &principal, &doc_id).await?;
     json_response(200, &json!({"status": "ok", "message": "Document has been deleted"}))
 }

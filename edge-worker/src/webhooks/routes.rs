@@ -1,5 +1,5 @@
-//! The webhook routes. Any key of the document's organisation may use them
-//! (the same keys that can read the document); another organisation's
+//! The webhook routes. The keys that can read the document may use them
+//! (its organisation's, of its profile: `documents::snapshot`); any other
 //! document is not found.
 //!
 //! - `GET /v1/documents/{id}/webhooks`: `{"documentId", "deliveries": [...]}`,
