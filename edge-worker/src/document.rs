@@ -352,6 +352,7 @@ impl Document {
         rpc::<_, Value>(&account_stub(&self.env, &org_id)?, "forget", &json!({"docId": doc_id})).await?;
         self.env.bucket(FILES)?.delete(&file_r2_key(&org_id, &doc_id)).await?;
         self.env.kv(KV)?.delete(&doc_kv_key(&org_id, &doc_id)).await?;
+        crate::webhooks::purge_deliveries(&self.env, &doc_id).await?;
         storage.delete_all().await?;
         storage.put(DELETED, true).await?;
         self.wake_waiters();
