@@ -393,6 +393,13 @@ pub fn rate_check(limit: RateLimit, now_ms: i64, window_start_ms: i64, count: u3
     RateDecision::Deny { retry_after_seconds: ((remaining_ms + 999) / 1000).max(1) as u32 }
 }
 
+/// Undoes one count that [`rate_check`] allowed in the window starting at
+/// `taken_in_ms` (a request refused further on, e.g. by another limit), if
+/// that window is still the stored one; a newer window is left alone.
+pub fn rate_give_back(taken_in_ms: i64, window_start_ms: i64, count: u32) -> u32 {
+    if window_start_ms == taken_in_ms { count.saturating_sub(1) } else { count }
+}
+
 /// The `429` error.
 pub fn rate_limited(retry_after_seconds: u32) -> ApiError {
     ApiError::new(ErrorCode::RateLimitExceeded, format!("Too many requests for this API key; retry after {retry_after_seconds} s"))
@@ -588,5 +595,9 @@ mod tests {
         assert_eq!(rate_check(l, 2500, 0, 2), RateDecision::Deny { retry_after_seconds: 8 });
         assert_eq!(rate_check(l, 9999, 0, 2), RateDecision::Deny { retry_after_seconds: 1 });
         assert_eq!(rate_check(l, 10_000, 0, 2), RateDecision::Allow { window_start_ms: 10_000, count: 1 });
+        // Giving back a count of the current window; a newer window keeps its own.
+        assert_eq!(rate_give_back(0, 0, 2), 1);
+        assert_eq!(rate_give_back(0, 0, 0), 0);
+        assert_eq!(rate_give_back(0, 10_000, 1), 1);
     }
 }

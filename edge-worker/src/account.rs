@@ -3,9 +3,10 @@
 //! plan and credits (reserve at upload, settle on completion, refund on
 //! failure), its API keys' state and per-key rate-limit windows,
 //! `Idempotency-Key` records, the document list index (filters and cursors,
-//! per profile), the Veryfi numeric id -> document id map (per profile), and
-//! the account-level webhook settings and Veryfi client credentials of each
-//! profile (live, sandbox).
+//! per profile), the Veryfi numeric id -> document id map (per profile), the
+//! account-level webhook settings and Veryfi client credentials of each
+//! profile (live, sandbox), and the organisation's webhook redelivery window
+//! (`crate::webhooks::limits`).
 //!
 //! A submission is one call here (`submit`): the rate-limit count, the
 //! admission, the document's record (kept until a host first leases it; the
@@ -21,6 +22,7 @@ use crate::config::Config;
 use crate::http::{ApiResult, Failure, args, fail, now_ms, rpc, rpc_answer, rpc_request};
 use crate::model::{DocumentRecord, Profile, Role, queue_shard_for, queue_stub};
 use crate::queue::{EnqueueArgs, NewJob, Position};
+use crate::webhooks::limits::count_organisation_redelivery;
 use folio_core::api::{ListCursor, Plan, RateDecision, RateLimit, insufficient_credits, rate_check};
 use folio_core::{DocumentStatus, ErrorCode};
 use futures_channel::oneshot;
@@ -351,6 +353,7 @@ impl DurableObject for Account {
             "veryfi_lookup" => rpc_answer(args(body).and_then(|a| self.veryfi_lookup(a))),
             "profile" => rpc_answer(args::<Value>(body).and_then(|a| self.profile(&a["profile"]))),
             "webhook_set" => rpc_answer(args(body).and_then(|a| self.webhook_set(a))),
+            "count_redelivery" => rpc_answer(args(body).and_then(|a| count_organisation_redelivery(self.state.storage().sql(), a))),
             _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown account op {op}")))),
         }
     }

@@ -95,7 +95,12 @@ impl Principal {
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {
-        if self.role == Role::Admin { Ok(()) } else { Err(fail(ErrorCode::Forbidden, "Only admin keys may change account settings")) }
+        self.require_admin_to("change account settings")
+    }
+
+    /// `403 FORBIDDEN` "Only admin keys may {action}" for other keys.
+    pub fn require_admin_to(&self, action: &str) -> ApiResult<()> {
+        if self.role == Role::Admin { Ok(()) } else { Err(fail(ErrorCode::Forbidden, format!("Only admin keys may {action}"))) }
     }
 }
 

@@ -477,6 +477,7 @@ impl Document {
         crate::faults::guard("r2.delete", async { Ok(bucket.delete(&file_r2_key(&org_id, &doc_id)).await?) }).await?;
         kv_delete(&self.env.kv(KV)?, &doc_kv_key(&org_id, &doc_id)).await?;
         let _ = storage.delete_alarm().await;
+        crate::webhooks::purge_deliveries(&self.env, &doc_id).await?;
         storage.delete_all().await?;
         storage.put(DELETED, true).await?;
         self.wake_waiters();

@@ -216,22 +216,24 @@ impl Delivery {
     }
 }
 
-/// The first [`RESPONSE_SNIPPET_BYTES`] of a response body as text: cut
-/// before a UTF-8 sequence the limit would split, invalid bytes replaced
-/// with U+FFFD. The flag says whether anything was cut.
+/// The start of a response body as text of at most
+/// [`RESPONSE_SNIPPET_BYTES`] UTF-8 bytes (the cap holds for what is stored,
+/// not just for what was read): invalid bytes become U+FFFD (3 bytes each,
+/// so a binary answer keeps fewer of its bytes), and the text is cut on a
+/// character boundary. The flag says whether anything was cut.
 pub fn response_snippet(body: &[u8]) -> (String, bool) {
-    if body.len() <= RESPONSE_SNIPPET_BYTES {
-        return (String::from_utf8_lossy(body).into_owned(), false);
+    let head = &body[..body.len().min(RESPONSE_SNIPPET_BYTES + 3)];
+    let mut text = String::from_utf8_lossy(head).into_owned();
+    let mut truncated = body.len() > head.len();
+    if text.len() > RESPONSE_SNIPPET_BYTES {
+        let mut end = RESPONSE_SNIPPET_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        truncated = true;
     }
-    let mut end = RESPONSE_SNIPPET_BYTES;
-    // Back off over continuation bytes (10xxxxxx) to the start of the split character.
-    while end > RESPONSE_SNIPPET_BYTES - 3 && body[end] & 0xC0 == 0x80 {
-        end -= 1;
-    }
-    if body[end] & 0xC0 == 0x80 {
-        end = RESPONSE_SNIPPET_BYTES; // not UTF-8 anyway: cut at the limit
-    }
-    (String::from_utf8_lossy(&body[..end]).into_owned(), true)
+    (text, truncated)
 }
 
 #[cfg(test)]
@@ -377,10 +379,20 @@ mod tests {
         let (s, t) = response_snippet(&long);
         assert!(t);
         assert_eq!(s.len(), RESPONSE_SNIPPET_BYTES - 1);
+        // Invalid UTF-8 turns into 3-byte U+FFFDs: still at most the cap stored.
         let binary = vec![0x80u8; 2000];
         let (s, t) = response_snippet(&binary);
         assert!(t);
-        assert_eq!(s.chars().count(), RESPONSE_SNIPPET_BYTES);
+        assert_eq!(s, "\u{FFFD}".repeat(RESPONSE_SNIPPET_BYTES / 3));
+        let (s, t) = response_snippet(&[0xFFu8; RESPONSE_SNIPPET_BYTES]);
+        assert!(t && s.len() <= RESPONSE_SNIPPET_BYTES);
+        // A short invalid body that fits after replacement is whole.
+        assert_eq!(response_snippet(&[0xFF, b'a']), ("\u{FFFD}a".into(), false));
+        // Whatever the input, the stored text is within the cap.
+        for body in [vec![b'a'; 1_500_000], vec![0xFF; 1_500_000], "é€😀".repeat(100_000).into_bytes()] {
+            let (s, t) = response_snippet(&body);
+            assert!(t && !s.is_empty() && s.len() <= RESPONSE_SNIPPET_BYTES, "{}", s.len());
+        }
     }
 
     #[test]

@@ -14,11 +14,13 @@
 //! - [`retry`]: profiles, time scale, and `decide` (what follows an attempt).
 //! - [`delivery`]: one delivery as a state machine safe against repeated alarms, and its log.
 //! - [`admin`]: one admin notification per 24 h.
+//! - [`redelivery`]: the per-document and per-organisation limits on manual redelivery.
 
 pub mod admin;
 pub mod delivery;
 pub mod js_json;
 pub mod payload;
+pub mod redelivery;
 pub mod request;
 pub mod retry;
 pub mod signature;
@@ -28,5 +30,6 @@ pub use admin::AdminDigest;
 pub use delivery::{AttemptRecord, Delivery, DeliveryState, NextStep};
 pub use js_json::to_js_json;
 pub use payload::{VeryfiOutcome, WebhookEvent, admin_notification_event, docurift_event, veryfi_event};
+pub use redelivery::{RedeliveryLimits, RedeliveryScope, redelivery_rate_limited};
 pub use request::attempt_headers;
 pub use retry::{AttemptOutcome, Decision, Profile, StopReason, TimeScale, decide};

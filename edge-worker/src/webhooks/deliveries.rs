@@ -10,30 +10,41 @@
 //! (up to its 30 s timeout), another delivery of the same document that
 //! falls due meanwhile waits for it.
 //!
-//! Before a retry the object checks that the document still exists: once
-//! it is deleted, its deliveries and their log are dropped and nothing more
-//! is sent.
+//! Deleting the document purges the object (`purge`, called by the
+//! Document DO's delete): the alarm is cancelled, the storage (events with
+//! the extracted data and callback metadata, secrets, attempt logs) deleted,
+//! and a tombstone left, so a late hand-over or redelivery cannot bring the
+//! deliveries back; every later op answers `DOCUMENT_NOT_FOUND`. As a
+//! backstop, before a retry the object also checks that the document still
+//! exists, and purges itself if not.
 //!
 //! Ops (JSON RPC, see `crate::http::rpc`):
-//! - `start` [`StartArgs`]: add deliveries, arm the alarm for now and, to
-//!   skip the alarm's dispatch delay, also run the due attempts right away
-//!   in the background (`waitUntil`); both paths share the in-flight marks.
-//!   Without `redelivery` it is idempotent per kind (the Document DO may hand
-//!   a document over more than once); with it, every delivery is new.
+//! - `start` [`StartArgs`]: the Document DO's hand-over. Adds the
+//!   deliveries, idempotent per kind (it may hand a document over more than
+//!   once), arms the alarm for now and, to skip the alarm's dispatch delay,
+//!   also runs the due attempts right away in the background (`waitUntil`);
+//!   both paths share the in-flight marks.
+//! - `redeliver` [`RedeliverArgs`]: a manual redelivery: new deliveries,
+//!   each linked to the latest of its kind, sent like `start`'s. Counted
+//!   against the document's window here and the organisation's in its
+//!   Account DO ([`super::limits`]); over either, `429` with `Retry-After`
+//!   and nothing counted or sent.
 //! - `list`: every delivery, oldest first, as [`delivery_view`]s.
+//! - `purge`: see above; answers [`Purged`].
 
 use super::failures::{FailureRecord, RecordArgs, failures_stub};
+use super::limits::{CountRedeliveryArgs, RedeliveryCounted, RedeliveryWindow};
 use super::outbox::{DeliveryKind, Outbox, StoredDelivery, delivery_view};
 use super::settings::Settings;
 use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::{Profile as AccountProfile, document_stub};
+use crate::model::{Profile as AccountProfile, account_stub, document_stub};
 use folio_core::ErrorCode;
 use folio_core::ids::new_delivery_id;
 use folio_core::time::rfc3339_millis;
-use folio_core::webhook::{Delivery, NextStep, WebhookEvent};
+use folio_core::webhook::{Delivery, NextStep, RedeliveryScope, WebhookEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use worker::{DurableObject, Env, Request, Response, State, Storage, durable_object};
+use worker::{DurableObject, Env, Request, Response, SqlStorage, State, Storage, durable_object};
 
 /// How soon a failed hand-over to the failure ledger is tried again.
 const REPORT_RETRY_MS: i64 = 5_000;
@@ -66,12 +77,55 @@ pub struct NewDelivery {
 #[serde(rename_all = "camelCase")]
 pub struct StartArgs {
     pub deliveries: Vec<NewDelivery>,
-    /// A manual redelivery: always new deliveries, linked to the latest of their kind.
-    #[serde(default)]
-    pub redelivery: bool,
-    /// With `redelivery`: repeat only this delivery's kind.
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeliverArgs {
+    /// Whose redelivery budget it is.
+    pub org_id: String,
+    pub deliveries: Vec<NewDelivery>,
+    /// Repeat only this delivery's kind.
     #[serde(default)]
     pub only_like: Option<String>,
+}
+
+/// The answer of `purge`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Purged {
+    pub purged: bool,
+}
+
+/// What a purged object keeps.
+const TOMBSTONE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS tombstone (id INTEGER PRIMARY KEY CHECK (id = 1), purged_at INTEGER NOT NULL);
+";
+
+fn is_purged(sql: &SqlStorage) -> worker::Result<bool> {
+    #[derive(Deserialize)]
+    struct N {
+        n: f64,
+    }
+    sql.exec(TOMBSTONE_SCHEMA, None)?;
+    Ok(sql.exec("SELECT COUNT(*) AS n FROM tombstone", None)?.one::<N>()?.n > 0.0)
+}
+
+/// A purged object's document is gone: every op answers as the document routes do.
+fn refuse_if_purged(storage: &Storage) -> ApiResult<()> {
+    if is_purged(&storage.sql())? { Err(fail(ErrorCode::DocumentNotFound, "Document not found")) } else { Ok(()) }
+}
+
+/// Stops every pending attempt and deletes everything the object holds,
+/// leaving only the tombstone. The storage calls run behind the object's
+/// input gate, so no other event sees the object between them.
+async fn purge_storage(storage: &Storage) -> worker::Result<()> {
+    storage.delete_alarm().await?;
+    storage.delete_all().await?;
+    let sql = storage.sql();
+    sql.exec(TOMBSTONE_SCHEMA, None)?;
+    sql.exec("INSERT OR REPLACE INTO tombstone (id, purged_at) VALUES (1, ?)", vec![now_ms().into()])?;
+    Ok(())
 }
 
 impl DurableObject for DocumentWebhooks {
@@ -89,7 +143,12 @@ impl DurableObject for DocumentWebhooks {
                 Ok(a) => self.start(a).await,
                 Err(f) => Err(f),
             }),
+            "redeliver" => rpc_answer(match args(body) {
+                Ok(a) => self.redeliver(a).await,
+                Err(f) => Err(f),
+            }),
             "list" => rpc_answer(self.list()),
+            "purge" => rpc_answer(self.purge().await),
             _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown webhooks op {op}")))),
         }
     }
@@ -104,6 +163,10 @@ impl DurableObject for DocumentWebhooks {
 /// Never fails (a failing alarm would be retried on the platform's
 /// schedule, not ours): problems are logged and the alarm set to try again.
 async fn run_due(storage: Storage, env: Env) {
+    if purged(&storage) {
+        let _ = storage.delete_alarm().await;
+        return;
+    }
     let settings = Settings::from_env(&env);
     let outbox = match Outbox::open(&storage) {
         Ok(o) => o,
@@ -115,17 +178,28 @@ async fn run_due(storage: Storage, env: Env) {
     };
     if document_deleted(&env, &outbox).await {
         // "File and results gone": the payloads and the log go with them.
-        if let Err(e) = outbox.purge() {
+        if let Err(e) = purge_storage(&storage).await {
             worker::console_error!("webhooks: purging a deleted document's deliveries: {e}");
         }
-        let _ = storage.delete_alarm().await;
         return;
     }
     if let Err(e) = outbox.pump(&settings).await {
         worker::console_error!("webhooks: pump: {e}");
     }
+    if purged(&storage) {
+        return; // purged while the attempts were out: nothing left to report or schedule
+    }
     let reported = report_failures(&env, &outbox).await;
     reschedule(&storage, &outbox, !reported).await;
+}
+
+/// Whether the object was purged (a storage error is logged and counts as
+/// not purged: the outbox then meets the same error and retries).
+fn purged(storage: &Storage) -> bool {
+    is_purged(&storage.sql()).unwrap_or_else(|e| {
+        worker::console_error!("webhooks: reading the tombstone: {e}");
+        false
+    })
 }
 
 /// Before a retry, is the document gone (`DELETE /v1/documents/{id}`)?
@@ -150,64 +224,112 @@ async fn document_deleted(env: &Env, outbox: &Outbox) -> bool {
 
 impl DocumentWebhooks {
     async fn start(&self, a: StartArgs) -> ApiResult<Vec<Value>> {
-        let outbox = Outbox::open(&self.state.storage())?;
-        let existing = outbox.all()?;
-        let mut wanted = a.deliveries;
-        if let Some(id) = &a.only_like {
-            let like = existing
-                .iter()
-                .find(|d| d.id() == id)
-                .ok_or_else(|| fail(ErrorCode::NotFound, format!("No delivery {id} for this document")))?;
-            wanted.retain(|n| n.kind == like.kind);
-            if wanted.is_empty() {
-                return Err(fail(
-                    ErrorCode::InvalidState,
-                    format!("The {} of delivery {id} is no longer configured", kind_name(like.kind)),
-                ));
-            }
-        }
-        let now = now_ms();
-        let mut out = Vec::new();
-        let mut added = false;
-        for n in wanted {
-            let mut same_kind = existing.iter().filter(|d| d.kind == n.kind);
-            if !a.redelivery
-                && let Some(first) = same_kind.clone().find(|d| d.redelivery_of.is_none())
-            {
-                out.push(delivery_view(first)); // handed over before
-                continue;
-            }
-            let redelivery_of = if a.redelivery { same_kind.next_back().map(|d| d.id().to_string()) } else { None };
-            let d = StoredDelivery {
-                delivery: Delivery::new(new_delivery_id(), n.document_id, n.url, n.event, now),
-                kind: n.kind,
-                secret: n.secret,
-                org_id: n.org_id,
-                account_profile: n.account_profile,
-                veryfi_id: Some(n.veryfi_id),
-                finished_at_ms: n.finished_at_ms,
-                redelivery_of,
-                failure_reported: false,
-            };
-            outbox.insert(&d)?;
-            out.push(delivery_view(&d));
-            added = true;
-        }
         let storage = self.state.storage();
-        // The alarm is the guarantee; running the first attempts right away
-        // saves the alarm's dispatch delay. Both go through the same
-        // in-flight marks, so whichever comes second finds nothing to send.
-        reschedule(&storage, &outbox, false).await;
-        if added {
-            self.state.wait_until(run_due(storage, self.env.clone()));
-        }
+        refuse_if_purged(&storage)?;
+        let outbox = Outbox::open(&storage)?;
+        let (out, added) = add_deliveries(&outbox, a.deliveries, false)?;
+        self.send_soon(storage, &outbox, added).await;
         Ok(out)
     }
 
+    async fn redeliver(&self, a: RedeliverArgs) -> ApiResult<Vec<Value>> {
+        let storage = self.state.storage();
+        refuse_if_purged(&storage)?;
+        let limits = Settings::from_env(&self.env).redelivery_limits;
+        let outbox = Outbox::open(&storage)?;
+        // Refusals that are the caller's mistake come before any counting.
+        let wanted = only_like(&outbox.all()?, a.deliveries, a.only_like.as_deref())?;
+        let window = RedeliveryWindow::open(storage.sql(), RedeliveryScope::Document)?;
+        let taken_in = window.take(limits.per_document)?;
+        // The organisation's window is its Account DO's: an await, so this
+        // object's state is read again afterwards.
+        let org_counted: ApiResult<RedeliveryCounted> = match account_stub(&self.env, &a.org_id) {
+            Ok(stub) => rpc(&stub, "count_redelivery", &CountRedeliveryArgs { limit: limits.per_organisation }).await,
+            Err(e) => Err(e.into()),
+        };
+        refuse_if_purged(&storage)?;
+        if let Err(f) = org_counted {
+            window.give_back(taken_in)?; // not sent, so not counted
+            return Err(f);
+        }
+        let (out, added) = add_deliveries(&outbox, wanted, true)?;
+        self.send_soon(storage, &outbox, added).await;
+        Ok(out)
+    }
+
+    /// The alarm is the guarantee; running the first attempts right away
+    /// saves the alarm's dispatch delay. Both go through the same in-flight
+    /// marks, so whichever comes second finds nothing to send.
+    async fn send_soon(&self, storage: Storage, outbox: &Outbox, added: bool) {
+        reschedule(&storage, outbox, false).await;
+        if added {
+            self.state.wait_until(run_due(storage, self.env.clone()));
+        }
+    }
+
     fn list(&self) -> ApiResult<Vec<Value>> {
-        let outbox = Outbox::open(&self.state.storage())?;
+        let storage = self.state.storage();
+        refuse_if_purged(&storage)?;
+        let outbox = Outbox::open(&storage)?;
         Ok(outbox.all()?.iter().map(delivery_view).collect())
     }
+
+    async fn purge(&self) -> ApiResult<Purged> {
+        purge_storage(&self.state.storage()).await?;
+        Ok(Purged { purged: true })
+    }
+}
+
+/// With a delivery id, only the deliveries of that delivery's kind.
+fn only_like(existing: &[StoredDelivery], mut wanted: Vec<NewDelivery>, like_id: Option<&str>) -> ApiResult<Vec<NewDelivery>> {
+    if let Some(id) = like_id {
+        let like = existing
+            .iter()
+            .find(|d| d.id() == id)
+            .ok_or_else(|| fail(ErrorCode::NotFound, format!("No delivery {id} for this document")))?;
+        wanted.retain(|n| n.kind == like.kind);
+        if wanted.is_empty() {
+            return Err(fail(ErrorCode::InvalidState, format!("The {} of delivery {id} is no longer configured", kind_name(like.kind))));
+        }
+    }
+    if wanted.is_empty() {
+        return Err(fail(ErrorCode::InvalidState, "No webhook is configured for this document"));
+    }
+    Ok(wanted)
+}
+
+/// Stores `wanted` as new deliveries (synchronously, against the deliveries
+/// stored now) and returns their views and whether any is new. A hand-over
+/// (`redelivery` false) keeps the first delivery of each kind; a
+/// redelivery is always new, linked to the latest of its kind.
+fn add_deliveries(outbox: &Outbox, wanted: Vec<NewDelivery>, redelivery: bool) -> ApiResult<(Vec<Value>, bool)> {
+    let existing = outbox.all()?;
+    let now = now_ms();
+    let mut out = Vec::new();
+    let mut added = false;
+    for n in wanted {
+        let mut same_kind = existing.iter().filter(|d| d.kind == n.kind);
+        if !redelivery && let Some(first) = same_kind.clone().find(|d| d.redelivery_of.is_none()) {
+            out.push(delivery_view(first)); // handed over before
+            continue;
+        }
+        let redelivery_of = if redelivery { same_kind.next_back().map(|d| d.id().to_string()) } else { None };
+        let d = StoredDelivery {
+            delivery: Delivery::new(new_delivery_id(), n.document_id, n.url, n.event, now),
+            kind: n.kind,
+            secret: n.secret,
+            org_id: n.org_id,
+            account_profile: n.account_profile,
+            veryfi_id: Some(n.veryfi_id),
+            finished_at_ms: n.finished_at_ms,
+            redelivery_of,
+            failure_reported: false,
+        };
+        outbox.insert(&d)?;
+        out.push(delivery_view(&d));
+        added = true;
+    }
+    Ok((out, added))
 }
 
 /// Records exhausted deliveries in the organisation's failure ledger

@@ -26,13 +26,18 @@
 //!
 //! API ([`routes`]): `GET /v1/documents/{id}/webhooks` (deliveries and every
 //! attempt), `POST /v1/documents/{id}/webhooks/redeliver` (the same event
-//! again, as a new delivery), `GET /v1/webhooks/failures` (the caller's
+//! again, as a new delivery; admin keys only, limited per document and per
+//! organisation, [`limits`]), `GET /v1/webhooks/failures` (the caller's
 //! profile's failure ledger and admin notifications).
 //!
-//! Settings: [`settings`] (`WEBHOOK_TIME_SCALE`, `ADMIN_NOTIFICATION_URL`).
+//! Deleting a document purges its deliveries ([`purge_deliveries`]).
+//!
+//! Settings: [`settings`] (`WEBHOOK_TIME_SCALE`, `ADMIN_NOTIFICATION_URL`,
+//! the redelivery limits).
 
 pub mod deliveries;
 pub mod failures;
+pub mod limits;
 mod outbox;
 mod routes;
 mod send;
@@ -43,7 +48,7 @@ pub use routes::{failures as failures_route, list, redeliver};
 use crate::account::ProfileSettings;
 use crate::http::{ApiResult, now_ms, rpc};
 use crate::model::{DocumentRecord, account_stub};
-use deliveries::{NewDelivery, StartArgs};
+use deliveries::{NewDelivery, Purged, StartArgs};
 use folio_core::webhook::{VeryfiOutcome, docurift_event, veryfi_event};
 use folio_core::{DocumentStatus, ErrorCode};
 use outbox::DeliveryKind;
@@ -65,12 +70,18 @@ pub async fn document_finished(env: &Env, doc: &DocumentRecord) -> Result<()> {
         if deliveries.is_empty() {
             return Ok(());
         }
-        let _: Vec<Value> =
-            rpc(&webhooks_stub(env, &doc.id)?, "start", &StartArgs { deliveries, redelivery: false, only_like: None }).await?;
+        let _: Vec<Value> = rpc(&webhooks_stub(env, &doc.id)?, "start", &StartArgs { deliveries }).await?;
         Ok(())
     }
     .await;
     r.map_err(|f| worker::Error::RustError(format!("webhook hand-off: {}", f.error)))
+}
+
+/// Called by the Document DO's delete: stops the document's pending
+/// deliveries and deletes them with their payloads, secrets and log, for good.
+pub async fn purge_deliveries(env: &Env, doc_id: &str) -> ApiResult<()> {
+    let _: Purged = rpc(&webhooks_stub(env, doc_id)?, "purge", &()).await?;
+    Ok(())
 }
 
 /// The deliveries a finished document is owed under the current settings.

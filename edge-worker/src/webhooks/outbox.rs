@@ -140,12 +140,6 @@ impl Outbox {
         rows.into_iter().next().map(|r| parse(&r.body)).transpose()
     }
 
-    /// Forgets every delivery (the document was deleted).
-    pub fn purge(&self) -> worker::Result<()> {
-        self.sql.exec("DELETE FROM deliveries", None)?;
-        Ok(())
-    }
-
     /// Every delivery, oldest first.
     pub fn all(&self) -> worker::Result<Vec<StoredDelivery>> {
         let rows = self.sql.exec("SELECT body FROM deliveries ORDER BY seq", None)?.to_array::<Row>()?;

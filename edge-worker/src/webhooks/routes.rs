@@ -1,21 +1,26 @@
-//! The webhook routes. The keys that can read the document may use them
-//! (its organisation's, of its profile: `documents::snapshot`); any other
-//! document is not found.
+//! The webhook routes. The keys that can read the document (its
+//! organisation's, of its profile: `documents::snapshot`) may read them;
+//! only admin keys may redeliver. Any other document is not found, nor is a
+//! deleted one.
 //!
 //! - `GET /v1/documents/{id}/webhooks`: `{"documentId", "deliveries": [...]}`,
 //!   each delivery with its state and every attempt (time, attempt number,
-//!   retry count, status, latency, error, first KB of the response).
+//!   retry count, status, latency, error, at most the first KB of the
+//!   response, [`folio_core::webhook::delivery::response_snippet`]).
 //! - `POST /v1/documents/{id}/webhooks/redeliver`, optional body
 //!   `{"deliveryId": "dlv_..."}`: sends the document's event again as a new
 //!   delivery (new delivery id, full retry schedule), to every webhook the
 //!   document is owed under the current settings, or only to the kind of
-//!   the given delivery. `202` with the new deliveries; `409 INVALID_STATE`
-//!   before the document is final or when no webhook is configured.
+//!   the given delivery. `202` with the new deliveries; `403 FORBIDDEN` for
+//!   a non-admin key; `409 INVALID_STATE` before the document is final or
+//!   when no webhook is configured; `429 RATE_LIMIT_EXCEEDED` with
+//!   `Retry-After` past the document's or the organisation's redelivery
+//!   limit (settings.rs).
 //! - `GET /v1/webhooks/failures`: the caller's profile's failure ledger,
 //!   the ids waiting for the next admin notification, and the
 //!   notifications taken (with their delivery logs).
 
-use super::deliveries::StartArgs;
+use super::deliveries::RedeliverArgs;
 use super::failures::failures_stub;
 use super::settings::Settings;
 use super::{plan_deliveries, webhooks_stub};
@@ -48,6 +53,8 @@ struct RedeliverBody {
 /// `POST /v1/documents/{id}/webhooks/redeliver`.
 pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
+    // Each redelivery is up to 6 attempts to a URL of the sender's choosing.
+    principal.require_admin_to("redeliver webhooks")?;
     let status = snapshot(&env, &principal, doc_id).await?.data.status;
     let body = read_body_limited(&mut req, 4 * 1024, "Body too large").await?;
     let only_like = if body.iter().all(u8::is_ascii_whitespace) { None } else { parse_json::<RedeliverBody>(&body)?.delivery_id };
@@ -66,7 +73,8 @@ pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) ->
     if deliveries.is_empty() {
         return Err(fail(ErrorCode::InvalidState, "No webhook is configured for this document"));
     }
-    let created: Vec<Value> = rpc(&webhooks_stub(&env, doc_id)?, "start", &StartArgs { deliveries, redelivery: true, only_like }).await?;
+    let created: Vec<Value> =
+        rpc(&webhooks_stub(&env, doc_id)?, "redeliver", &RedeliverArgs { org_id: principal.org_id.clone(), deliveries, only_like }).await?;
     json_response(202, &ok_envelope(json!({"documentId": doc_id, "deliveries": created})))
 }
 

@@ -24,7 +24,9 @@ use folio_core::webhook::{AttemptOutcome, attempt_headers};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use std::time::Duration;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+use wasm_bindgen::JsCast;
+use worker::js_sys::Uint8Array;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, ResponseBody};
 
 /// What one attempt produced: the outcome and, when the receiver answered,
 /// the first bytes of its body (enough for the log's snippet and its
@@ -62,17 +64,7 @@ pub async fn send_attempt(d: &StoredDelivery, attempt: u32, allow_loopback: bool
         let mut resp = Fetch::Request(request).send_with_signal(&signal).await?;
         let status = resp.status_code();
         let retry_after = resp.headers().get("retry-after").ok().flatten();
-        let mut body = Vec::new();
-        if let Ok(mut stream) = resp.stream() {
-            while body.len() < READ_LIMIT {
-                match stream.next().await {
-                    Some(Ok(chunk)) => body.extend_from_slice(&chunk),
-                    // The status is what counts; a body cut short is logged as far as it came.
-                    Some(Err(_)) | None => break,
-                }
-            }
-        }
-        body.truncate(READ_LIMIT);
+        let body = read_head(&mut resp).await;
         Ok::<_, worker::Error>((status, retry_after, body))
     };
     let timeout = Delay::from(Duration::from_millis(deadline_ms));
@@ -88,6 +80,39 @@ pub async fn send_attempt(d: &StoredDelivery, attempt: u32, allow_loopback: bool
             Sent { outcome: AttemptOutcome::Timeout, body: None }
         }
     }
+}
+
+/// The first [`READ_LIMIT`] bytes of a response body, never more: a BYOB
+/// reader fills a buffer of that size, so a receiver answering megabytes
+/// costs no more memory than one answering a line. The status is what
+/// counts; a body cut short is logged as far as it came.
+async fn read_head(resp: &mut Response) -> Vec<u8> {
+    let ResponseBody::Stream(raw) = resp.body() else { return Vec::new() };
+    let wrap = || wasm_streams::ReadableStream::from_raw(raw.clone().unchecked_into());
+    let mut head = vec![0u8; READ_LIMIT];
+    let mut filled = 0;
+    let mut stream = wrap();
+    if let Ok(mut reader) = stream.try_get_byob_reader() {
+        while filled < READ_LIMIT {
+            match reader.read(&mut head[filled..]).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => filled += n,
+            }
+        }
+    } else if let Ok(reader) = wrap().try_get_reader() {
+        // Not a byte stream (not seen from `fetch`): chunk by chunk, copying
+        // into wasm only what fits.
+        let mut chunks = reader.into_stream();
+        while filled < READ_LIMIT {
+            let Some(Ok(chunk)) = chunks.next().await else { break };
+            let chunk: Uint8Array = chunk.unchecked_into();
+            let take = (chunk.length() as usize).min(READ_LIMIT - filled);
+            chunk.subarray(0, take as u32).copy_to(&mut head[filled..filled + take]);
+            filled += take;
+        }
+    }
+    head.truncate(filled);
+    head
 }
 
 fn build_request(url: &str, headers: &[(&'static str, String)], body: &str) -> worker::Result<Request> {

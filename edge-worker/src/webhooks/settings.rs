@@ -12,11 +12,17 @@
 //!   in it are replaced by the organisation's id and `live`/`sandbox`, so one
 //!   endpoint can tell organisations apart. Checked like any webhook URL
 //!   (HTTPS and public; loopback only with `ALLOW_LOOPBACK_WEBHOOKS`).
+//! - `WEBHOOK_REDELIVERY_LIMIT_PER_DOCUMENT` (default `"5"`),
+//!   `WEBHOOK_REDELIVERY_LIMIT_PER_ORG` (default `"100"`) per
+//!   `WEBHOOK_REDELIVERY_WINDOW_SECONDS` (default `"3600"`): manual
+//!   redeliveries allowed per document and per organisation in a fixed
+//!   window (folio-core's [`RedeliveryLimits`]). A value that is not a
+//!   whole number of at least 1 is logged and the default used.
 //! - `ALLOW_LOOPBACK_WEBHOOKS` (read through [`crate::config::Config`]).
 
 use crate::config::Config;
 use crate::model::Profile as AccountProfile;
-use folio_core::webhook::TimeScale;
+use folio_core::webhook::{RedeliveryLimits, TimeScale};
 use worker::Env;
 
 /// Binding of the per-document [`super::deliveries::DocumentWebhooks`] object.
@@ -28,6 +34,7 @@ pub const FAILURES_BINDING: &str = "WEBHOOK_FAILURES";
 pub struct Settings {
     pub scale: TimeScale,
     pub allow_loopback: bool,
+    pub redelivery_limits: RedeliveryLimits,
     admin_notification_url: Option<String>,
 }
 
@@ -45,7 +52,20 @@ impl Settings {
                 TimeScale::REAL_TIME
             }
         };
-        Settings { scale, allow_loopback: Config::from_env(env).allow_loopback, admin_notification_url: var(env, "ADMIN_NOTIFICATION_URL") }
+        let (redelivery_limits, problems) = RedeliveryLimits::from_settings(
+            var(env, "WEBHOOK_REDELIVERY_LIMIT_PER_DOCUMENT").as_deref(),
+            var(env, "WEBHOOK_REDELIVERY_LIMIT_PER_ORG").as_deref(),
+            var(env, "WEBHOOK_REDELIVERY_WINDOW_SECONDS").as_deref(),
+        );
+        for p in problems {
+            worker::console_error!("{p}");
+        }
+        Settings {
+            scale,
+            allow_loopback: Config::from_env(env).allow_loopback,
+            redelivery_limits,
+            admin_notification_url: var(env, "ADMIN_NOTIFICATION_URL"),
+        }
     }
 
     /// Where an organisation profile's admin digest goes, if anywhere.
