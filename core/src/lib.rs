@@ -14,6 +14,7 @@ pub mod secret;
 pub mod time;
 pub mod url_guard;
 pub mod veryfi;
+pub mod veryfi_body;
 pub mod webhook;
 
 pub use document::{DocumentData, DocumentStatus, PageMetadata, ProcessingMetadata, ProcessingResult};

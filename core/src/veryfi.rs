@@ -127,17 +127,107 @@ pub fn verify_request_signature(
     signature: &str,
     now_ms: i64,
 ) -> Result<(), SignatureError> {
-    let ts: i64 = timestamp.trim().parse().map_err(|_| SignatureError::BadTimestamp)?;
-    if (now_ms - ts).abs() > SIGNATURE_MAX_AGE_MS {
-        return Err(SignatureError::Expired);
+    let mut check = RequestSignature::start(client_secret, timestamp, now_ms)?;
+    for (k, v) in params {
+        check.member(k, v);
     }
-    let presented = signature.trim().as_bytes();
-    let python = signature_payload_python(params, timestamp.trim()).map(|p| sign(client_secret, &p));
-    let js = sign(&encode_uri(client_secret), &signature_payload_js(params, timestamp.trim()));
-    if python.iter().chain([&js]).any(|c| crate::secret::constant_time_eq(c.as_bytes(), presented)) {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
+    check.verify(signature)
+}
+
+/// [`verify_request_signature`] fed one top-level member at a time, and a
+/// string value in parts: a submission's `file_data` (up to ~70 MB) is
+/// signed as it streams by, never held whole. Computes both clients'
+/// payloads ([`signature_payload_python`], [`signature_payload_js`]) at once.
+pub struct RequestSignature {
+    /// `None` once a value has no certain Python form.
+    python: Option<Hmac<Sha256>>,
+    js: Hmac<Sha256>,
+    encoded: String,
+}
+
+impl RequestSignature {
+    /// Checks the timestamp (the client's, trimmed, is part of the payload).
+    pub fn start(client_secret: &str, timestamp: &str, now_ms: i64) -> Result<Self, SignatureError> {
+        let timestamp = timestamp.trim();
+        let ts: i64 = timestamp.parse().map_err(|_| SignatureError::BadTimestamp)?;
+        if (now_ms - ts).abs() > SIGNATURE_MAX_AGE_MS {
+            return Err(SignatureError::Expired);
+        }
+        let mut check = RequestSignature {
+            python: Some(Hmac::<Sha256>::new_from_slice(client_secret.as_bytes()).expect("any key length")),
+            js: Hmac::<Sha256>::new_from_slice(encode_uri(client_secret).as_bytes()).expect("any key length"),
+            encoded: String::new(),
+        };
+        check.both(b"timestamp:");
+        check.both(timestamp.as_bytes());
+        Ok(check)
+    }
+
+    /// A whole top-level member.
+    pub fn member(&mut self, key: &str, value: &Value) {
+        match value {
+            Value::String(text) => {
+                self.string_member(key);
+                self.string_part(text.as_bytes());
+            }
+            other => {
+                self.both(b",");
+                self.both(key.as_bytes());
+                self.both(b":");
+                match crate::webhook::veryfi::python_str(other) {
+                    Ok(py) => self.python_only(py.as_bytes()),
+                    Err(_) => self.python = None,
+                }
+                let mut js = String::new();
+                js_string(other, &mut js);
+                self.js_only(js.as_bytes());
+            }
+        }
+    }
+
+    /// Starts a member whose string value follows in [`Self::string_part`]s.
+    pub fn string_member(&mut self, key: &str) {
+        self.both(b",");
+        self.both(key.as_bytes());
+        self.both(b":");
+    }
+
+    /// The next UTF-8 bytes of a string value (JSON escapes resolved).
+    pub fn string_part(&mut self, text: &[u8]) {
+        self.both(text);
+    }
+
+    /// Compares with the presented `X-Veryfi-Request-Signature`.
+    pub fn verify(self, signature: &str) -> Result<(), SignatureError> {
+        let presented = signature.trim().as_bytes();
+        let python = self.python.map(|m| STANDARD.encode(m.finalize().into_bytes()));
+        let js = STANDARD.encode(self.js.finalize().into_bytes());
+        if python.iter().chain([&js]).any(|c| crate::secret::constant_time_eq(c.as_bytes(), presented)) {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
+    }
+
+    fn both(&mut self, bytes: &[u8]) {
+        self.python_only(bytes);
+        self.js_only(bytes);
+    }
+
+    fn python_only(&mut self, bytes: &[u8]) {
+        if let Some(m) = self.python.as_mut() {
+            m.update(bytes);
+        }
+    }
+
+    fn js_only(&mut self, bytes: &[u8]) {
+        if bytes.iter().all(|&b| uri_keeps(b)) {
+            self.js.update(bytes); // base64 text: nothing to encode
+        } else {
+            self.encoded.clear();
+            encode_uri_into(bytes, &mut self.encoded);
+            self.js.update(self.encoded.as_bytes());
+        }
     }
 }
 
@@ -164,16 +254,25 @@ fn js_string(v: &Value, out: &mut String) {
 
 /// JavaScript's `encodeURI`.
 fn encode_uri(s: &str) -> String {
-    const KEEP: &[u8] = b";,/?:@&=+$-_.!~*'()#";
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || KEEP.contains(&b) {
+    encode_uri_into(s.as_bytes(), &mut out);
+    out
+}
+
+/// `encodeURI` byte by byte (it escapes each UTF-8 byte of a character alike).
+fn encode_uri_into(bytes: &[u8], out: &mut String) {
+    for &b in bytes {
+        if uri_keeps(b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    out
+}
+
+fn uri_keeps(b: u8) -> bool {
+    const KEEP: &[u8] = b";,/?:@&=+$-_.!~*'()#";
+    b.is_ascii_alphanumeric() || KEEP.contains(&b)
 }
 
 /// Veryfi's document `status` for a Folio status: `processed` when done,
@@ -328,6 +427,37 @@ mod tests {
         let mut p = params();
         p.insert("file_name".into(), json!("other.png"));
         assert_eq!(verify_request_signature(secret, &p, &ts, &py, now), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn streamed_signature_equals_the_whole_body_one() {
+        let secret = "vcs_secret";
+        let now = 1_700_000_000_000i64;
+        let ts = now.to_string();
+        let mut body = params();
+        body.insert("file_data".into(), json!("data:image/png;base64,iVBO\nRw0K é"));
+        body.insert("meta".into(), json!({"k": [1, "é"]})); // no certain Python form: JS only
+        for p in [params(), body] {
+            let py = signature_payload_python(&p, &ts).map(|s| sign(secret, &s));
+            let js = sign(&encode_uri(secret), &signature_payload_js(&p, &ts));
+            for presented in py.iter().chain([&js]) {
+                let mut check = RequestSignature::start(secret, &format!(" {ts} "), now).unwrap();
+                for (k, v) in &p {
+                    match v.as_str() {
+                        // A string in parts, split inside a UTF-8 character.
+                        Some(text) => {
+                            check.string_member(k);
+                            let (a, b) = text.as_bytes().split_at(text.len() - 1);
+                            check.string_part(a);
+                            check.string_part(b);
+                        }
+                        None => check.member(k, v),
+                    }
+                }
+                check.verify(presented).unwrap();
+            }
+        }
+        assert_eq!(RequestSignature::start(secret, "x", now).err(), Some(SignatureError::BadTimestamp));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::http::{ApiResult, Failure, fail, header, kv_get_json, rpc};
 use crate::model::{KeyRecord, Profile, Role, VeryfiClientRecord, account_stub, apikey_kv_key, veryfi_kv_key};
 use folio_core::ErrorCode;
 use folio_core::secret::{bearer_token, hash_api_key, is_api_key_shaped, token_matches};
+use folio_core::veryfi::{RequestSignature, SignatureError};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -82,16 +83,26 @@ impl Principal {
     /// parameters when the client sent one (Veryfi's SDKs sign when given a
     /// client secret). Requests without the headers are accepted.
     pub fn verify_veryfi_signature(&self, params: &Map<String, Value>) -> ApiResult<()> {
-        let Some(v) = &self.veryfi else { return Ok(()) };
-        let (Some(ts), Some(sig)) = (&v.timestamp, &v.signature) else { return Ok(()) };
-        folio_core::veryfi::verify_request_signature(&v.client.client_secret, params, ts, sig, crate::http::now_ms()).map_err(|e| {
-            let why = match e {
-                folio_core::veryfi::SignatureError::BadTimestamp => "X-Veryfi-Request-Timestamp is not a timestamp in ms",
-                folio_core::veryfi::SignatureError::Expired => "Request signature has expired (30 minutes)",
-                folio_core::veryfi::SignatureError::Mismatch => "Request signature does not match",
-            };
-            fail(ErrorCode::InvalidApiKey, why)
-        })
+        let Some(mut check) = self.start_veryfi_signature()? else { return Ok(()) };
+        for (k, v) in params {
+            check.member(k, v);
+        }
+        self.finish_veryfi_signature(check)
+    }
+
+    /// The signature check of a request whose body is fed to it as it
+    /// streams in (`None`: the request is not signed). The timestamp is
+    /// checked here, before the body is read.
+    pub fn start_veryfi_signature(&self) -> ApiResult<Option<RequestSignature>> {
+        let Some(v) = &self.veryfi else { return Ok(None) };
+        let (Some(ts), Some(_)) = (&v.timestamp, &v.signature) else { return Ok(None) };
+        RequestSignature::start(&v.client.client_secret, ts, crate::http::now_ms()).map(Some).map_err(signature_refused)
+    }
+
+    /// Compares a fed [`RequestSignature`] with the presented signature.
+    pub fn finish_veryfi_signature(&self, check: RequestSignature) -> ApiResult<()> {
+        let presented = self.veryfi.as_ref().and_then(|v| v.signature.as_deref()).unwrap_or_default();
+        check.verify(presented).map_err(signature_refused)
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {
@@ -102,6 +113,15 @@ impl Principal {
     pub fn require_admin_to(&self, action: &str) -> ApiResult<()> {
         if self.role == Role::Admin { Ok(()) } else { Err(fail(ErrorCode::Forbidden, format!("Only admin keys may {action}"))) }
     }
+}
+
+fn signature_refused(e: SignatureError) -> Failure {
+    let why = match e {
+        SignatureError::BadTimestamp => "X-Veryfi-Request-Timestamp is not a timestamp in ms",
+        SignatureError::Expired => "Request signature has expired (30 minutes)",
+        SignatureError::Mismatch => "Request signature does not match",
+    };
+    fail(ErrorCode::InvalidApiKey, why)
 }
 
 fn invalid(msg: &str) -> Failure {

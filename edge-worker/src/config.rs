@@ -29,6 +29,9 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// `SYNC_WAIT_SECONDS`: how long `POST /v1/documents/process` waits.
     pub sync_wait_seconds: u32,
+    /// `FILE_URL_TIMEOUT_SECONDS`: the whole Veryfi `file_url` download
+    /// (every redirect hop and the body), 1 to 60, default 20.
+    pub file_url_timeout_seconds: u32,
     /// `DEFAULT_PROCESSING_SECONDS`: the time per document assumed for
     /// `estimatedCompletionTime` before any has been measured.
     pub default_processing_seconds: u32,
@@ -87,6 +90,7 @@ impl Config {
                 window_seconds: number(env, "RATE_LIMIT_WINDOW_SECONDS", 60).max(1),
             },
             sync_wait_seconds: number(env, "SYNC_WAIT_SECONDS", 30).min(120),
+            file_url_timeout_seconds: number(env, "FILE_URL_TIMEOUT_SECONDS", 20).clamp(1, 60),
             default_processing_seconds: number(env, "DEFAULT_PROCESSING_SECONDS", 10).max(1),
             admin_token: text(env, "ADMIN_TOKEN").unwrap_or_default(),
             host_token: text(env, "HOST_TOKEN").unwrap_or_default(),

@@ -13,8 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.edge import AdminClient, EdgeServer, HostClient, Key, Org, processing_result  # noqa: E402
 
 # Short waits so the sync endpoint's fallback is quick to observe; two
-# attempts so retry exhaustion is one retry away.
-SESSION_VARS = {"SYNC_WAIT_SECONDS": "3", "MAX_ATTEMPTS": "2", "LEASE_SECONDS": "30"}
+# attempts so retry exhaustion is one retry away; a short Veryfi file_url
+# timeout so a target that never answers is quick to observe.
+SESSION_VARS = {"SYNC_WAIT_SECONDS": "3", "MAX_ATTEMPTS": "2", "LEASE_SECONDS": "30", "FILE_URL_TIMEOUT_SECONDS": "3"}
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import os
 import threading
 import time
 
@@ -16,8 +17,9 @@ import veryfi
 from veryfi.errors import VeryfiClientError
 
 from edge_helpers import error_of
-from harness.edge import processing_result
+from harness.edge import EdgeServer, processing_result
 from harness.files import PNG
+from harness.origin import FileOrigin, SilentServer
 
 
 def client_for(edge, key, signed: bool = True) -> veryfi.Client:
@@ -180,6 +182,140 @@ def test_file_url_is_downloaded(edge, key, clean_queue):
         clean_queue.release(lease["leaseId"])
     finally:
         srv.shutdown()
+
+
+def post_file_url(edge, key, url: str, timeout: float = 60):
+    return edge.session.post(edge.url("/api/v8/partner/documents/"), headers=key.veryfi_headers,
+                             json={"file_url": url, "async": True}, timeout=timeout)
+
+
+PNG_ROUTE = (200, {"Content-Type": "image/png"}, PNG)
+
+
+def test_file_url_redirects_are_checked_on_every_hop(edge, key):
+    # The first URL is loopback (allowed in tests); where it redirects is not:
+    # 0.0.0.0 and 169.254.169.254 are refused even with loopback allowed.
+    # (On Linux a connection to 0.0.0.0 reaches the 127.0.0.1 listener, so a
+    # followed redirect would show up in `inside.paths`.)
+    with FileOrigin({"/secret.png": PNG_ROUTE}) as inside, FileOrigin() as origin:
+        origin.routes["/to-unspecified"] = (302, {"Location": f"http://0.0.0.0:{inside.port}/secret.png"}, b"")
+        origin.routes["/to-metadata"] = (307, {"Location": "http://169.254.169.254/latest/meta-data/"}, b"")
+        origin.routes["/to-file"] = (301, {"Location": "file:///etc/passwd"}, b"")
+        for path in ("/to-unspecified", "/to-metadata", "/to-file"):
+            r = post_file_url(edge, key, origin.url(path), timeout=30)
+            assert r.status_code == 400 and error_of(r) == "INVALID_REQUEST", (path, r.text)
+            assert "redirect" in r.json()["error"]["message"], r.text
+        assert origin.paths == ["/to-unspecified", "/to-metadata", "/to-file"]
+        assert inside.paths == []
+
+
+def test_file_url_follows_at_most_3_redirects(edge, key, clean_queue):
+    # /r/N redirects (relative Location) to /r/N-1; /r/0 is the file.
+    routes = {"/r/0": PNG_ROUTE, **{f"/r/{n}": (302, {"Location": f"/r/{n - 1}"}, b"") for n in range(1, 5)}}
+    with FileOrigin(routes) as origin:
+        r = post_file_url(edge, key, origin.url("/r/3"))
+        assert r.status_code == 202, r.text
+        assert origin.paths == ["/r/3", "/r/2", "/r/1", "/r/0"]
+        folio_id = client_for(edge, key).get_document(r.json()["id"])["meta"]["folio_id"]
+        lease = clean_queue.lease_doc(folio_id)
+        assert clean_queue.fetch_file(lease) == PNG
+        clean_queue.release(lease["leaseId"])
+        origin.paths.clear()
+        r = post_file_url(edge, key, origin.url("/r/4"))
+        assert r.status_code == 400 and error_of(r) == "INVALID_REQUEST", r.text
+        assert "redirect" in r.json()["error"]["message"]
+        assert origin.paths == ["/r/4", "/r/3", "/r/2", "/r/1"]  # the 4th redirect is not followed
+
+
+def test_file_url_that_never_answers_times_out(edge, key):
+    # FILE_URL_TIMEOUT_SECONDS is 3 in the test session (conftest).
+    with SilentServer() as silent:
+        started = time.monotonic()
+        r = post_file_url(edge, key, silent.url("/slow.png"), timeout=30)
+        took = time.monotonic() - started
+        assert r.status_code == 400 and error_of(r) == "INVALID_REQUEST", r.text
+        assert r.json()["error"]["message"].startswith("file_url could not be downloaded"), r.text
+        assert 2.5 <= took < 15, took
+        assert silent.accepted  # the request did reach it
+
+
+def test_file_url_failure_does_not_echo_the_target(edge, key):
+    with FileOrigin({"/teapot": (418, {"Content-Type": "text/plain"}, b"internal detail: db=10.1.2.3")}) as origin:
+        for path in ("/missing.png", "/teapot"):
+            r = post_file_url(edge, key, origin.url(path))
+            assert r.status_code == 400 and error_of(r) == "INVALID_REQUEST", r.text
+            message = r.json()["error"]["message"]
+            assert message == "file_url could not be downloaded", message
+            assert "404" not in r.text and "418" not in r.text and "no such file" not in r.text and "10.1.2.3" not in r.text
+
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def big_png(size: int) -> bytes:
+    """`size` bytes that pass the edge's checks as a PNG (magic bytes)."""
+    return PNG + bytes(size - len(PNG))
+
+
+def test_file_data_near_the_50mb_limit(edge, key, clean_queue):
+    post = lambda body: edge.session.post(edge.url("/api/v8/partner/documents/"), headers=key.veryfi_headers,
+                                          data=body, timeout=300)
+    # Just under: ~70 MB of JSON, decoded without holding copies of it.
+    under = big_png(MAX_FILE_BYTES - 1024)
+    body = b'{"file_name": "big.png", "async": true, "file_data": "' + base64.b64encode(under) + b'"}'
+    r = post(body)
+    assert r.status_code == 202, r.text[:500]
+    folio_id = client_for(edge, key).get_document(r.json()["id"])["meta"]["folio_id"]
+    lease = clean_queue.lease_doc(folio_id)
+    assert clean_queue.fetch_file(lease) == under
+    clean_queue.release(lease["leaseId"])
+    del body
+    # Just over: the JSON is under the body limit, the decoded file is not.
+    body = b'{"async": true, "file_data": "' + base64.b64encode(big_png(MAX_FILE_BYTES + 1)) + b'"}'
+    r = post(body)
+    assert r.status_code == 413 and error_of(r) == "FILE_TOO_LARGE", r.text[:500]
+    del body
+    # The worker is still up and serving.
+    r = edge.session.post(edge.url("/api/v8/partner/documents/"), headers=key.veryfi_headers,
+                          json={"file_data": base64.b64encode(PNG).decode(), "async": True})
+    assert r.status_code == 202, r.text
+
+
+def workerd_peak_rss_mb(edge: EdgeServer) -> float:
+    """Peak resident memory (VmHWM) of the workerd serving `edge`: the
+    process in wrangler's process group whose name is workerd."""
+    peaks = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            status = open(f"/proc/{pid}/status").read()
+        except OSError:
+            continue
+        comm, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if comm == "workerd" and int(fields[2]) == edge.proc.pid:  # fields[2]: process group
+            peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    assert peaks, "workerd process not found"
+    return max(peaks)
+
+
+def test_file_data_decoding_does_not_copy_the_body(tmp_path):
+    # A fresh worker, so its peak memory is this request's. The old path held
+    # the ~70 MB body, the parsed string, a compacted copy and the 50 MB file
+    # in wasm at once (over 250 MB); streaming the decode keeps the peak near
+    # the file itself.
+    with EdgeServer(name="veryfi-memory") as edge:
+        admin = edge.admin()
+        _, key = admin.new_tenant()
+        post = lambda body: edge.session.post(edge.url("/api/v8/partner/documents/"), headers=key.veryfi_headers,
+                                              data=body, timeout=300)
+        assert post(b'{"async": true, "file_data": "' + base64.b64encode(PNG) + b'"}').status_code == 202
+        before = workerd_peak_rss_mb(edge)
+        body = b'{"async": true, "file_data": "' + base64.b64encode(big_png(MAX_FILE_BYTES - 1024)) + b'"}'
+        r = post(body)
+        assert r.status_code == 202, r.text[:500]
+        grew = workerd_peak_rss_mb(edge) - before
+        print(f"workerd peak RSS grew by {grew:.0f} MB")
+        assert grew < 200, grew
 
 
 def test_delete_through_the_veryfi_client(edge, key):
