@@ -101,7 +101,16 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
     // A document deleted between the index read and now is skipped, as is
     // one the index counts as live only because it predates the profile
     // column (its record knows better).
-    let data: Vec<Value> = snaps.into_iter().filter_map(|s| s.ok()).map(|s| json!(s.data)).collect();
+    // Any other failure fails the page: a transient storage error must not
+    // make a document silently missing from it.
+    let mut data = Vec::with_capacity(snaps.len());
+    for snap in snaps {
+        match snap {
+            Ok(s) => data.push(json!(s.data)),
+            Err(f) if f.error.code == ErrorCode::DocumentNotFound => {}
+            Err(f) => return Err(f),
+        }
+    }
     json_response(
         200,
         &json!({
