@@ -56,4 +56,4 @@ def test_hidden_pages_within_the_credits_are_all_charged(edge, host):
     assert data["pagesProcessed"] == 3
     assert account(edge, org) == (7, 0)
     r = requests.get(edge.url("/v1/account"), headers=key.headers, timeout=10)
-    assert r.json()["data"]["credits"] == 7
+    assert r.json()["data"]["account"]["credits"] == 7
