@@ -48,8 +48,13 @@ def test_restart_mid_schedule_resumes_with_nothing_lost_or_doubled(edge):
         while len(node.results()) < 4:
             assert time.monotonic() < deadline, node.results()
             time.sleep(0.02)
-        # Attempt 5 is due 7.2 s after attempt 4: stop now, and stay down past that.
+        # Attempt 5 is due 7.2 s after attempt 4: stop once the worker has
+        # logged attempt 4's answer (stopping while it is still being
+        # recorded is the other test's case: an interrupted attempt), and
+        # stay down past that.
         fourth_at = node.results()[3]["receivedAt"] / 1000
+        wait_deliveries(edge, key, doc, lambda ds: len(ds) == 1 and len(ds[0]["attempts"]) == 4
+                        and ds[0]["attempts"][3].get("status") == 503, timeout=10)
         edge.stop()
         down_until = fourth_at + WAITS_S[3] + 1.5
         time.sleep(max(0.0, down_until - time.time()))
