@@ -7,7 +7,7 @@ use crate::document::{DEFAULT_DOCUMENT_TYPE, validate_document_type};
 use crate::error::{ApiError, ErrorCode};
 use crate::filetype::FileKind;
 use crate::jobs::OcrEngineChoice;
-use crate::language::{DEFAULT_LANGUAGE, validate_language};
+use crate::language::{DEFAULT_LANGUAGE, parse_language};
 use crate::url_guard::validate_webhook_url;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -228,7 +228,8 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     }
     let language = present(raw.language).unwrap_or(DEFAULT_LANGUAGE).trim();
     let installed: Vec<&str> = policy.languages.iter().map(String::as_str).collect();
-    validate_language(language, &installed)?;
+    // Stored and sent to the host in canonical form (`de,en`, `auto`).
+    let language = parse_language(language, &installed)?.to_string();
     let priority = present(raw.priority).map(|p| Priority::parse(p.trim())).transpose()?.unwrap_or_default();
     let extract_tables = present(raw.extract_tables).map(parse_extract_tables).transpose()?.unwrap_or(true);
     let callback_metadata = present(raw.callback_metadata).map(parse_callback_metadata).transpose()?;
@@ -240,7 +241,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     }
     Ok(SubmissionOptions {
         document_type: document_type.to_string(),
-        language: language.to_string(),
+        language,
         priority,
         extract_tables,
         webhook_url,
@@ -446,6 +447,19 @@ mod tests {
         assert_eq!(o.ocr_engine, OcrEngineChoice::Auto);
         let empty = RawSubmission { document_type: Some(""), priority: Some(" "), ocr_engine: Some(""), ..Default::default() };
         assert_eq!(parse_submission(&empty, &policy()).unwrap(), o);
+    }
+
+    #[test]
+    fn language_is_stored_canonical() {
+        let policy = SubmissionPolicy { languages: vec!["en".into(), "de".into()], ..policy() };
+        for (input, want) in [("DEU, en", "de,en"), ("ger", "de"), ("de,de", "de"), ("Auto", "auto")] {
+            let raw = RawSubmission { language: Some(input), ..Default::default() };
+            assert_eq!(parse_submission(&raw, &policy).unwrap().language, want, "{input}");
+        }
+        let raw = RawSubmission { language: Some("de,lv"), ..Default::default() };
+        let e = parse_submission(&raw, &policy).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UnsupportedLanguage);
+        assert!(e.message.contains("\"lv\" is not installed"), "{}", e.message);
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub struct ProcessingMetadata {
     /// How each page was read (Folio's addition; absent in results stored before it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<PageMetadata>,
+    /// ISO 639-1 code of the language `language=auto` detected (Folio's
+    /// addition; absent for explicit languages and in older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected_language: Option<String>,
 }
 
 /// How one page was read: from the PDF's text layer, or by which OCR engine

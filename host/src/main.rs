@@ -22,6 +22,8 @@ enum Command {
     /// Measure extraction accuracy on a labelled data set.
     #[command(subcommand)]
     Eval(cli::eval::Command),
+    /// Print the OCR languages installed in the data directory (ISO 639-1).
+    Languages(cli::languages::Args),
     /// Lease jobs from a Folio edge and process them.
     Work(cli::work::Args),
     /// Benchmarks (numbers go to BENCHMARKS.md).
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Process(a) => cli::process::run(a),
         Command::Plugins(c) => cli::plugins::run(c),
         Command::Eval(c) => cli::eval::run(c),
+        Command::Languages(a) => cli::languages::run(a),
         Command::Work(a) => cli::work::run(a),
         Command::Bench(c) => cli::bench::run(c),
     };

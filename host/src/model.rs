@@ -94,9 +94,13 @@ impl Page {
 pub struct Document {
     pub id: String,
     pub document_type: String,
-    /// ISO 639-1.
+    /// ISO 639-1: the detected language for `language=auto` (`en` when
+    /// nothing could be detected), else the first listed one.
     pub language: String,
     pub extract_tables: bool,
     pub hints: Vec<(String, String)>,
     pub pages: Vec<Page>,
+    /// What `language=auto` detected (ISO 639-1); `None` for explicit languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected_language: Option<String>,
 }

@@ -15,6 +15,7 @@ use crate::ocr::ppocr::{self, PpOcr, PpOcrLimits};
 use crate::ocr::tesseract_wasm::{TesseractWasm, WasmLimits};
 use crate::ocr::{OcrEngine, OcrParams, OcrProfile, Rotation, Upright, check_language, enhance};
 use crate::plugins::{Extracted, PluginHost};
+use folio_core::language::{Lang, LanguageSpec};
 use folio_core::{ApiError, ErrorCode, OcrEngineChoice, PageMetadata, ProcessingMetadata, ProcessingResult};
 use serde_json::Value;
 use std::path::Path;
@@ -29,7 +30,7 @@ pub type PageAdmission<'a> = dyn Fn(u32) -> Result<(), ApiError> + Sync + 'a;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProcessOptions {
     pub document_type: String,
-    /// ISO 639-1.
+    /// The `language` parameter in canonical form ([`LanguageSpec`]): `de`, `de,en` or `auto`.
     pub language: String,
     pub extract_tables: bool,
     pub hints: Vec<(String, String)>,
@@ -190,8 +191,18 @@ impl Pipeline {
     /// where it reads the page cleanly, else by PP-OCR; other documents by
     /// Tesseract; languages PP-OCR cannot read always by Tesseract. Measured on
     /// the SROIE receipts and the invoice scan (BENCHMARKS.md, "OCR engines").
+    /// `language`: a code, a list (`de,en`: PP-OCR only if it reads every one)
+    /// or `auto` (its first pass reads English).
     pub fn engine_for(&self, choice: OcrEngineChoice, language: &str, profile: OcrProfile) -> Result<EnginePlan, ApiError> {
-        let ppocr_reads = |p: &PpOcrService| p.engine.installed_languages().iter().any(|l| l == language);
+        let spec = LanguageSpec::parse(language)?;
+        let codes: Vec<&str> = match &spec {
+            LanguageSpec::Auto => vec![folio_core::language::DEFAULT_LANGUAGE],
+            LanguageSpec::List(langs) => langs.iter().map(|l| l.code()).collect(),
+        };
+        let ppocr_reads = |p: &PpOcrService| {
+            let readable = p.engine.installed_languages();
+            codes.iter().all(|c| readable.iter().any(|l| l == c))
+        };
         match choice {
             OcrEngineChoice::Tesseract => Ok(EnginePlan::Only(EngineKind::Tesseract)),
             OcrEngineChoice::Ppocr => {
@@ -244,19 +255,44 @@ impl Pipeline {
     ) -> Result<(model::Document, Timings), ApiError> {
         let started = Instant::now();
         folio_core::document::validate_document_type(&options.document_type)?;
-        check_language(self.tesseract.as_ref(), &options.language)?;
+        let spec = check_language(self.tesseract.as_ref(), &options.language)?;
         let plan = self.engine_for(options.ocr_engine, &options.language, options.profile())?;
         let input = InputDocument::open(bytes, InputOptions { profile: options.profile(), ..InputOptions::default() })?;
         admit(input.page_count() as u32)?;
-        let (pages, mut timings) = self.pages(&input, options, plan)?;
+        let english = Lang::parse(folio_core::language::DEFAULT_LANGUAGE).expect("en is in the table");
+        let (pages, mut timings, language, detected) = match &spec {
+            LanguageSpec::List(langs) => {
+                let (pages, timings) = self.pages(&input, langs, options.profile(), plan)?;
+                (pages, timings, langs[0], None)
+            }
+            LanguageSpec::Auto => {
+                // First pass in English; read again only if the text is in
+                // another installed language and some page was OCR'd (a text
+                // layer reads the same in any language). PP-OCR asked for by
+                // name reads English only: its reading stays.
+                let (mut pages, mut timings) = self.pages(&input, &[english], options.profile(), plan)?;
+                let installed = self.tesseract.installed_languages();
+                let detected = detect_language(&pages, &installed);
+                let lang = detected.unwrap_or(english);
+                let ocr_pages = pages.iter().any(|p| p.ocr.is_some());
+                if lang != english && ocr_pages && options.ocr_engine != OcrEngineChoice::Ppocr {
+                    let plan = self.engine_for(options.ocr_engine, lang.code(), options.profile())?;
+                    let (again, t) = self.pages(&input, &[lang], options.profile(), plan)?;
+                    pages = again;
+                    timings.ocr += t.ocr;
+                }
+                (pages, timings, lang, Some(lang.code().to_string()))
+            }
+        };
         timings.total = started.elapsed();
         let document = model::Document {
             id: id.to_string(),
             document_type: options.document_type.clone(),
-            language: options.language.clone(),
+            language: language.code().to_string(),
             extract_tables: options.extract_tables,
             hints: options.hints.clone(),
             pages,
+            detected_language: detected,
         };
         Ok((document, timings))
     }
@@ -303,6 +339,7 @@ impl Pipeline {
                     extraction.plugin_version
                 ),
                 pages: page_metadata(&document.pages),
+                detected_language: document.detected_language.clone(),
             },
             ocr: options.include_ocr.then(|| ocr_json(&document.pages)),
         };
@@ -310,12 +347,19 @@ impl Pipeline {
     }
 
     /// Converts every page, recognising rasters, on up to `page_workers` threads.
-    fn pages(&self, input: &InputDocument, options: &ProcessOptions, plan: EnginePlan) -> Result<(Vec<Page>, Timings), ApiError> {
+    /// `languages`: one model per language; a page is read with each and the
+    /// surest reading kept.
+    fn pages(
+        &self,
+        input: &InputDocument,
+        languages: &[Lang],
+        profile: OcrProfile,
+        plan: EnginePlan,
+    ) -> Result<(Vec<Page>, Timings), ApiError> {
         let n = input.page_count();
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let results: Mutex<Vec<(usize, Result<(Page, Option<Duration>), ApiError>)>> = Mutex::new(Vec::with_capacity(n));
-        let profile = options.profile();
         std::thread::scope(|scope| {
             for _ in 0..self.page_workers.min(n) {
                 scope.spawn(|| {
@@ -325,7 +369,7 @@ impl Pipeline {
                         if i >= n {
                             break;
                         }
-                        let r = self.page(input, i, &options.language, profile, plan);
+                        let r = self.page(input, i, languages, profile, plan);
                         if r.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -356,7 +400,7 @@ impl Pipeline {
         &self,
         input: &InputDocument,
         index: usize,
-        language: &str,
+        languages: &[Lang],
         profile: OcrProfile,
         plan: EnginePlan,
     ) -> Result<(Page, Option<Duration>), ApiError> {
@@ -366,7 +410,15 @@ impl Pipeline {
             PageContent::TextLayer(page) => Ok((page, None)),
             PageContent::Raster(raster) => {
                 let started = Instant::now();
-                let page = self.recognize(number, &raster, language, profile, plan).map_err(|e| on_page(number, count, e))?;
+                let mut best: Option<(f32, Page)> = None;
+                for lang in languages {
+                    let page = self.recognize(number, &raster, lang.code(), profile, plan).map_err(|e| on_page(number, count, e))?;
+                    let score = reading_score(&page.lines);
+                    if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                        best = Some((score, page));
+                    }
+                }
+                let (_, page) = best.ok_or_else(|| ApiError::new(ErrorCode::InternalError, "no language to read the page with"))?;
                 Ok((page, Some(started.elapsed())))
             }
         }
@@ -461,6 +513,39 @@ fn reads_cleanly(lines: &[model::Line]) -> bool {
         weighted += w.confidence * n as f32;
     }
     chars >= 20 && weighted / chars as f32 >= CLEAN_PAGE_CONFIDENCE
+}
+
+/// How well a reading went, to choose between the models of a language list:
+/// the confidence-weighted count of characters. The model of the page's
+/// language reads more of it, and more surely.
+fn reading_score(lines: &[model::Line]) -> f32 {
+    lines.iter().flat_map(|l| &l.words).map(|w| w.confidence * w.text.chars().count() as f32).sum()
+}
+
+/// Fewest letters of text `language=auto` judges a language from; below it the
+/// document counts as English (trigram statistics of a few words mislead).
+const MIN_DETECTION_LETTERS: usize = 40;
+
+/// The language of the pages' text among the installed ones (ISO 639-1
+/// codes), by `whatlang`'s trigram models. `None` when there is too little
+/// text, or the language is not one whatlang knows (e.g. Irish, Maltese, Malay).
+pub fn detect_language(pages: &[Page], installed: &[String]) -> Option<Lang> {
+    let text: String = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
+    if text.chars().filter(|c| c.is_alphabetic()).count() < MIN_DETECTION_LETTERS {
+        return None;
+    }
+    // Only the installed languages are candidates: whatlang then need not tell
+    // e.g. Bokmål from Danish when only one of them can be read anyway.
+    let allow: Vec<whatlang::Lang> = whatlang::Lang::all()
+        .iter()
+        .copied()
+        .filter(|w| Lang::parse(w.code()).is_some_and(|l| installed.iter().any(|c| c == l.code())))
+        .collect();
+    if allow.is_empty() {
+        return None;
+    }
+    let info = whatlang::Detector::with_allowlist(allow).detect(&text)?;
+    Lang::parse(info.lang().code())
 }
 
 /// A page read turned comes back as few words, mostly unsure ones.

@@ -97,7 +97,7 @@ def test_magic_bytes_decide_the_type(edge, key):
     ({"documentType": "passport"}, "INVALID_DOCUMENT_TYPE"),
     ({"documentType": "Invoice!"}, "INVALID_DOCUMENT_TYPE"),
     ({"language": "english"}, "UNSUPPORTED_LANGUAGE"),
-    ({"language": "de"}, "UNSUPPORTED_LANGUAGE"),  # ISO 639-1 but not installed
+    ({"language": "ja"}, "UNSUPPORTED_LANGUAGE"),  # ISO 639-1 but not in the default set
     ({"priority": "urgent"}, "INVALID_PRIORITY"),
     ({"callbackMetadata": "[1, 2]"}, "INVALID_CALLBACK_METADATA"),
     ({"callbackMetadata": "{not json"}, "INVALID_CALLBACK_METADATA"),

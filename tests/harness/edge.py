@@ -73,6 +73,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def installed_languages() -> str | None:
+    """The OCR languages the hosts read (`folio languages --format csv`), so the
+    edge's `LANGUAGES` follows the data dir; None (wrangler.toml's default)
+    when the host binary is not built yet."""
+    from harness.host import folio_binary  # noqa: PLC0415 (host imports nothing from here, but keep it lazy)
+
+    try:
+        out = subprocess.run([str(folio_binary()), "languages", "--format", "csv"], capture_output=True, text=True, timeout=30)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
 class EdgeServer:
     """One `wrangler dev` process serving the Folio worker."""
 
@@ -91,7 +104,8 @@ class EdgeServer:
         self.state_dir = Path(state_dir) if state_dir else self.run_dir / "state"
         self.admin_token = admin_token or "adm_" + secrets.token_hex(16)
         self.host_token = host_token or "hst_" + secrets.token_hex(16)
-        self.vars = {"ALLOW_LOOPBACK_WEBHOOKS": "true", **(vars or {})}
+        languages = installed_languages()
+        self.vars = {"ALLOW_LOOPBACK_WEBHOOKS": "true", **({"LANGUAGES": languages} if languages else {}), **(vars or {})}
         self.startup_timeout = startup_timeout
         # What /health answers once the worker serves (a refusing worker: 500).
         self.ready_status = ready_status

@@ -252,6 +252,7 @@ fn receipt_document(name: &str, page: Page) -> Document {
         extract_tables: true,
         hints: Vec::new(),
         pages: vec![page],
+        detected_language: None,
     }
 }
 

@@ -22,7 +22,8 @@ pub struct Args {
     /// Document type, i.e. which extractor plugin runs: invoice, receipt, generic, ...
     #[arg(long = "type", value_name = "TYPE", default_value = folio_core::document::DEFAULT_DOCUMENT_TYPE)]
     document_type: String,
-    /// Primary language of the documents (ISO 639-1).
+    /// Language of the documents: an ISO 639-1 or three-letter code (`de`, `deu`),
+    /// a comma-separated list for mixed documents (`de,en`), or `auto`.
     #[arg(long, default_value = folio_core::language::DEFAULT_LANGUAGE)]
     language: String,
     /// Ask the plugin for tables (line items).
@@ -166,6 +167,7 @@ fn ocr_only_result(pipeline: &Pipeline, id: &str, bytes: Vec<u8>, options: &Proc
             processing_time_ms: timings.total.as_millis() as u64,
             model_version: format!("folio-{}/ocr-only/{}", env!("CARGO_PKG_VERSION"), crate::pipeline::ocr_version(&document)),
             pages: crate::pipeline::page_metadata(&document.pages),
+            detected_language: document.detected_language.clone(),
         },
         ocr: Some(crate::pipeline::ocr_json(&document.pages)),
         ..ProcessingResult::default()

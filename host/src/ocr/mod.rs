@@ -244,11 +244,12 @@ impl Rotation {
     }
 }
 
-/// Checks `language` against what is installed, with the spec's error.
-pub fn check_language(engine: &dyn OcrEngine, language: &str) -> Result<(), ApiError> {
+/// Parses `language` (a code, a list or `auto`) and checks it against what is
+/// installed, with the spec's error.
+pub fn check_language(engine: &dyn OcrEngine, language: &str) -> Result<folio_core::language::LanguageSpec, ApiError> {
     let installed = engine.installed_languages();
     let installed: Vec<&str> = installed.iter().map(String::as_str).collect();
-    folio_core::language::validate_language(language, &installed)
+    folio_core::language::parse_language(language, &installed)
 }
 
 /// ISO 639-1 codes of the `*.traineddata` files in `tessdata`, sorted.

@@ -144,8 +144,15 @@ impl<B: OcrBackend> EnginePool<B> {
     /// Runs `f` on an instance for the language; an instance that failed in a
     /// way that may have broken it is discarded.
     fn with_instance<T>(&self, params: &OcrParams, f: impl FnOnce(&mut B::Instance) -> Result<T, OcrError>) -> Result<T, OcrError> {
-        check_language(self, &params.language).map_err(OcrError::UnsupportedLanguage)?;
-        let mut lease = self.checkout(&params.language)?;
+        let spec = check_language(self, &params.language).map_err(OcrError::UnsupportedLanguage)?;
+        // Each instance holds one model (see `tesseract_wasm`): lists and `auto` are the pipeline's to split.
+        let [lang] = spec.languages() else {
+            return Err(OcrError::UnsupportedLanguage(folio_core::ApiError::new(
+                folio_core::ErrorCode::UnsupportedLanguage,
+                format!("one OCR pass reads one language, not {:?}", params.language),
+            )));
+        };
+        let mut lease = self.checkout(lang.code())?;
         let result = f(lease.instance());
         if let Err(e) = &result
             && e.poisons_instance()

@@ -259,6 +259,9 @@ impl WasmTesseract {
         Ok(result)
     }
 
+    /// One model per instance: tesseract-wasm's `loadModel` passes this one
+    /// buffer to `TessBaseAPI::Init` (as language `eng`), so `deu+eng` cannot
+    /// be loaded; the pipeline reads a list of languages model by model.
     fn load_model(&mut self, traineddata: &[u8]) -> Result<(), OcrError> {
         self.with_string_args(&[traineddata], |this, args| this.call_checked("loadModel", args).map(drop))
     }

@@ -23,6 +23,7 @@ pub fn document(document_type: &str, pages: &[&str]) -> Document {
         extract_tables: true,
         hints: Vec::new(),
         pages: pages.iter().enumerate().map(|(i, text)| page(i as u32 + 1, text)).collect(),
+        detected_language: None,
     }
 }
 
