@@ -379,8 +379,13 @@ def receipt(loc: Locale, rng: random.Random, n: int) -> tuple[Canvas, dict]:
     c.draw.line((left, c.y, right, c.y), fill=0, width=2)
     c.y += 24
     c.text(left, loc.rcp["total"], bold)
-    # UK tills print the pound sign on the total; the others name the currency in the label or not at all.
-    c.text(right, (loc.symbol if loc.lang == "en" else "") + money(loc, total), bold, right=True)
+    # The total names its currency: in the label (SUMME EUR, KOPĀ EUR, SUMA PLN) or by its sign.
+    shown = money(loc, total)
+    if loc.lang == "en":
+        shown = loc.symbol + shown
+    elif loc.currency not in loc.rcp["total"]:
+        shown += " " + loc.symbol
+    c.text(right, shown, bold, right=True)
     c.y += line + 10
     tax = cents(total * loc.vat_rate / (100 + loc.vat_rate))  # prices include VAT
     c.text(left, loc.rcp["tax"].format(r=loc.vat_rate), mono)
