@@ -21,12 +21,13 @@ const GERMAN: &[&str] = &[
     "Vielen Dank für Ihren Auftrag und freundliche Grüße.",
 ];
 
-/// DejaVu Sans: `$FOLIO_TEST_FONT`, else Debian's `fonts-dejavu-core`.
+/// DejaVu Sans: `$FOLIO_TEST_FONT`, else the copy `scripts/setup` pins into
+/// `<data dir>/fonts` (Debian's fonts-dejavu-core, unpacked, not installed).
 fn font() -> PathBuf {
     let path = std::env::var_os("FOLIO_TEST_FONT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
-    assert!(path.is_file(), "{} missing: apt-get install fonts-dejavu-core, or set FOLIO_TEST_FONT to a TTF with umlauts", path.display());
+        .unwrap_or_else(|| folio_host::config::data_dir().join("fonts/DejaVuSans.ttf"));
+    assert!(path.is_file(), "{} missing: run scripts/setup, or set FOLIO_TEST_FONT to a TTF with umlauts", path.display());
     path
 }
 

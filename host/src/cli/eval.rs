@@ -33,6 +33,10 @@ pub enum Command {
     /// plugin on an SROIE-style folder, from the ground-truth lines in box/
     /// and from real OCR of img/.
     Sroie(SroieArgs),
+    /// Per-language, per-field accuracy of the invoice and receipt plugins on
+    /// the generated multilingual set (tests/languages/generate.py), through
+    /// real OCR with each document's `language`.
+    Languages(super::eval_languages::LanguagesArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -101,6 +105,7 @@ struct OcrSettings {
 pub fn run(c: Command) -> Result<ExitCode> {
     match c {
         Command::Sroie(args) => sroie(args),
+        Command::Languages(args) => super::eval_languages::run(args),
     }
 }
 

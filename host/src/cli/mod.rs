@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_ocr;
 pub mod eval;
+pub mod eval_languages;
 pub mod languages;
 pub mod plugins;
 pub mod process;
