@@ -12,28 +12,24 @@ hard-coded skip):
 from __future__ import annotations
 
 import os
-import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
 
 
 def data_dir() -> Path:
     return Path(os.environ.get("FOLIO_DATA_DIR", Path.home() / ".cache/folio/data"))
 
 
-def _model_to_iso() -> dict[str, str]:
-    # The one ISO 639-1 -> traineddata table is core/src/language.rs.
-    text = (ROOT / "core/src/language.rs").read_text()
-    return {model: iso for iso, model in re.findall(r'\("([a-z]{2})",\s*"([a-z_]+)"\)', text)}
-
-
 def installed_languages() -> list[str]:
-    """ISO 639-1 codes with a model in the host's tessdata folder."""
-    table = _model_to_iso()
-    d = data_dir() / "tessdata"
-    found = {table[p.stem] for p in d.glob("*.traineddata") if p.stem in table} if d.is_dir() else set()
-    return sorted(found)
+    """ISO 639-1 codes the host can read: `folio languages`, the one owner of
+    that answer (the same list the edge's LANGUAGES follows)."""
+    from harness.edge import installed_languages as host_languages
+
+    csv = host_languages()
+    return sorted(c for c in (csv or "").split(",") if c)
 
 
 def plugins_dir() -> Path:
