@@ -109,19 +109,27 @@ pub fn form_file(form: worker::FormData, name: &str) -> Option<web_sys::File> {
     form.get(name).dyn_into::<web_sys::File>().ok()
 }
 
+/// The request body's reader, if it has a body.
+pub fn body_reader(req: &worker::Request) -> Option<web_sys::ReadableStreamDefaultReader> {
+    req.inner().body().map(|stream| stream.get_reader().unchecked_into())
+}
+
+/// The next chunk a body reader yields (`None` at the end), still in JavaScript.
+pub async fn next_chunk(reader: &web_sys::ReadableStreamDefaultReader) -> ApiResult<Option<Uint8Array>> {
+    let step = JsFuture::from(reader.read()).await.map_err(js_err)?;
+    if Reflect::get(&step, &"done".into()).map_err(js_err)?.as_bool().unwrap_or(true) {
+        return Ok(None);
+    }
+    Ok(Some(Reflect::get(&step, &"value".into()).map_err(js_err)?.unchecked_into()))
+}
+
 /// Reads a request body of unknown length (chunked) into a JavaScript Blob,
 /// refusing with `FILE_TOO_LARGE` as soon as it passes `limit` bytes.
 pub async fn body_to_blob(req: &worker::Request, limit: u64, too_large: &str) -> ApiResult<web_sys::Blob> {
     let parts = Array::new();
-    if let Some(stream) = req.inner().body() {
-        let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    if let Some(reader) = body_reader(req) {
         let mut total = 0u64;
-        loop {
-            let step = JsFuture::from(reader.read()).await.map_err(js_err)?;
-            if Reflect::get(&step, &"done".into()).map_err(js_err)?.as_bool().unwrap_or(true) {
-                break;
-            }
-            let chunk: Uint8Array = Reflect::get(&step, &"value".into()).map_err(js_err)?.unchecked_into();
+        while let Some(chunk) = next_chunk(&reader).await? {
             total += chunk.length() as u64;
             if total > limit {
                 // Past the limit: stop keeping chunks. The rest is read and

@@ -23,9 +23,7 @@ use futures_util::future::{Either, select};
 use serde_json::{Map, Value, json};
 use std::pin::pin;
 use std::time::Duration;
-use worker::js_sys::{Array, Reflect, Uint8Array};
-use worker::wasm_bindgen::JsCast;
-use worker::wasm_bindgen_futures::JsFuture;
+use worker::js_sys::{Array, Uint8Array};
 use worker::{AbortController, AbortSignal, Delay, Env, Fetch, Request, RequestInit, RequestRedirect, Url, web_sys};
 
 /// Base64 grows a file by 4/3; leave room for the other fields.
@@ -130,14 +128,8 @@ async fn scan_body(
     let mut decoded = Vec::with_capacity(DECODED_PART_BYTES + DECODED_PART_BYTES / 8);
     let mut refused: Option<Failure> = None;
     let mut total = 0u64;
-    if let Some(stream) = req.inner().body() {
-        let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-        loop {
-            let step = JsFuture::from(reader.read()).await.map_err(read_failed)?;
-            if Reflect::get(&step, &"done".into()).map_err(read_failed)?.as_bool().unwrap_or(true) {
-                break;
-            }
-            let part: Uint8Array = Reflect::get(&step, &"value".into()).map_err(read_failed)?.unchecked_into();
+    if let Some(reader) = crate::upload::body_reader(req) {
+        while let Some(part) = crate::upload::next_chunk(&reader).await? {
             total += part.length() as u64;
             if refused.is_none() && total > JSON_BODY_LIMIT {
                 refused = Some(fail(ErrorCode::FileTooLarge, TOO_LARGE));
