@@ -7,6 +7,7 @@ use crate::layout::{Row, build_rows};
 use crate::locale::{DateOrder, Locale};
 use crate::model::{Date, Document};
 use crate::money::{Amount, NumberFormat, currency_of_token, parse_amount, resolve_dollar};
+use crate::vocab::Vocabulary;
 
 /// A date found in the document.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,6 +32,8 @@ pub struct AmountHit {
 pub struct Context {
     pub rows: Vec<Row>,
     pub locale: Locale,
+    /// The labels of the document's language (plus English).
+    pub vocab: &'static Vocabulary,
     pub format: NumberFormat,
     pub date_order: DateOrder,
     /// The order was settled by a date in the document (a day above 12),
@@ -97,7 +100,8 @@ impl Context {
             amounts.push(hits);
         }
         let currency = document_currency(&marks, &locale);
-        Context { rows, locale, format, date_order, date_order_from_evidence, currency, dates, amounts }
+        let vocab = Vocabulary::for_language(&locale.language);
+        Context { rows, locale, vocab, format, date_order, date_order_from_evidence, currency, dates, amounts }
     }
 
     /// Amounts on `row` at or after token `from`.

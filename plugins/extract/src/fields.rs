@@ -6,66 +6,18 @@ use crate::context::{Context, DateHit};
 use crate::date::{Time, parse_time};
 use crate::model::{Extraction, SourceRef, Value};
 use crate::totals::Picked;
+use crate::vocab::Field;
 
-/// Labels that mark the document's own date.
-pub const DATE_LABELS: &[&str] = &[
-    "invoice date",
-    "receipt date",
-    "bill date",
-    "date of issue",
-    "issue date",
-    "issued",
-    "transaction date",
-    "trans date",
-    "date time",
-    "date",
-    "dated",
-    "tarikh",
-    "datum",
-    "rechnungsdatum",
-    "belegdatum",
-    "date de facture",
-    "fecha",
-    "fecha de emision",
-    "data",
-    "data fattura",
-    "factuurdatum",
-];
+/// Labels that mark the document's own date: a receipt's or generic
+/// document's date labels and an invoice's.
+pub fn document_date_labels(ctx: &Context) -> Vec<&'static str> {
+    ctx.vocab.labels_of(&[Field::InvoiceDate, Field::DocumentDate])
+}
 
-/// Labels of other dates a document carries.
-pub const OTHER_DATE_LABELS: &[&str] = &[
-    "due",
-    "due date",
-    "payment due",
-    "expiry",
-    "expiry date",
-    "exp",
-    "expires",
-    "valid until",
-    "valid till",
-    "valid thru",
-    "delivery date",
-    "ship date",
-    "shipping date",
-    "order date",
-    "period",
-    "from",
-    "to",
-    "birth",
-    "dob",
-    "member since",
-    "faellig",
-    "fallig",
-    "falligkeitsdatum",
-    "zahlbar bis",
-    "echeance",
-    "date d echeance",
-    "vencimiento",
-    "fecha de vencimiento",
-    "scadenza",
-    "vervaldatum",
-    "lieferdatum",
-];
+/// Labels of other dates a document carries (due, delivery, expiry, ...).
+pub fn other_date_labels(ctx: &Context) -> Vec<&'static str> {
+    ctx.vocab.labels_of(&[Field::DueDate, Field::OtherDate])
+}
 
 /// Scores every date and returns the best one for `labels`, avoiding dates
 /// labelled with `avoid`. Confidence reflects the label and whether the
@@ -156,7 +108,7 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
         }
     }
     for (ri, row) in ctx.rows.iter().enumerate() {
-        if let Some((_, b)) = row.find_any_label(&["time", "masa", "zeit", "uhrzeit", "heure", "hora", "ora"]).map(|(_, a, b)| (a, b))
+        if let Some((_, b)) = row.find_any_label(&ctx.vocab.labels(Field::Time)).map(|(_, a, b)| (a, b))
             && let Some(t) = time_in(ri, b)
         {
             return Some(t);

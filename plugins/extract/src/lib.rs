@@ -25,6 +25,7 @@ pub mod party;
 pub mod receipt;
 pub mod text;
 pub mod totals;
+pub mod vocab;
 
 pub use model::{Document, ExtractError, Extraction};
 
