@@ -39,6 +39,9 @@ pub struct Context {
     /// The order was settled by a date in the document (a day above 12),
     /// not by the locale default.
     pub date_order_from_evidence: bool,
+    /// Otherwise the caller's language or region decided it (`en-US`: month
+    /// first); false when nothing did and day-first is only the default.
+    pub date_order_from_locale: bool,
     /// ISO 4217 code of the document's currency, when there is evidence or a hint.
     pub currency: Option<String>,
     pub dates: Vec<DateHit>,
@@ -55,6 +58,9 @@ impl Context {
     /// blocks of an invoice header, see [`crate::layout::blocks`]).
     pub fn from_rows(mut rows: Vec<Row>, locale: Locale) -> Context {
         crate::layout::repair_split_amounts(&mut rows);
+        if locale.space_grouping() {
+            crate::layout::join_space_groups(&mut rows);
+        }
         let format = NumberFormat::infer(rows.iter().flat_map(|r| r.tokens.iter().map(|t| t.text.as_str())), locale.decimal_comma());
 
         let mut raw_dates = Vec::new();
@@ -101,7 +107,10 @@ impl Context {
         }
         let currency = document_currency(&marks, &locale);
         let vocab = Vocabulary::for_language(&locale.language);
-        Context { rows, locale, vocab, format, date_order, date_order_from_evidence, currency, dates, amounts }
+        // English alone is written both ways; other languages day first.
+        let date_order_from_locale =
+            !date_order_from_evidence && (locale.region.is_some() || !matches!(locale.language.as_str(), "" | "en"));
+        Context { rows, locale, vocab, format, date_order, date_order_from_evidence, date_order_from_locale, currency, dates, amounts }
     }
 
     /// Amounts on `row` at or after token `from`.

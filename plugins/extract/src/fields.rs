@@ -62,8 +62,10 @@ pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(Date
     } else {
         0.35
     };
+    // `03/04/2024` with no date in the document to settle the order: the
+    // caller's locale chose it, or only the day-first default did.
     if hit.raw.is_ambiguous() && !ctx.date_order_from_evidence {
-        conf -= 0.15;
+        conf -= if ctx.date_order_from_locale { 0.15 } else { 0.25 };
     }
     let row = &ctx.rows[hit.row];
     Some((hit, conf * (0.6 + 0.4 * row.span_confidence(hit.start, hit.end))))
@@ -213,7 +215,14 @@ pub fn labelled_date(ctx: &Context, labels: &[&str]) -> Option<(DateHit, f32)> {
             let row = &ctx.rows[hit.row];
             label_before(row, hit.start, labels) || (hit.row > 0 && hit.start == 0 && row_ends_with_label(ctx, hit.row - 1, labels))
         })
-        .map(|hit| (*hit, 0.9 * (0.6 + 0.4 * ctx.rows[hit.row].span_confidence(hit.start, hit.end))))
+        .map(|hit| {
+            let ambiguity = if hit.raw.is_ambiguous() && !ctx.date_order_from_evidence {
+                if ctx.date_order_from_locale { 0.15 } else { 0.25 }
+            } else {
+                0.0
+            };
+            (*hit, (0.9 - ambiguity) * (0.6 + 0.4 * ctx.rows[hit.row].span_confidence(hit.start, hit.end)))
+        })
 }
 
 /// `date` plus `days` calendar days.
