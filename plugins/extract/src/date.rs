@@ -277,10 +277,13 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
             let short = |t: &str| t.len() <= 3 && t.ends_with('.') && t[..t.len() - 1].bytes().all(|b| b.is_ascii_digit()) && t.len() > 1;
             let (a, b, c) = (tokens[i], tokens[i + 1], tokens[i + 2]);
             let year = c.trim_end_matches('.');
-            if short(a) && short(b) && year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) {
-                if let Some(raw @ RawDate::Numeric { .. }) = parse_numeric(&format!("{a}{b}{year}")) {
-                    found = Some(FoundDate { raw, start: i, end: i + 3 });
-                }
+            if short(a)
+                && short(b)
+                && year.len() == 4
+                && year.bytes().all(|b| b.is_ascii_digit())
+                && let Some(raw @ RawDate::Numeric { .. }) = parse_numeric(&format!("{a}{b}{year}"))
+            {
+                found = Some(FoundDate { raw, start: i, end: i + 3 });
             }
         }
         // A date glued to its label by OCR: `Dater11/03/18`, `DATE:25/12/2018`.

@@ -178,6 +178,46 @@ pub fn text_after_label(
     None
 }
 
+/// The issuer's tax id: the value after a tax-id label (`USt-IdNr.`,
+/// `N° TVA`, `NIP`, `PVN reģ. Nr.`, `GST Reg No`), without spaces and
+/// punctuation when it is an EU VAT number (`DE 136 695 976`:
+/// `DE136695976`; unprefixed ones are checked as the document's country's);
+/// else an EU VAT number printed anywhere whose
+/// check digits hold. A labelled value that looks like an EU VAT number
+/// but fails its check loses confidence.
+pub fn pick_tax_id(ctx: &Context) -> Option<(String, SourceRef, f32)> {
+    let country = ctx.locale.country().and_then(crate::taxid::vat_prefix_of_region);
+    let plausible = |v: &str| {
+        crate::text::digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none()
+    };
+    if let Some((v, src, ocr)) = text_after_label(ctx, &ctx.vocab.labels(Field::TaxId), 6, plausible) {
+        let conf = 0.6 + 0.4 * ocr;
+        return Some(match crate::taxid::parse_vat(&v, country) {
+            Some(vat) if vat.checked => (vat.printed(), src, 0.95 * conf),
+            Some(vat) => (vat.printed(), src, 0.85 * conf),
+            None => {
+                let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+                // `DE…`, `FR…`: shaped like a VAT number of a country with a
+                // check, yet failing it (a misread digit, most likely).
+                let vat_like = compact.len() >= 4 && crate::taxid::vat_prefix_of_region(&compact[..2]).is_some();
+                (compact, src, if vat_like { 0.5 } else { 0.85 } * conf)
+            }
+        });
+    }
+    for row in &ctx.rows {
+        for (ti, tok) in row.tokens.iter().enumerate() {
+            let text = tok.text.trim_matches(|c: char| !c.is_alphanumeric());
+            if text.len() >= 10
+                && text.starts_with(|c: char| c.is_ascii_uppercase())
+                && let Some(vat) = crate::taxid::parse_vat(text, None).filter(|v| v.checked)
+            {
+                return Some((vat.formatted(), row.source(ti, ti + 1), 0.8 * (0.6 + 0.4 * tok.confidence)));
+            }
+        }
+    }
+    None
+}
+
 /// Adds a money field from a picked amount.
 pub fn push_money(out: &mut Extraction, ctx: &Context, key: &str, picked: Option<&Picked>) {
     if let Some(p) = picked {

@@ -70,10 +70,8 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     if let Some(addr) = &vendor.address {
         out.push("vendorAddress", Value::Text(addr.text.clone()), addr.confidence, Some(addr.source));
     }
-    let tax_id =
-        |v: &str| digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none();
-    if let Some((v, src, conf)) = text_after_label(ctx, &ctx.vocab.labels(Field::TaxId), 6, tax_id) {
-        out.push("vendorTaxId", Value::Text(v.replace(' ', "")), 0.85 * (0.6 + 0.4 * conf), Some(src));
+    if let Some((v, src, conf)) = crate::fields::pick_tax_id(ctx) {
+        out.push("vendorTaxId", Value::Text(v), conf, Some(src));
     }
     if let Some(c) = &customer {
         if let Some((name, src)) = &c.name {

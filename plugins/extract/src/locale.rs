@@ -125,6 +125,17 @@ impl Locale {
         try_one(format!("{lang_key}_{region}"))
     }
 
+    /// The document's country: the caller's region, else the main country
+    /// of its language's locale (`de`: `DE`, `lv`: `LV`, `en`: `US`).
+    pub fn country(&self) -> Option<&str> {
+        use pure_rust_locales::locale_match;
+        if let Some(r) = self.region.as_deref() {
+            return Some(r);
+        }
+        let l = self.data_locale()?;
+        locale_match!(l => LC_ADDRESS::COUNTRY_ABTWO)
+    }
+
     /// Decimal and grouping separators of the locale (`,` and `.` for
     /// `de_DE`, `,` and a narrow no-break space for `fr_FR`), from glibc's data.
     pub fn separators(&self) -> Option<(&'static str, &'static str)> {
@@ -248,6 +259,8 @@ mod tests {
             assert!(!Locale::with_language(lang).decimal_comma(), "{lang}");
         }
         assert_eq!(sep("xx"), None);
+        assert_eq!(Locale::with_language("lv").country(), Some("LV"));
+        assert_eq!(Locale::with_region("de", "AT").country(), Some("AT"));
         assert!(!Locale::with_language("").decimal_comma());
         assert!(Locale::with_region("fr", "CA").decimal_comma());
         assert!(!Locale::with_region("es", "MX").decimal_comma());

@@ -10,7 +10,7 @@ use crate::party::find_issuer;
 use crate::totals::{Role, summarize};
 
 /// Extracts a receipt's fields (`merchantName`, `merchantAddress`,
-/// `merchantPhone`, `date`, `time`, `subtotal`, `taxAmount`, `tipAmount`,
+/// `merchantPhone`, `merchantTaxId`, `date`, `time`, `subtotal`, `taxAmount`, `tipAmount`,
 /// `totalAmount`, `currency`, `paymentMethod`) and the `lineItems` table.
 pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
     crate::extract_with(doc, receipt_fields)
@@ -36,6 +36,10 @@ fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
             0.8 * row.span_confidence(p.start, p.end).max(0.5),
             Some(row.source(p.start, p.end)),
         );
+    }
+
+    if let Some((v, src, conf)) = crate::fields::pick_tax_id(ctx) {
+        out.push("merchantTaxId", Value::Text(v), conf, Some(src));
     }
 
     let date = pick_date(ctx, &document_date_labels(ctx), &other_date_labels(ctx));
