@@ -1,6 +1,7 @@
-//! Labels and their roles, one file per language (`vocab/<code>.toml`,
-//! embedded so the component stays self-contained). Adding a language is
-//! adding a file here and to [`FILES`].
+//! Labels and their roles, one file per language (`vocab/<code>.toml`).
+//! build.rs turns the files into static tables, so the component stays
+//! self-contained and parses nothing at run time; adding a language is
+//! adding a file.
 //!
 //! [`Vocabulary::for_language`] gives a document's language's labels, then
 //! those of the languages its file names in `also`, then English (prices,
@@ -10,24 +11,21 @@
 use crate::layout::label_fold;
 use crate::text::alnum_key;
 use crate::totals::Role;
-use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
-/// Every vocabulary file, by ISO 639-1 code.
-const FILES: &[(&str, &str)] = &[
-    ("en", include_str!("../vocab/en.toml")),
-    ("ms", include_str!("../vocab/ms.toml")),
-    ("id", include_str!("../vocab/id.toml")),
-    ("de", include_str!("../vocab/de.toml")),
-    ("fr", include_str!("../vocab/fr.toml")),
-    ("es", include_str!("../vocab/es.toml")),
-    ("it", include_str!("../vocab/it.toml")),
-    ("nl", include_str!("../vocab/nl.toml")),
-    ("pt", include_str!("../vocab/pt.toml")),
-    ("pl", include_str!("../vocab/pl.toml")),
-    ("lv", include_str!("../vocab/lv.toml")),
-];
+/// One vocabulary file, as build.rs read it.
+pub(crate) struct LanguageData {
+    /// ISO 639-1 code, the file's name.
+    pub code: &'static str,
+    /// Languages whose labels documents in this one print too.
+    pub also: &'static [&'static str],
+    /// (phrase, role, method, amount due), in file order.
+    pub summary: &'static [(&'static str, Role, Option<Method>, bool)],
+    pub fields: &'static [(Field, &'static [&'static str])],
+}
+
+include!(concat!(env!("OUT_DIR"), "/vocab_data.rs"));
 
 /// How a payment line says it was paid; the receipt's `paymentMethod`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,170 +87,13 @@ pub enum Field {
     Time,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SummaryFile {
-    #[serde(default)]
-    not_money: Vec<String>,
-    #[serde(default)]
-    discount: Vec<String>,
-    #[serde(default)]
-    subtotal: Vec<String>,
-    #[serde(default)]
-    amount_due: Vec<String>,
-    #[serde(default)]
-    total_final: Vec<String>,
-    #[serde(default)]
-    total: Vec<String>,
-    #[serde(default)]
-    total_weak: Vec<String>,
-    #[serde(default)]
-    rounding: Vec<String>,
-    #[serde(default)]
-    service_charge: Vec<String>,
-    #[serde(default)]
-    tip: Vec<String>,
-    #[serde(default)]
-    tax: Vec<String>,
-    #[serde(default)]
-    change: Vec<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct PaymentFile {
-    #[serde(default)]
-    other: Vec<String>,
-    #[serde(default)]
-    cash: Vec<String>,
-    #[serde(default)]
-    visa: Vec<String>,
-    #[serde(default)]
-    mastercard: Vec<String>,
-    #[serde(default)]
-    amex: Vec<String>,
-    #[serde(default)]
-    credit_card: Vec<String>,
-    #[serde(default)]
-    debit_card: Vec<String>,
-    #[serde(default)]
-    card: Vec<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FieldsFile {
-    #[serde(default)]
-    invoice_number: Vec<String>,
-    #[serde(default)]
-    invoice_title: Vec<String>,
-    #[serde(default)]
-    invoice_date: Vec<String>,
-    #[serde(default)]
-    document_date: Vec<String>,
-    #[serde(default)]
-    due_date: Vec<String>,
-    #[serde(default)]
-    other_date: Vec<String>,
-    #[serde(default)]
-    purchase_order: Vec<String>,
-    #[serde(default)]
-    tax_id: Vec<String>,
-    #[serde(default)]
-    time: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LanguageFile {
-    language: String,
-    #[serde(default)]
-    also: Vec<String>,
-    #[serde(default)]
-    summary: SummaryFile,
-    #[serde(default)]
-    payment: PaymentFile,
-    #[serde(default)]
-    fields: FieldsFile,
-}
-
-/// One language file, checked and in a flat form.
-struct Parsed {
-    also: Vec<String>,
-    /// (phrase, role, method, amount due), in file order.
-    summary: Vec<(String, Role, Option<Method>, bool)>,
-    fields: Vec<(Field, Vec<String>)>,
-}
-
-fn parse(code: &str, text: &str) -> Result<Parsed, String> {
-    let f: LanguageFile = toml::from_str(text).map_err(|e| format!("vocab/{code}.toml: {e}"))?;
-    if f.language != code {
-        return Err(format!("vocab/{code}.toml says language = {:?}", f.language));
-    }
-    let s = f.summary;
-    let mut summary = Vec::new();
-    let mut add = |list: Vec<String>, role: Role, method: Option<Method>, due: bool| {
-        summary.extend(list.into_iter().map(|p| (p, role, method, due)));
-    };
-    add(s.not_money, Role::NotMoney, None, false);
-    add(s.discount, Role::Discount, None, false);
-    add(s.subtotal, Role::Subtotal, None, false);
-    add(s.amount_due, Role::Total(3), None, true);
-    add(s.total_final, Role::Total(3), None, false);
-    add(s.total, Role::Total(2), None, false);
-    add(s.total_weak, Role::Total(1), None, false);
-    add(s.rounding, Role::Rounding, None, false);
-    add(s.service_charge, Role::ServiceCharge, None, false);
-    add(s.tip, Role::Tip, None, false);
-    add(s.tax, Role::Tax, None, false);
-    add(s.change, Role::Change, None, false);
-    let p = f.payment;
-    add(p.other, Role::Paid, Some(Method::Other), false);
-    add(p.cash, Role::Paid, Some(Method::Cash), false);
-    add(p.visa, Role::Paid, Some(Method::Visa), false);
-    add(p.mastercard, Role::Paid, Some(Method::Mastercard), false);
-    add(p.amex, Role::Paid, Some(Method::Amex), false);
-    add(p.credit_card, Role::Paid, Some(Method::CreditCard), false);
-    add(p.debit_card, Role::Paid, Some(Method::DebitCard), false);
-    add(p.card, Role::Paid, Some(Method::Card), false);
-    let d = f.fields;
-    let fields = vec![
-        (Field::InvoiceNumber, d.invoice_number),
-        (Field::InvoiceTitle, d.invoice_title),
-        (Field::InvoiceDate, d.invoice_date),
-        (Field::DocumentDate, d.document_date),
-        (Field::DueDate, d.due_date),
-        (Field::OtherDate, d.other_date),
-        (Field::PurchaseOrder, d.purchase_order),
-        (Field::TaxId, d.tax_id),
-        (Field::Time, d.time),
-    ];
-    for phrase in summary.iter().map(|s| &s.0).chain(fields.iter().flat_map(|(_, l)| l)) {
-        if normalise(phrase).is_empty() {
-            return Err(format!("vocab/{code}.toml: {phrase:?} normalises to nothing"));
-        }
-    }
-    Ok(Parsed { also: f.also, summary, fields })
-}
-
 /// The form labels are compared in (see [`crate::layout::Row::find_label`]).
 pub fn normalise(phrase: &str) -> String {
     label_fold(&alnum_key(phrase))
 }
 
-fn parsed(code: &str) -> Option<&'static Parsed> {
-    static ALL: OnceLock<HashMap<&'static str, Parsed>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        FILES
-            .iter()
-            .filter_map(|(code, text)| match parse(code, text) {
-                Ok(p) => Some((*code, p)),
-                // The files are tested; a broken one is skipped, never a panic.
-                Err(_) => None,
-            })
-            .collect()
-    })
-    .get(code)
+fn parsed(code: &str) -> Option<&'static LanguageData> {
+    FILES.iter().find(|f| f.code == code)
 }
 
 /// The labels a document in one language is read with.
@@ -288,19 +129,19 @@ impl Vocabulary {
     fn build(code: &str) -> Vocabulary {
         let mut languages: Vec<&'static str> = Vec::new();
         let push = |c: &str, languages: &mut Vec<&'static str>| {
-            if let Some((known, _)) = FILES.iter().find(|(k, _)| *k == c)
-                && !languages.contains(known)
+            if let Some(f) = parsed(c)
+                && !languages.contains(&f.code)
             {
-                languages.push(known);
+                languages.push(f.code);
             }
         };
         push(code, &mut languages);
-        for also in parsed(code).map(|p| p.also.as_slice()).unwrap_or(&[]) {
+        for also in parsed(code).map(|p| p.also).unwrap_or(&[]) {
             push(also, &mut languages);
         }
         push("en", &mut languages);
         if code == "en" {
-            for also in parsed("en").map(|p| p.also.as_slice()).unwrap_or(&[]) {
+            for also in parsed("en").map(|p| p.also).unwrap_or(&[]) {
                 push(also, &mut languages);
             }
         }
@@ -310,19 +151,19 @@ impl Vocabulary {
         let mut field_seen: HashMap<Field, HashSet<String>> = HashMap::new();
         for lang in &languages {
             let Some(p) = parsed(lang) else { continue };
-            for (phrase, role, method, due) in &p.summary {
+            for (phrase, role, method, due) in p.summary {
                 let key = normalise(phrase);
                 // A phrase keeps the role of the first language that has it.
                 if !seen.insert(key.clone()) {
                     continue;
                 }
                 let words = phrase.split_whitespace().map(normalise).filter(|w| !w.is_empty()).collect();
-                summary.push(SummaryLabel { phrase: phrase.clone(), role: *role, method: *method, amount_due: *due, key, words });
+                summary.push(SummaryLabel { phrase: phrase.to_string(), role: *role, method: *method, amount_due: *due, key, words });
             }
-            for (field, list) in &p.fields {
+            for (field, list) in p.fields {
                 let seen = field_seen.entry(*field).or_default();
                 let out = fields.entry(*field).or_default();
-                out.extend(list.iter().filter(|l| seen.insert(normalise(l))).cloned());
+                out.extend(list.iter().filter(|l| seen.insert(normalise(l))).map(|l| l.to_string()));
             }
         }
         let words = summary.iter().flat_map(|s| s.words.iter().cloned()).collect();
@@ -356,22 +197,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_file_parses_and_every_phrase_normalises() {
-        for (code, text) in FILES {
-            let p = parse(code, text).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!p.summary.is_empty() || code == &"ms", "{code} has no summary labels");
-            for also in &p.also {
-                assert!(FILES.iter().any(|(c, _)| c == also), "{code} reads along {also}, which has no file");
+    fn every_phrase_normalises_and_every_also_has_a_file() {
+        assert!(FILES.len() >= 11, "{} files", FILES.len());
+        for f in FILES {
+            let phrases = f.summary.iter().map(|s| s.0).chain(f.fields.iter().flat_map(|(_, l)| l.iter().copied()));
+            for phrase in phrases {
+                assert!(!normalise(phrase).is_empty(), "{}: {phrase:?} normalises to nothing", f.code);
+            }
+            for also in f.also {
+                assert!(parsed(also).is_some(), "{} reads along {also}, which has no file", f.code);
             }
         }
     }
 
     #[test]
     fn no_phrase_has_two_roles_within_a_language() {
-        for (code, text) in FILES {
-            let p = parse(code, text).unwrap();
+        for f in FILES {
+            let code = f.code;
             let mut roles: HashMap<String, (Role, Option<Method>, bool)> = HashMap::new();
-            for (phrase, role, method, due) in &p.summary {
+            for (phrase, role, method, due) in f.summary {
                 // The same role twice (`subtotal`, `sub total`) is only a spelling.
                 if let Some(prev) = roles.insert(normalise(phrase), (*role, *method, *due))
                     && prev != (*role, *method, *due)
@@ -379,11 +223,9 @@ mod tests {
                     panic!("{code}: {phrase:?} is both {prev:?} and {:?}", (role, method, due));
                 }
             }
-            // Field labels: one field each, except that a due date is also
-            // not the document's date (the date lists are disjoint).
             let mut owner: HashMap<String, Field> = HashMap::new();
-            for (field, list) in &p.fields {
-                for phrase in list {
+            for (field, list) in f.fields {
+                for phrase in *list {
                     if let Some(prev) = owner.insert(normalise(phrase), *field)
                         && prev != *field
                     {
