@@ -316,3 +316,86 @@ fn the_same_ambiguous_date_is_month_first_in_the_us() {
     let r = crate::extract_receipt(&doc).unwrap();
     assert_eq!(iso(&r, "date").as_deref(), Some("2024-04-03"));
 }
+
+#[test]
+fn polish_invoice() {
+    let e = invoice(
+        "pl",
+        &[
+            &[(60.0, "Hurtownia Nowak Sp. z o.o.")],
+            &[(60.0, "ul. Długa 5")],
+            &[(60.0, "80-831 Gdańsk")],
+            &[(60.0, "NIP: 856-734-62-15")],
+            &[],
+            &[(800.0, "Faktura VAT nr FV/2024/03/15")],
+            &[(800.0, "Data wystawienia: 14.03.2024")],
+            &[(800.0, "Termin płatności: 28.03.2024")],
+            &[],
+            &[(850.0, "Razem netto"), (1050.0, "1 000,00 zł")],
+            &[(850.0, "VAT 23%"), (1050.0, "230,00 zł")],
+            &[(850.0, "Do zapłaty"), (1050.0, "1 230,00 zł")],
+        ],
+    );
+    assert_eq!(e.text("invoiceNumber"), Some("FV/2024/03/15"));
+    assert_eq!(iso(&e, "invoiceDate").as_deref(), Some("2024-03-14"));
+    assert_eq!(iso(&e, "dueDate").as_deref(), Some("2024-03-28"));
+    assert_eq!(e.text("vendorTaxId"), Some("8567346215"));
+    assert_eq!(e.amount("subtotal"), Some(1000.0));
+    assert_eq!(e.amount("taxAmount"), Some(230.0));
+    assert_eq!(e.amount("totalAmount"), Some(1230.0));
+    assert_eq!(e.text("currency"), Some("PLN"));
+}
+
+#[test]
+fn latvian_invoice() {
+    let e = invoice(
+        "lv",
+        &[
+            &[(60.0, "SIA Koka Darbnīca")],
+            &[(60.0, "Brīvības iela 10, Rīga")],
+            &[(60.0, "PVN reģ. Nr. LV40003521600")],
+            &[],
+            &[(800.0, "Rēķins Nr. KD-2022-042")],
+            &[(800.0, "Rēķina datums: 09.02.2022")],
+            &[(800.0, "Apmaksas termiņš: 23.02.2022")],
+            &[],
+            &[(850.0, "Summa bez PVN"), (1050.0, "100,00 EUR")],
+            &[(850.0, "PVN 21%"), (1050.0, "21,00 EUR")],
+            &[(850.0, "Kopā apmaksai"), (1050.0, "121,00 EUR")],
+        ],
+    );
+    assert_eq!(e.text("invoiceNumber"), Some("KD-2022-042"));
+    assert_eq!(iso(&e, "invoiceDate").as_deref(), Some("2022-02-09"));
+    assert_eq!(iso(&e, "dueDate").as_deref(), Some("2022-02-23"));
+    assert_eq!(e.text("vendorTaxId"), Some("LV40003521600"));
+    assert_eq!(e.amount("subtotal"), Some(100.0));
+    assert_eq!(e.amount("taxAmount"), Some(21.0));
+    assert_eq!(e.amount("totalAmount"), Some(121.0));
+    assert_eq!(e.amount("amountDue"), Some(121.0));
+}
+
+#[test]
+fn spanish_invoice() {
+    let e = invoice(
+        "es",
+        &[
+            &[(60.0, "Suministros Pérez S.L.")],
+            &[(60.0, "Calle Alcalá 20, 28014 Madrid")],
+            &[(60.0, "CIF: B58378431")],
+            &[],
+            &[(800.0, "Factura nº 2024/0057")],
+            &[(800.0, "Fecha de emisión: 9 de febrero de 2024")],
+            &[(800.0, "Vencimiento: 10/03/2024")],
+            &[],
+            &[(850.0, "Base imponible"), (1050.0, "1.000,00 €")],
+            &[(850.0, "IVA 21%"), (1050.0, "210,00 €")],
+            &[(850.0, "Total factura"), (1050.0, "1.210,00 €")],
+        ],
+    );
+    assert_eq!(e.text("invoiceNumber"), Some("2024/0057"));
+    assert_eq!(iso(&e, "invoiceDate").as_deref(), Some("2024-02-09"));
+    assert_eq!(iso(&e, "dueDate").as_deref(), Some("2024-03-10"));
+    assert_eq!(e.text("vendorTaxId"), Some("B58378431"));
+    assert_eq!(e.amount("totalAmount"), Some(1210.0));
+    assert_eq!(e.amount("taxAmount"), Some(210.0));
+}

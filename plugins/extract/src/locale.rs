@@ -27,7 +27,8 @@ impl Locale {
     /// From the document's language and its `locale` / `currency` hints.
     /// `locale` accepts `de-DE`, `de_DE`, `en-US.UTF-8` or a bare region `MY`.
     pub fn from_document(doc: &Document) -> Locale {
-        let mut language = doc.language.trim().to_ascii_lowercase();
+        // A mixed document's list (`de,en`) is read in its first language.
+        let mut language = doc.language.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
         let mut region = None;
         if let Some(hint) = doc.hint("locale").or_else(|| doc.hint("country")).or_else(|| doc.hint("region")) {
             let hint = hint.split('.').next().unwrap_or("");
@@ -276,6 +277,12 @@ mod tests {
         assert_eq!(Locale::with_region("lv", "LV").region_date_order(), Some(DateOrder::YearMonthDay));
         assert_eq!(Locale::with_region("hu", "HU").region_date_order(), Some(DateOrder::YearMonthDay));
         assert_eq!(Locale::with_region("", "PH").region_date_order(), Some(DateOrder::MonthDayYear), "bare region");
+    }
+
+    #[test]
+    fn a_language_list_reads_in_its_first_language() {
+        assert_eq!(Locale::from_document(&doc("de,en", &[])).language, "de");
+        assert_eq!(Locale::from_document(&doc(" LV ", &[])).language, "lv");
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub fn fold_char(c: char, out: &mut String) {
         'æ' | 'Æ' => Some("AE"),
         'œ' | 'Œ' => Some("OE"),
         'ı' => Some("I"),
+        // Ordinal indicators: `nº` is `no`, `1ª` is `1a`.
+        'º' => Some("O"),
+        'ª' => Some("A"),
         _ => None,
     };
     if let Some(s) = special {
@@ -177,6 +180,7 @@ mod tests {
         assert_eq!(alnum_key("Date d'échéance"), "DATEDECHEANCE");
         assert_eq!(fold("KOPĀ Łódź Žvaigzne ņ ț"), "KOPA LODZ ZVAIGZNE N T");
         assert_eq!(fold("Ñandú øre"), "NANDU ORE");
+        assert_eq!(alnum_key("Factura nº"), "FACTURANO");
         assert_eq!(fold("日本 Ωμέγα"), "日本 ΩΜΈΓΑ", "other scripts are only uppercased");
     }
 
