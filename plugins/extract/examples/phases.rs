@@ -25,7 +25,11 @@ fn main() {
             let _ = folio_extract::totals::summarize(&ctx);
             t[3] += a.elapsed().as_micros();
             let a = Instant::now();
-            let _ = folio_extract::fields::pick_date(&ctx, folio_extract::fields::DATE_LABELS, folio_extract::fields::OTHER_DATE_LABELS);
+            let _ = folio_extract::fields::pick_date(
+                &ctx,
+                &folio_extract::fields::document_date_labels(&ctx),
+                &folio_extract::fields::other_date_labels(&ctx),
+            );
             t[4] += a.elapsed().as_micros();
             let a = Instant::now();
             let _ = folio_extract::extract_receipt(&doc);

@@ -7,6 +7,7 @@ use crate::layout::{Row, build_rows};
 use crate::locale::{DateOrder, Locale};
 use crate::model::{Date, Document};
 use crate::money::{Amount, NumberFormat, currency_of_token, parse_amount, resolve_dollar};
+use crate::vocab::Vocabulary;
 
 /// A date found in the document.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,11 +32,16 @@ pub struct AmountHit {
 pub struct Context {
     pub rows: Vec<Row>,
     pub locale: Locale,
+    /// The labels of the document's language (plus English).
+    pub vocab: &'static Vocabulary,
     pub format: NumberFormat,
     pub date_order: DateOrder,
     /// The order was settled by a date in the document (a day above 12),
     /// not by the locale default.
     pub date_order_from_evidence: bool,
+    /// Otherwise the caller's language or region decided it (`en-US`: month
+    /// first); false when nothing did and day-first is only the default.
+    pub date_order_from_locale: bool,
     /// ISO 4217 code of the document's currency, when there is evidence or a hint.
     pub currency: Option<String>,
     pub dates: Vec<DateHit>,
@@ -52,6 +58,9 @@ impl Context {
     /// blocks of an invoice header, see [`crate::layout::blocks`]).
     pub fn from_rows(mut rows: Vec<Row>, locale: Locale) -> Context {
         crate::layout::repair_split_amounts(&mut rows);
+        if locale.space_grouping() {
+            crate::layout::join_space_groups(&mut rows);
+        }
         let format = NumberFormat::infer(rows.iter().flat_map(|r| r.tokens.iter().map(|t| t.text.as_str())), locale.decimal_comma());
 
         let mut raw_dates = Vec::new();
@@ -97,7 +106,11 @@ impl Context {
             amounts.push(hits);
         }
         let currency = document_currency(&marks, &locale);
-        Context { rows, locale, format, date_order, date_order_from_evidence, currency, dates, amounts }
+        let vocab = Vocabulary::for_language(&locale.language);
+        // English alone is written both ways; other languages day first.
+        let date_order_from_locale =
+            !date_order_from_evidence && (locale.region.is_some() || !matches!(locale.language.as_str(), "" | "en"));
+        Context { rows, locale, vocab, format, date_order, date_order_from_evidence, date_order_from_locale, currency, dates, amounts }
     }
 
     /// Amounts on `row` at or after token `from`.

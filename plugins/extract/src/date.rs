@@ -62,120 +62,43 @@ impl RawDate {
     }
 }
 
-/// Month names and abbreviations (English, Malay, German, French, Spanish,
-/// Italian, Dutch, Portuguese, Indonesian), folded to uppercase ASCII.
-const MONTHS: &[(&str, u8)] = &[
-    ("JANUARY", 1),
-    ("JANUARI", 1),
-    ("JANVIER", 1),
-    ("JANUAR", 1),
-    ("JAENNER", 1),
-    ("JANNER", 1),
-    ("ENERO", 1),
-    ("GENNAIO", 1),
-    ("JANEIRO", 1),
-    ("JAN", 1),
-    ("ENE", 1),
-    ("GEN", 1),
-    ("FEBRUARY", 2),
-    ("FEBRUARI", 2),
-    ("FEBRUAR", 2),
-    ("FEVRIER", 2),
-    ("FEBRERO", 2),
-    ("FEBBRAIO", 2),
-    ("FEVEREIRO", 2),
-    ("FEB", 2),
-    ("FEV", 2),
-    ("MARCH", 3),
-    ("MARET", 3),
-    ("MAC", 3),
-    ("MAERZ", 3),
-    ("MARZ", 3),
-    ("MARS", 3),
-    ("MARZO", 3),
-    ("MAART", 3),
-    ("MARCO", 3),
-    ("MAR", 3),
-    ("MRZ", 3),
-    ("APRIL", 4),
-    ("AVRIL", 4),
-    ("ABRIL", 4),
-    ("APRILE", 4),
-    ("APR", 4),
-    ("AVR", 4),
-    ("ABR", 4),
-    ("MAY", 5),
-    ("MEI", 5),
-    ("MAI", 5),
-    ("MAYO", 5),
-    ("MAGGIO", 5),
-    ("MAIO", 5),
-    ("MAG", 5),
-    ("JUNE", 6),
-    ("JUNI", 6),
-    ("JUIN", 6),
-    ("JUNIO", 6),
-    ("GIUGNO", 6),
-    ("JUNHO", 6),
-    ("JUN", 6),
-    ("GIU", 6),
-    ("JULY", 7),
-    ("JULAI", 7),
-    ("JULI", 7),
-    ("JUILLET", 7),
-    ("JULIO", 7),
-    ("LUGLIO", 7),
-    ("JULHO", 7),
-    ("JUL", 7),
-    ("JUIL", 7),
-    ("LUG", 7),
-    ("AUGUST", 8),
-    ("AUGUSTUS", 8),
-    ("OGOS", 8),
-    ("AGUSTUS", 8),
-    ("AOUT", 8),
-    ("AGOSTO", 8),
-    ("AUG", 8),
-    ("AGO", 8),
-    ("AGT", 8),
-    ("SEPTEMBER", 9),
-    ("SEPTEMBRE", 9),
-    ("SEPTIEMBRE", 9),
-    ("SETTEMBRE", 9),
-    ("SETEMBRO", 9),
-    ("SEPT", 9),
-    ("SEP", 9),
-    ("SET", 9),
-    ("OCTOBER", 10),
-    ("OKTOBER", 10),
-    ("OCTOBRE", 10),
-    ("OCTUBRE", 10),
-    ("OTTOBRE", 10),
-    ("OUTUBRO", 10),
-    ("OCT", 10),
-    ("OKT", 10),
-    ("OTT", 10),
-    ("OUT", 10),
-    ("NOVEMBER", 11),
-    ("NOVEMBRE", 11),
-    ("NOVIEMBRE", 11),
-    ("NOVEMBRO", 11),
-    ("NOP", 11),
-    ("NOV", 11),
-    ("DECEMBER", 12),
-    ("DISEMBER", 12),
-    ("DESEMBER", 12),
-    ("DEZEMBER", 12),
-    ("DECEMBRE", 12),
-    ("DICIEMBRE", 12),
-    ("DICEMBRE", 12),
-    ("DEZEMBRO", 12),
-    ("DEC", 12),
-    ("DIS", 12),
-    ("DES", 12),
-    ("DEZ", 12),
-    ("DIC", 12),
-];
+/// Full, abbreviated and alternative (nominative where the full form is
+/// genitive, as Polish `marca`/`marzec`) month names of the locales whose
+/// languages have a vocabulary (see [`crate::vocab`]), from glibc's data.
+macro_rules! month_names {
+    ($($loc:ident),* $(,)?) => {
+        &[$({
+            use pure_rust_locales::$loc::LC_TIME as T;
+            [Some(T::MON), Some(T::ABMON), T::ALT_MON, T::AB_ALT_MON]
+        }),*]
+    };
+}
+const MONTH_LOCALES: &[[Option<&[&str]>; 4]] =
+    month_names!(en_US, ms_MY, id_ID, de_DE, de_AT, fr_FR, es_ES, it_IT, nl_NL, pt_PT, pt_BR, pl_PL, lv_LV);
+
+/// Spellings in use that the locale data lacks: English `Sept`, French
+/// `Avr`, German `Mrz` and transliterated `Maerz`/`Jaenner`, Indonesian
+/// `Agt`/`Nop`.
+const EXTRA_MONTHS: &[(&str, u8)] = &[("SEPT", 9), ("AVR", 4), ("MRZ", 3), ("MAERZ", 3), ("JAENNER", 1), ("AGT", 8), ("NOP", 11)];
+
+/// Folded month name -> month number.
+fn months() -> &'static std::collections::HashMap<String, u8> {
+    static MONTHS: std::sync::OnceLock<std::collections::HashMap<String, u8>> = std::sync::OnceLock::new();
+    MONTHS.get_or_init(|| {
+        let mut map: std::collections::HashMap<String, u8> = EXTRA_MONTHS.iter().map(|(n, m)| (n.to_string(), *m)).collect();
+        for lists in MONTH_LOCALES {
+            for list in lists.iter().flatten() {
+                for (i, name) in list.iter().enumerate().take(12) {
+                    let key = fold(name.trim_end_matches('.'));
+                    if key.chars().count() >= 3 {
+                        map.entry(key).or_insert(i as u8 + 1);
+                    }
+                }
+            }
+        }
+        map
+    })
+}
 
 /// Month number of a (folded) month name or abbreviation. `Mar.`, `MARCH`,
 /// `März` and `Mac` all give 3.
@@ -197,7 +120,7 @@ pub fn month_number(word: &str) -> Option<u8> {
     if w.len() < 3 {
         return None;
     }
-    MONTHS.iter().find(|(name, _)| *name == w).map(|(_, m)| *m)
+    months().get(&w).copied()
 }
 
 fn expand_year(y: u32, digits: usize) -> Option<i32> {
@@ -347,6 +270,20 @@ pub fn find_dates(tokens: &[&str]) -> Vec<FoundDate> {
             if let Some(raw) = parse_date(&joined) {
                 found = Some(FoundDate { raw, start: i, end: i + len });
                 break;
+            }
+        }
+        // A date spaced after its dots: `09. 02. 2022`.
+        if found.is_none() && i + 3 <= tokens.len() {
+            let short = |t: &str| t.len() <= 3 && t.ends_with('.') && t[..t.len() - 1].bytes().all(|b| b.is_ascii_digit()) && t.len() > 1;
+            let (a, b, c) = (tokens[i], tokens[i + 1], tokens[i + 2]);
+            let year = c.trim_end_matches('.');
+            if short(a)
+                && short(b)
+                && year.len() == 4
+                && year.bytes().all(|b| b.is_ascii_digit())
+                && let Some(raw @ RawDate::Numeric { .. }) = parse_numeric(&format!("{a}{b}{year}"))
+            {
+                found = Some(FoundDate { raw, start: i, end: i + 3 });
             }
         }
         // A date glued to its label by OCR: `Dater11/03/18`, `DATE:25/12/2018`.
@@ -502,6 +439,36 @@ mod tests {
         assert_eq!(dmy("12 Ogos 2019").as_deref(), Some("2019-08-12"), "Malay");
         assert_eq!(dmy("05-Mar-18").as_deref(), Some("2018-03-05"));
         assert_eq!(dmy("2018 Mar 05").as_deref(), Some("2018-03-05"));
+        assert_eq!(dmy("14. März 2024").as_deref(), Some("2024-03-14"));
+        assert_eq!(dmy("3. Jänner 2024").as_deref(), Some("2024-01-03"), "Austrian");
+        assert_eq!(dmy("14 mars 2024").as_deref(), Some("2024-03-14"));
+        assert_eq!(dmy("14 févr. 2024").as_deref(), Some("2024-02-14"));
+        assert_eq!(dmy("9 de febrero de 2024").as_deref(), Some("2024-02-09"));
+        assert_eq!(dmy("14 marzo 2024").as_deref(), Some("2024-03-14"));
+        assert_eq!(dmy("14 maart 2024").as_deref(), Some("2024-03-14"));
+        assert_eq!(dmy("14 mrt 2024").as_deref(), Some("2024-03-14"));
+        assert_eq!(dmy("9 de fevereiro de 2024").as_deref(), Some("2024-02-09"));
+        assert_eq!(dmy("14 marca 2024").as_deref(), Some("2024-03-14"), "Polish genitive");
+        assert_eq!(dmy("14 marzec 2024").as_deref(), Some("2024-03-14"), "Polish nominative");
+        assert_eq!(dmy("9 lutego 2024").as_deref(), Some("2024-02-09"));
+        assert_eq!(dmy("9 februāris 2022").as_deref(), Some("2022-02-09"), "Latvian");
+        assert_eq!(dmy("9 Sept 2022").as_deref(), Some("2022-09-09"));
+    }
+
+    #[test]
+    fn no_month_name_means_two_months() {
+        let mut seen: std::collections::HashMap<String, u8> = std::collections::HashMap::new();
+        for lists in MONTH_LOCALES {
+            for list in lists.iter().flatten() {
+                assert_eq!(list.len(), 12);
+                for (i, name) in list.iter().enumerate() {
+                    let key = fold(name.trim_end_matches('.'));
+                    if let Some(prev) = seen.insert(key.clone(), i as u8 + 1) {
+                        assert_eq!(prev, i as u8 + 1, "{key} is two months");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -525,6 +492,10 @@ mod tests {
         let found = find_dates(&toks);
         assert_eq!(found.len(), 1, "OCR glued the label to the date");
         assert_eq!(found[0].raw.resolve(DateOrder::DayMonthYear).unwrap().iso(), "2018-03-11");
+        let toks = ["Datums:", "09.", "02.", "2022", "13:45"];
+        let found = find_dates(&toks);
+        assert_eq!((found[0].start, found[0].end), (1, 4), "Latvian spacing");
+        assert_eq!(found[0].raw.resolve(DateOrder::DayMonthYear).unwrap().iso(), "2022-02-09");
         let toks = ["OCT", "3,", "2016", "12:16:25", "PM"];
         assert_eq!(find_dates(&toks)[0].raw.resolve(DateOrder::MonthDayYear).unwrap().iso(), "2016-10-03");
     }

@@ -6,66 +6,18 @@ use crate::context::{Context, DateHit};
 use crate::date::{Time, parse_time};
 use crate::model::{Extraction, SourceRef, Value};
 use crate::totals::Picked;
+use crate::vocab::Field;
 
-/// Labels that mark the document's own date.
-pub const DATE_LABELS: &[&str] = &[
-    "invoice date",
-    "receipt date",
-    "bill date",
-    "date of issue",
-    "issue date",
-    "issued",
-    "transaction date",
-    "trans date",
-    "date time",
-    "date",
-    "dated",
-    "tarikh",
-    "datum",
-    "rechnungsdatum",
-    "belegdatum",
-    "date de facture",
-    "fecha",
-    "fecha de emision",
-    "data",
-    "data fattura",
-    "factuurdatum",
-];
+/// Labels that mark the document's own date: a receipt's or generic
+/// document's date labels and an invoice's.
+pub fn document_date_labels(ctx: &Context) -> Vec<&'static str> {
+    ctx.vocab.labels_of(&[Field::InvoiceDate, Field::DocumentDate])
+}
 
-/// Labels of other dates a document carries.
-pub const OTHER_DATE_LABELS: &[&str] = &[
-    "due",
-    "due date",
-    "payment due",
-    "expiry",
-    "expiry date",
-    "exp",
-    "expires",
-    "valid until",
-    "valid till",
-    "valid thru",
-    "delivery date",
-    "ship date",
-    "shipping date",
-    "order date",
-    "period",
-    "from",
-    "to",
-    "birth",
-    "dob",
-    "member since",
-    "faellig",
-    "fallig",
-    "falligkeitsdatum",
-    "zahlbar bis",
-    "echeance",
-    "date d echeance",
-    "vencimiento",
-    "fecha de vencimiento",
-    "scadenza",
-    "vervaldatum",
-    "lieferdatum",
-];
+/// Labels of other dates a document carries (due, delivery, expiry, ...).
+pub fn other_date_labels(ctx: &Context) -> Vec<&'static str> {
+    ctx.vocab.labels_of(&[Field::DueDate, Field::OtherDate])
+}
 
 /// Scores every date and returns the best one for `labels`, avoiding dates
 /// labelled with `avoid`. Confidence reflects the label and whether the
@@ -110,8 +62,10 @@ pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(Date
     } else {
         0.35
     };
+    // `03/04/2024` with no date in the document to settle the order: the
+    // caller's locale chose it, or only the day-first default did.
     if hit.raw.is_ambiguous() && !ctx.date_order_from_evidence {
-        conf -= 0.15;
+        conf -= if ctx.date_order_from_locale { 0.15 } else { 0.25 };
     }
     let row = &ctx.rows[hit.row];
     Some((hit, conf * (0.6 + 0.4 * row.span_confidence(hit.start, hit.end))))
@@ -156,7 +110,7 @@ pub fn pick_time(ctx: &Context, date: Option<&DateHit>) -> Option<(Time, SourceR
         }
     }
     for (ri, row) in ctx.rows.iter().enumerate() {
-        if let Some((_, b)) = row.find_any_label(&["time", "masa", "zeit", "uhrzeit", "heure", "hora", "ora"]).map(|(_, a, b)| (a, b))
+        if let Some((_, b)) = row.find_any_label(&ctx.vocab.labels(Field::Time)).map(|(_, a, b)| (a, b))
             && let Some(t) = time_in(ri, b)
         {
             return Some(t);
@@ -224,6 +178,46 @@ pub fn text_after_label(
     None
 }
 
+/// The issuer's tax id: the value after a tax-id label (`USt-IdNr.`,
+/// `N° TVA`, `NIP`, `PVN reģ. Nr.`, `GST Reg No`), without spaces and
+/// punctuation when it is an EU VAT number (`DE 136 695 976`:
+/// `DE136695976`; unprefixed ones are checked as the document's country's);
+/// else an EU VAT number printed anywhere whose
+/// check digits hold. A labelled value that looks like an EU VAT number
+/// but fails its check loses confidence.
+pub fn pick_tax_id(ctx: &Context) -> Option<(String, SourceRef, f32)> {
+    let country = ctx.locale.country().and_then(crate::taxid::vat_prefix_of_region);
+    let plausible = |v: &str| {
+        crate::text::digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none()
+    };
+    if let Some((v, src, ocr)) = text_after_label(ctx, &ctx.vocab.labels(Field::TaxId), 6, plausible) {
+        let conf = 0.6 + 0.4 * ocr;
+        return Some(match crate::taxid::parse_vat(&v, country) {
+            Some(vat) if vat.checked => (vat.printed(), src, 0.95 * conf),
+            Some(vat) => (vat.printed(), src, 0.85 * conf),
+            None => {
+                let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+                // `DE…`, `FR…`: shaped like a VAT number of a country with a
+                // check, yet failing it (a misread digit, most likely).
+                let vat_like = compact.len() >= 4 && crate::taxid::vat_prefix_of_region(&compact[..2]).is_some();
+                (compact, src, if vat_like { 0.5 } else { 0.85 } * conf)
+            }
+        });
+    }
+    for row in &ctx.rows {
+        for (ti, tok) in row.tokens.iter().enumerate() {
+            let text = tok.text.trim_matches(|c: char| !c.is_alphanumeric());
+            if text.len() >= 10
+                && text.starts_with(|c: char| c.is_ascii_uppercase())
+                && let Some(vat) = crate::taxid::parse_vat(text, None).filter(|v| v.checked)
+            {
+                return Some((vat.formatted(), row.source(ti, ti + 1), 0.8 * (0.6 + 0.4 * tok.confidence)));
+            }
+        }
+    }
+    None
+}
+
 /// Adds a money field from a picked amount.
 pub fn push_money(out: &mut Extraction, ctx: &Context, key: &str, picked: Option<&Picked>) {
     if let Some(p) = picked {
@@ -261,7 +255,14 @@ pub fn labelled_date(ctx: &Context, labels: &[&str]) -> Option<(DateHit, f32)> {
             let row = &ctx.rows[hit.row];
             label_before(row, hit.start, labels) || (hit.row > 0 && hit.start == 0 && row_ends_with_label(ctx, hit.row - 1, labels))
         })
-        .map(|hit| (*hit, 0.9 * (0.6 + 0.4 * ctx.rows[hit.row].span_confidence(hit.start, hit.end))))
+        .map(|hit| {
+            let ambiguity = if hit.raw.is_ambiguous() && !ctx.date_order_from_evidence {
+                if ctx.date_order_from_locale { 0.15 } else { 0.25 }
+            } else {
+                0.0
+            };
+            (*hit, (0.9 - ambiguity) * (0.6 + 0.4 * ctx.rows[hit.row].span_confidence(hit.start, hit.end)))
+        })
 }
 
 /// `date` plus `days` calendar days.

@@ -3,7 +3,8 @@
 
 use crate::context::Context;
 use crate::fields::{
-    DATE_LABELS, OTHER_DATE_LABELS, add_days, labelled_date, pick_date, push_money, round_cents, text_after_label, weighted_confidence,
+    add_days, document_date_labels, labelled_date, other_date_labels, pick_date, push_money, round_cents, text_after_label,
+    weighted_confidence,
 };
 use crate::items::{COLUMNS, find_items, header_row};
 use crate::layout::{Row, blocks};
@@ -11,158 +12,7 @@ use crate::model::{Document, ExtractError, Extraction, SourceRef, Table, Value};
 use crate::party::{CUSTOMER_LABELS, find_issuer, is_detail_row, is_registration_row};
 use crate::text::{digit_count, squash_spaces};
 use crate::totals::{Role, summarize};
-
-const NUMBER_LABELS: &[&str] = &[
-    "invoice number",
-    "invoice no",
-    "invoice num",
-    "invoice nr",
-    "invoice id",
-    "invoice ref",
-    "inv no",
-    "inv number",
-    "tax invoice no",
-    "bill no",
-    "bill number",
-    "document no",
-    "doc no",
-    "rechnungsnummer",
-    "rechnung nr",
-    "rechnungs nr",
-    "belegnummer",
-    "facture n",
-    "facture no",
-    "numero de facture",
-    "n de facture",
-    "factura n",
-    "factura no",
-    "numero de factura",
-    "fattura n",
-    "numero fattura",
-    "factuurnummer",
-    "factuur nr",
-    "invoice",
-    "rechnung",
-    "facture",
-    "factura",
-    "fattura",
-];
-
-const DUE_DATE_LABELS: &[&str] = &[
-    "due date",
-    "payment due",
-    "date due",
-    "due by",
-    "due",
-    "pay by",
-    "faellig",
-    "fallig",
-    "falligkeitsdatum",
-    "zahlbar bis",
-    "date d echeance",
-    "echeance",
-    "fecha de vencimiento",
-    "vencimiento",
-    "scadenza",
-    "data di scadenza",
-    "vervaldatum",
-];
-
-const INVOICE_DATE_LABELS: &[&str] = &[
-    "invoice date",
-    "date of invoice",
-    "date of issue",
-    "issue date",
-    "issued on",
-    "billing date",
-    "rechnungsdatum",
-    "date de facture",
-    "date de facturation",
-    "fecha de factura",
-    "fecha de emision",
-    "data fattura",
-    "data di emissione",
-    "factuurdatum",
-];
-
-const PO_LABELS: &[&str] = &[
-    "purchase order number",
-    "purchase order no",
-    "purchase order",
-    "po number",
-    "po no",
-    "p o number",
-    "p o no",
-    "po",
-    "p o",
-    "order number",
-    "order no",
-    "your order",
-    "customer order",
-    "bestellnummer",
-    "bestell nr",
-    "ihre bestellung",
-    "bon de commande",
-    "commande n",
-    "numero de commande",
-    "numero de pedido",
-    "pedido",
-    "ordine n",
-    "numero ordine",
-    "bestelnummer",
-];
-
-const TAX_ID_LABELS: &[&str] = &[
-    "vat reg no",
-    "vat registration no",
-    "vat number",
-    "vat no",
-    "vat id",
-    "vat",
-    "tax id",
-    "tax no",
-    "tax reg no",
-    "tin",
-    "gst reg no",
-    "gst registration no",
-    "gst no",
-    "gst id",
-    "gstin",
-    "abn",
-    "ein",
-    "ust idnr",
-    "ust id nr",
-    "ust id",
-    "umsatzsteuer id",
-    "steuernummer",
-    "st nr",
-    "siret",
-    "siren",
-    "tva intracommunautaire",
-    "n tva",
-    "nif",
-    "cif",
-    "p iva",
-    "partita iva",
-    "btw nummer",
-    "btw nr",
-    "btw",
-];
-
-const AMOUNT_DUE_LABELS: &[&str] = &[
-    "total amount due",
-    "amount due",
-    "balance due",
-    "total due",
-    "amount payable",
-    "total payable",
-    "please pay",
-    "zu zahlen",
-    "net a payer",
-    "a payer",
-    "te betalen",
-    "total a pagar",
-];
+use crate::vocab::Field;
 
 /// Extracts an invoice's fields and its `lineItems` table.
 pub fn extract_invoice(doc: &Document) -> Result<Extraction, ExtractError> {
@@ -177,16 +27,17 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
             && crate::date::parse_date(v).is_none()
             && !(compact.contains('.') && crate::money::parse_amount(&compact, ctx.format).is_some_and(|a| a.decimals == 2))
     };
-    if let Some((v, src, conf)) = text_after_label(ctx, NUMBER_LABELS, 3, is_number) {
+    if let Some((v, src, conf)) = text_after_label(ctx, &ctx.vocab.labels_of(&[Field::InvoiceNumber, Field::InvoiceTitle]), 3, is_number) {
         out.push("invoiceNumber", Value::Text(v), 0.9 * (0.6 + 0.4 * conf), Some(src));
     }
 
-    let invoice_date = labelled_date(ctx, INVOICE_DATE_LABELS).or_else(|| pick_date(ctx, DATE_LABELS, OTHER_DATE_LABELS));
+    let invoice_date = labelled_date(ctx, &ctx.vocab.labels(Field::InvoiceDate))
+        .or_else(|| pick_date(ctx, &document_date_labels(ctx), &other_date_labels(ctx)));
     if let Some((hit, conf)) = &invoice_date {
         out.push("invoiceDate", Value::Date(hit.date), *conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     }
-    if let Some((hit, conf)) =
-        labelled_date(ctx, DUE_DATE_LABELS).filter(|(h, _)| invoice_date.as_ref().is_none_or(|(i, _)| i.row != h.row || i.start != h.start))
+    if let Some((hit, conf)) = labelled_date(ctx, &ctx.vocab.labels(Field::DueDate))
+        .filter(|(h, _)| invoice_date.as_ref().is_none_or(|(i, _)| i.row != h.row || i.start != h.start))
     {
         out.push("dueDate", Value::Date(hit.date), conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     } else if let (Some((inv, _)), Some((days, src))) = (&invoice_date, payment_terms_days(ctx)) {
@@ -195,7 +46,7 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
             out.push("dueDate", Value::Date(due), 0.6, Some(src));
         }
     }
-    if let Some((v, src, conf)) = text_after_label(ctx, PO_LABELS, 3, |v| is_number(v) && v.len() >= 3) {
+    if let Some((v, src, conf)) = text_after_label(ctx, &ctx.vocab.labels(Field::PurchaseOrder), 3, |v| is_number(v) && v.len() >= 3) {
         out.push("purchaseOrder", Value::Text(v), 0.85 * (0.6 + 0.4 * conf), Some(src));
     }
 
@@ -219,10 +70,8 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     if let Some(addr) = &vendor.address {
         out.push("vendorAddress", Value::Text(addr.text.clone()), addr.confidence, Some(addr.source));
     }
-    let tax_id =
-        |v: &str| digit_count(v) >= 5 && v.chars().filter(|c| c.is_alphanumeric()).count() <= 20 && crate::date::parse_date(v).is_none();
-    if let Some((v, src, conf)) = text_after_label(ctx, TAX_ID_LABELS, 6, tax_id) {
-        out.push("vendorTaxId", Value::Text(v.replace(' ', "")), 0.85 * (0.6 + 0.4 * conf), Some(src));
+    if let Some((v, src, conf)) = crate::fields::pick_tax_id(ctx) {
+        out.push("vendorTaxId", Value::Text(v), conf, Some(src));
     }
     if let Some(c) = &customer {
         if let Some((name, src)) = &c.name {
@@ -237,8 +86,7 @@ fn invoice_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     push_money(out, ctx, "subtotal", summary.subtotal.as_ref());
     push_money(out, ctx, "taxAmount", summary.tax.as_ref());
     push_money(out, ctx, "totalAmount", summary.total.as_ref());
-    let due =
-        summary.labelled.iter().find(|l| AMOUNT_DUE_LABELS.contains(&l.label) && l.value.as_ref().is_some_and(|v| v.amount.value >= 0.0));
+    let due = summary.labelled.iter().find(|l| l.label.amount_due && l.value.as_ref().is_some_and(|v| v.amount.value >= 0.0));
     match due {
         Some(l) => {
             let hit = l.value.clone().unwrap();

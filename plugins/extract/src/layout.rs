@@ -259,6 +259,42 @@ pub fn blocks(rows: &[Row]) -> Vec<Vec<Row>> {
     blocks.into_iter().map(|b| b.rows).collect()
 }
 
+/// In locales that group thousands with a space (`1 234,56`: French,
+/// Polish, Latvian), OCR reads the groups as words: rejoins a head of one to
+/// three digits with groups of three that end in decimals, right to left,
+/// when they sit closer than a word gap. The join keeps a narrow no-break
+/// space, which [`crate::money::parse_amount`] reads as grouping.
+pub fn join_space_groups(rows: &mut [Row]) {
+    fn grouped_tail(t: &str) -> bool {
+        let Some((int, frac)) = t.rsplit_once([',', '.']) else { return false };
+        frac.len() == 2
+            && frac.bytes().all(|b| b.is_ascii_digit())
+            && int.split('\u{202f}').all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+    }
+    for row in rows.iter_mut() {
+        let mut changed = false;
+        let mut i = row.tokens.len().saturating_sub(1);
+        while i > 0 {
+            let (a, b) = (&row.tokens[i - 1], &row.tokens[i]);
+            let gap = b.bbox.left - a.bbox.right();
+            let h = a.bbox.height.max(b.bbox.height).max(1.0);
+            let head = a.text.trim_start_matches('-');
+            if gap < 0.6 * h && (1..=3).contains(&head.len()) && head.bytes().all(|c| c.is_ascii_digit()) && grouped_tail(&b.text) {
+                let text = format!("{}\u{202f}{}", a.text, b.text);
+                let bbox = a.bbox.union(&b.bbox);
+                let confidence = a.confidence.min(b.confidence);
+                row.tokens[i - 1] = Token::new(text, bbox, confidence);
+                row.tokens.remove(i);
+                changed = true;
+            }
+            i -= 1;
+        }
+        if changed {
+            row.text = row.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        }
+    }
+}
+
 /// Rejoins amounts OCR split at the decimal separator: `49.` `39` ->
 /// `49.39`, and `RM 64 13` -> `RM 64.13` when a currency mark comes before
 /// and the two digits end the row.
@@ -564,5 +600,16 @@ pub(crate) mod tests {
         assert_eq!(rows[1].find_label("total"), Some((3, 4)), "OCR 0 for O; SUB-TOTAL is not TOTAL");
         assert_eq!(rows[1].find_label("subtotal rm"), None, "labels stop at a parenthesis");
         assert_eq!(rows[0].find_label("time"), None);
+    }
+
+    #[test]
+    fn space_grouped_thousands_are_rejoined() {
+        let mut rows =
+            build_rows(&doc_from_boxes(&[(0.0, 0.0, 200.0, 20.0, "Total 1 234 567,89 EUR"), (0.0, 30.0, 110.0, 50.0, "Qty 2 10,00")]));
+        join_space_groups(&mut rows);
+        assert_eq!(rows[0].texts(), ["Total", "1\u{202f}234\u{202f}567,89", "EUR"]);
+        assert_eq!(rows[1].texts(), ["Qty", "2", "10,00"], "a short group is not a thousands group");
+        let line = crate::model::Line::from_text("Total 1\u{202f}234,56", BBox::new(0.0, 0.0, 160.0, 20.0), 0.9);
+        assert_eq!(line.words_or_split().iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["Total", "1\u{202f}234,56"]);
     }
 }

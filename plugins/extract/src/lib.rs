@@ -23,10 +23,15 @@ pub mod model;
 pub mod money;
 pub mod party;
 pub mod receipt;
+pub mod taxid;
 pub mod text;
 pub mod totals;
+pub mod vocab;
 
 pub use model::{Document, ExtractError, Extraction};
+
+#[cfg(test)]
+mod language_tests;
 
 /// What every extractor does around its own work: refuse a document without
 /// pages, build the [`context::Context`], answer a document without text

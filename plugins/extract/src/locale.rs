@@ -27,7 +27,8 @@ impl Locale {
     /// From the document's language and its `locale` / `currency` hints.
     /// `locale` accepts `de-DE`, `de_DE`, `en-US.UTF-8` or a bare region `MY`.
     pub fn from_document(doc: &Document) -> Locale {
-        let mut language = doc.language.trim().to_ascii_lowercase();
+        // A mixed document's list (`de,en`) is read in its first language.
+        let mut language = doc.language.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
         let mut region = None;
         if let Some(hint) = doc.hint("locale").or_else(|| doc.hint("country")).or_else(|| doc.hint("region")) {
             let hint = hint.split('.').next().unwrap_or("");
@@ -61,66 +62,97 @@ impl Locale {
         Locale { language: language.to_string(), region: Some(region.to_string()), currency: None }
     }
 
-    /// The date order the region writes numeric dates in, if the region is known.
+    /// The date order the region writes numeric dates in, if the region is
+    /// known: the `D_FMT` of the language's locale for that region
+    /// (`en_US`: `%m/%d/%Y`), else the region's usual order.
     pub fn region_date_order(&self) -> Option<DateOrder> {
+        use pure_rust_locales::locale_match;
         let region = self.region.as_deref()?;
+        let exact = pure_rust_locales::Locale::try_from(format!("{}_{region}", self.language).as_str()).ok();
+        if let Some(order) = exact.and_then(|l| order_of_format(locale_match!(l => LC_TIME::D_FMT))) {
+            return Some(order);
+        }
+        // A bare region (`MY`) or a language the region's data lacks.
         Some(match region {
-            // Month first: the US and places that follow its conventions.
             "US" | "PH" | "FM" | "MH" | "PW" | "BZ" | "GU" | "PR" | "AS" | "VI" | "UM" => DateOrder::MonthDayYear,
             "CN" | "JP" | "KR" | "TW" | "HU" | "LT" | "MN" | "IR" => DateOrder::YearMonthDay,
             _ => DateOrder::DayMonthYear,
         })
     }
 
+    /// The glibc locale (pure-rust-locales) for this language and region:
+    /// `de` + `CH` is `de_CH`, `de` alone `de_DE`, `en` alone `en_US`.
+    pub fn data_locale(&self) -> Option<pure_rust_locales::Locale> {
+        let lang = self.language.as_str();
+        if lang.len() != 2 {
+            return None;
+        }
+        let try_one = |name: String| pure_rust_locales::Locale::try_from(name.as_str()).ok();
+        if let Some(region) = self.region.as_deref()
+            && let Some(l) = try_one(format!("{lang}_{region}"))
+        {
+            return Some(l);
+        }
+        // A language's main country, where its code is not the country's.
+        let main = match lang {
+            "en" => "US",
+            "ms" => "MY",
+            "da" => "DK",
+            "sv" => "SE",
+            "cs" => "CZ",
+            "el" => "GR",
+            "et" => "EE",
+            "sl" => "SI",
+            "uk" => "UA",
+            "ca" | "gl" | "eu" => "ES",
+            "be" => "BY",
+            "kk" => "KZ",
+            "vi" => "VN",
+            "nb" | "nn" | "no" => "NO",
+            "ga" => "IE",
+            "ja" => "JP",
+            "ko" => "KR",
+            "zh" => "CN",
+            "hi" => "IN",
+            "sr" => "RS",
+            "sq" => "AL",
+            "fa" => "IR",
+            "he" => "IL",
+            "ar" => "SA",
+            _ => "",
+        };
+        let lang_key = if lang == "no" { "nb" } else { lang };
+        let region = if main.is_empty() { lang.to_ascii_uppercase() } else { main.to_string() };
+        try_one(format!("{lang_key}_{region}"))
+    }
+
+    /// The document's country: the caller's region, else the main country
+    /// of its language's locale (`de`: `DE`, `lv`: `LV`, `en`: `US`).
+    pub fn country(&self) -> Option<&str> {
+        use pure_rust_locales::locale_match;
+        if let Some(r) = self.region.as_deref() {
+            return Some(r);
+        }
+        let l = self.data_locale()?;
+        locale_match!(l => LC_ADDRESS::COUNTRY_ABTWO)
+    }
+
+    /// Decimal and grouping separators of the locale (`,` and `.` for
+    /// `de_DE`, `,` and a narrow no-break space for `fr_FR`), from glibc's data.
+    pub fn separators(&self) -> Option<(&'static str, &'static str)> {
+        use pure_rust_locales::locale_match;
+        let l = self.data_locale()?;
+        Some((locale_match!(l => LC_NUMERIC::DECIMAL_POINT), locale_match!(l => LC_NUMERIC::THOUSANDS_SEP)))
+    }
+
     /// Whether the locale writes `1.234,56` (decimal comma) by default.
     pub fn decimal_comma(&self) -> bool {
-        if let Some(region) = self.region.as_deref() {
-            // Regions whose convention differs from their language's.
-            match region {
-                "CH" | "LI" | "MX" | "GT" | "HN" | "NI" | "SV" | "DO" | "PR" | "PE" | "PA" => return false,
-                "CA" if self.language == "fr" => return true,
-                _ => {}
-            }
-        }
-        matches!(
-            self.language.as_str(),
-            "de" | "fr"
-                | "es"
-                | "it"
-                | "pt"
-                | "nl"
-                | "id"
-                | "tr"
-                | "ru"
-                | "pl"
-                | "cs"
-                | "sk"
-                | "sl"
-                | "hr"
-                | "sr"
-                | "ro"
-                | "bg"
-                | "uk"
-                | "da"
-                | "sv"
-                | "nb"
-                | "nn"
-                | "no"
-                | "fi"
-                | "el"
-                | "hu"
-                | "lt"
-                | "lv"
-                | "et"
-                | "vi"
-                | "is"
-                | "ca"
-                | "gl"
-                | "eu"
-                | "be"
-                | "kk"
-                | "az"
-        )
+        self.separators().is_some_and(|(decimal, _)| decimal == ",")
+    }
+
+    /// Whether the locale groups thousands with a space (`1 234,56`).
+    pub fn space_grouping(&self) -> bool {
+        self.separators().is_some_and(|(_, group)| group.chars().next().is_some_and(char::is_whitespace))
     }
 
     /// The currency a bare `$` (or no symbol at all) most likely means here.
@@ -168,6 +200,19 @@ impl Locale {
     }
 }
 
+/// The order of day, month and year in a strftime date format.
+fn order_of_format(fmt: &str) -> Option<DateOrder> {
+    let find = |alts: &[&str]| alts.iter().filter_map(|a| fmt.find(a)).min();
+    let (d, m, y) = (find(&["%d", "%e", "%-d"])?, find(&["%m", "%-m", "%b"])?, find(&["%Y", "%y"])?);
+    Some(if y < m && m < d {
+        DateOrder::YearMonthDay
+    } else if m < d {
+        DateOrder::MonthDayYear
+    } else {
+        DateOrder::DayMonthYear
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +243,46 @@ mod tests {
         let ch = Locale::from_document(&doc("de", &[("Locale", "de-CH")]));
         assert!(!ch.decimal_comma());
         assert_eq!(ch.default_currency(), Some("CHF"));
+        assert_eq!(ch.separators(), Some((".", "’")), "1’234.56");
+    }
+
+    #[test]
+    fn separators_come_from_the_locale_data() {
+        let sep = |lang: &str| Locale::with_language(lang).separators();
+        for lang in ["de", "es", "it", "nl", "pt", "id"] {
+            assert!(Locale::with_language(lang).decimal_comma(), "{lang}");
+        }
+        for lang in ["fr", "pl", "lv"] {
+            let l = Locale::with_language(lang);
+            assert!(l.decimal_comma() && l.space_grouping(), "{lang}: {:?}", sep(lang));
+        }
+        for lang in ["en", "ms", "ja", "zh"] {
+            assert!(!Locale::with_language(lang).decimal_comma(), "{lang}");
+        }
+        assert_eq!(sep("xx"), None);
+        assert_eq!(Locale::with_language("lv").country(), Some("LV"));
+        assert_eq!(Locale::with_region("de", "AT").country(), Some("AT"));
+        assert!(!Locale::with_language("").decimal_comma());
+        assert!(Locale::with_region("fr", "CA").decimal_comma());
+        assert!(!Locale::with_region("es", "MX").decimal_comma());
+    }
+
+    #[test]
+    fn date_order_comes_from_the_locale_data() {
+        assert_eq!(Locale::with_region("en", "US").region_date_order(), Some(DateOrder::MonthDayYear));
+        assert_eq!(Locale::with_region("en", "GB").region_date_order(), Some(DateOrder::DayMonthYear));
+        assert_eq!(Locale::with_region("de", "DE").region_date_order(), Some(DateOrder::DayMonthYear));
+        // Latvian data writes `2022.02.09.`; a date ending in its year still
+        // reads day first under that order (see `RawDate::resolve`).
+        assert_eq!(Locale::with_region("lv", "LV").region_date_order(), Some(DateOrder::YearMonthDay));
+        assert_eq!(Locale::with_region("hu", "HU").region_date_order(), Some(DateOrder::YearMonthDay));
+        assert_eq!(Locale::with_region("", "PH").region_date_order(), Some(DateOrder::MonthDayYear), "bare region");
+    }
+
+    #[test]
+    fn a_language_list_reads_in_its_first_language() {
+        assert_eq!(Locale::from_document(&doc("de,en", &[])).language, "de");
+        assert_eq!(Locale::from_document(&doc(" LV ", &[])).language, "lv");
     }
 
     #[test]

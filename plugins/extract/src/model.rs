@@ -89,7 +89,15 @@ impl Line {
                 continue;
             }
             let start = i;
-            while i < chars.len() && !chars[i].is_whitespace() {
+            // A no-break or thin space between digits groups thousands
+            // (`1 234,56`): part of the number, not a word break.
+            let binds = |i: usize| {
+                matches!(chars[i], '\u{a0}' | '\u{202f}' | '\u{2009}')
+                    && i > start
+                    && chars[i - 1].is_ascii_digit()
+                    && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())
+            };
+            while i < chars.len() && (!chars[i].is_whitespace() || binds(i)) {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();

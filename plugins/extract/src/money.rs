@@ -228,7 +228,7 @@ fn parse_body(t: &str, format: NumberFormat, currency: Option<&'static str>, neg
     let mut repaired = false;
     let owned;
     let mut t = t;
-    if !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '\'') {
+    if !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '\'' | '’' | '\u{a0}' | '\u{202f}' | '\u{2009}')) {
         owned = repair_numeric(t)?;
         repaired = true;
         t = &owned;
@@ -280,7 +280,9 @@ fn parse_number_body(t: &str, format: NumberFormat) -> Option<(f64, u8)> {
     // Grouping separators: anything but digits in the integer part must sit
     // between groups of exactly three digits.
     let mut digits = String::with_capacity(t.len());
-    let groups: Vec<&str> = int_part.split(['.', ',', '\'']).collect();
+    // `1.234`, `1,234`, `1'234`, `1’234` (Swiss) and `1 234` with a
+    // no-break or thin space (French, Polish, Latvian).
+    let groups: Vec<&str> = int_part.split(['.', ',', '\'', '’', '\u{a0}', '\u{202f}', '\u{2009}']).collect();
     if groups.len() > 1 {
         if groups[0].is_empty() && groups.len() == 2 && int_part.starts_with(['.', ',']) {
             return None;
@@ -359,6 +361,12 @@ mod tests {
         assert_eq!(p("1,234,567.89"), Some(1234567.89));
         assert_eq!(c("1.234.567,89"), Some(1234567.89));
         assert_eq!(c("1'234.50"), Some(1234.5), "Swiss apostrophe grouping");
+        assert_eq!(p("1'234.56"), Some(1234.56));
+        assert_eq!(p("1’234.56"), Some(1234.56), "glibc's de_CH grouping mark");
+        assert_eq!(c("1\u{202f}234,56"), Some(1234.56), "narrow no-break space (fr, pl, lv)");
+        assert_eq!(c("1\u{a0}234,56"), Some(1234.56), "no-break space");
+        assert_eq!(c("1\u{202f}234\u{202f}567,89"), Some(1234567.89));
+        assert_eq!(c("12\u{202f}34,56"), None, "groups are three digits");
     }
 
     #[test]

@@ -3,14 +3,14 @@
 
 use crate::contact::phones_in_row;
 use crate::context::Context;
-use crate::fields::{DATE_LABELS, OTHER_DATE_LABELS, pick_date, pick_time, push_money, weighted_confidence};
+use crate::fields::{document_date_labels, other_date_labels, pick_date, pick_time, push_money, weighted_confidence};
 use crate::items::{COLUMNS, find_items};
 use crate::model::{Document, ExtractError, Extraction, Table, Value};
 use crate::party::find_issuer;
-use crate::totals::{Role, payment_method, summarize};
+use crate::totals::{Role, summarize};
 
 /// Extracts a receipt's fields (`merchantName`, `merchantAddress`,
-/// `merchantPhone`, `date`, `time`, `subtotal`, `taxAmount`, `tipAmount`,
+/// `merchantPhone`, `merchantTaxId`, `date`, `time`, `subtotal`, `taxAmount`, `tipAmount`,
 /// `totalAmount`, `currency`, `paymentMethod`) and the `lineItems` table.
 pub fn extract_receipt(doc: &Document) -> Result<Extraction, ExtractError> {
     crate::extract_with(doc, receipt_fields)
@@ -38,7 +38,11 @@ fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
         );
     }
 
-    let date = pick_date(ctx, DATE_LABELS, OTHER_DATE_LABELS);
+    if let Some((v, src, conf)) = crate::fields::pick_tax_id(ctx) {
+        out.push("merchantTaxId", Value::Text(v), conf, Some(src));
+    }
+
+    let date = pick_date(ctx, &document_date_labels(ctx), &other_date_labels(ctx));
     if let Some((hit, conf)) = &date {
         out.push("date", Value::Date(hit.date), *conf, Some(ctx.rows[hit.row].source(hit.start, hit.end)));
     }
@@ -54,9 +58,9 @@ fn receipt_fields(doc: &Document, ctx: &Context, out: &mut Extraction) {
     if let Some(currency) = &ctx.currency {
         out.push("currency", Value::Text(currency.clone()), 0.8, None);
     }
-    if let Some(label) = summary.payment_label {
+    if let Some(method) = summary.payment_method {
         let source = summary.paid.as_ref().map(|p| ctx.rows[p.hit.row].row_source());
-        out.push("paymentMethod", Value::Text(payment_method(label).to_string()), 0.7, source);
+        out.push("paymentMethod", Value::Text(method.as_str().to_string()), 0.7, source);
     }
 
     if doc.extract_tables {
@@ -203,7 +207,7 @@ mod tests {
                 "Bar 10,00",
                 "Rückgeld 5,70",
             ],
-            &[],
+            &[("locale", "de")],
         );
         assert_eq!(r.date("date").map(|d| d.iso()).as_deref(), Some("2024-04-03"));
         assert_eq!(r.amount("totalAmount"), Some(4.3));

@@ -2,29 +2,48 @@
 //! confusion repair for tokens that should be numbers.
 
 /// Uppercase ASCII-ish form of a character for keyword matching: Latin
-/// letters lose their diacritics (`é` -> `E`, `ß` -> `SS`).
+/// letters lose their diacritics (`é` -> `E`, `ā` -> `A`, `ł` -> `L`,
+/// `ß` -> `SS`). Other scripts are only uppercased.
 pub fn fold_char(c: char, out: &mut String) {
-    let base = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'A',
-        'ç' | 'Ç' => 'C',
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'E',
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'I',
-        'ñ' | 'Ñ' => 'N',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'O',
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'U',
-        'ý' | 'ÿ' | 'Ý' => 'Y',
-        'ß' => {
-            out.push_str("SS");
-            return;
-        }
-        _ => {
-            for u in c.to_uppercase() {
-                out.push(u);
-            }
-            return;
-        }
+    if c.is_ascii() {
+        out.push(c.to_ascii_uppercase());
+        return;
+    }
+    // Letters with no canonical decomposition into a base letter.
+    let special = match c {
+        'ß' => Some("SS"),
+        'ø' | 'Ø' => Some("O"),
+        'ł' | 'Ł' => Some("L"),
+        'đ' | 'Đ' => Some("D"),
+        'æ' | 'Æ' => Some("AE"),
+        'œ' | 'Œ' => Some("OE"),
+        'ı' => Some("I"),
+        // Ordinal indicators: `nº` is `no`, `1ª` is `1a`.
+        'º' => Some("O"),
+        'ª' => Some("A"),
+        _ => None,
     };
-    out.push(base);
+    if let Some(s) = special {
+        out.push_str(s);
+        return;
+    }
+    // Latin-1 Supplement through Latin Extended Additional: the base letter
+    // of the canonical decomposition, combining marks dropped.
+    if matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF) {
+        let mut base = None;
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if base.is_none() && d.is_ascii_alphabetic() {
+                base = Some(d);
+            }
+        });
+        if let Some(b) = base {
+            out.push(b.to_ascii_uppercase());
+            return;
+        }
+    }
+    for u in c.to_uppercase() {
+        out.push(u);
+    }
 }
 
 /// Uppercased, diacritics removed, everything else kept.
@@ -159,6 +178,10 @@ mod tests {
         assert_eq!(fold("Straße Größe"), "STRASSE GROSSE");
         assert_eq!(alnum_key("Sub-Total:"), "SUBTOTAL");
         assert_eq!(alnum_key("Date d'échéance"), "DATEDECHEANCE");
+        assert_eq!(fold("KOPĀ Łódź Žvaigzne ņ ț"), "KOPA LODZ ZVAIGZNE N T");
+        assert_eq!(fold("Ñandú øre"), "NANDU ORE");
+        assert_eq!(alnum_key("Factura nº"), "FACTURANO");
+        assert_eq!(fold("日本 Ωμέγα"), "日本 ΩΜΈΓΑ", "other scripts are only uppercased");
     }
 
     #[test]

@@ -6,9 +6,8 @@
 //! and position before the payment lines.
 
 use crate::context::{AmountHit, Context};
-use crate::layout::label_fold;
 use crate::money::{cents, same_amount};
-use crate::text::alnum_key;
+use crate::vocab::{Method, SummaryLabel};
 
 fn same_cents(a: f64, b: f64) -> bool {
     cents(a) == cents(b)
@@ -34,193 +33,13 @@ pub enum Role {
     NotMoney,
 }
 
-/// Labels and their roles. Within a row the leftmost match wins, longer
-/// labels before shorter ones at the same position.
-const LABELS: &[(&str, Role)] = &[
-    ("total qty", Role::NotMoney),
-    ("total quantity", Role::NotMoney),
-    ("total item", Role::NotMoney),
-    ("total items", Role::NotMoney),
-    ("total item s", Role::NotMoney),
-    ("total pcs", Role::NotMoney),
-    ("total no", Role::NotMoney),
-    ("total count", Role::NotMoney),
-    ("total units", Role::NotMoney),
-    ("total weight", Role::NotMoney),
-    ("total points", Role::NotMoney),
-    ("item count", Role::NotMoney),
-    ("qty count", Role::NotMoney),
-    ("no of items", Role::NotMoney),
-    ("qty", Role::NotMoney),
-    ("total saving", Role::Discount),
-    ("total savings", Role::Discount),
-    ("you saved", Role::Discount),
-    ("total discount", Role::Discount),
-    ("discount", Role::Discount),
-    ("disc", Role::Discount),
-    ("rabatt", Role::Discount),
-    ("remise", Role::Discount),
-    ("descuento", Role::Discount),
-    ("sconto", Role::Discount),
-    ("subtotal", Role::Subtotal),
-    ("sub total", Role::Subtotal),
-    ("total excl", Role::Subtotal),
-    ("total excluding", Role::Subtotal),
-    ("total exclusive", Role::Subtotal),
-    ("total before tax", Role::Subtotal),
-    ("total before gst", Role::Subtotal),
-    ("amount excl", Role::Subtotal),
-    ("total ex", Role::Subtotal),
-    ("total sales excl", Role::Subtotal),
-    ("net amount", Role::Subtotal),
-    ("nett of tax", Role::Subtotal),
-    ("net of tax", Role::Subtotal),
-    ("amount before tax", Role::Subtotal),
-    ("amount before gst", Role::Subtotal),
-    ("amt excl gst", Role::Subtotal),
-    ("nettobetrag", Role::Subtotal),
-    ("netto", Role::Subtotal),
-    ("zwischensumme", Role::Subtotal),
-    ("sous total", Role::Subtotal),
-    ("total ht", Role::Subtotal),
-    ("montant ht", Role::Subtotal),
-    ("base imponible", Role::Subtotal),
-    ("imponibile", Role::Subtotal),
-    ("subtotaal", Role::Subtotal),
-    ("grand total", Role::Total(3)),
-    ("total amount due", Role::Total(3)),
-    ("total due", Role::Total(3)),
-    ("amount due", Role::Total(3)),
-    ("balance due", Role::Total(3)),
-    ("amount payable", Role::Total(3)),
-    ("total payable", Role::Total(3)),
-    ("nett total", Role::Total(3)),
-    ("net total", Role::Total(3)),
-    ("total amount", Role::Total(3)),
-    ("total amt", Role::Total(3)),
-    ("rounded total", Role::Total(3)),
-    ("total rounded", Role::Total(3)),
-    ("total amt rounded", Role::Total(3)),
-    ("total after rounding", Role::Total(3)),
-    ("total incl", Role::Total(3)),
-    ("total inclusive", Role::Total(3)),
-    ("total including", Role::Total(3)),
-    ("total sales", Role::Total(2)),
-    ("total to pay", Role::Total(3)),
-    ("to pay", Role::Total(3)),
-    ("please pay", Role::Total(3)),
-    ("jumlah besar", Role::Total(3)),
-    ("jumlah keseluruhan", Role::Total(3)),
-    ("jumlah", Role::Total(2)),
-    ("gesamtbetrag", Role::Total(3)),
-    ("gesamtsumme", Role::Total(3)),
-    ("endbetrag", Role::Total(3)),
-    ("zu zahlen", Role::Total(3)),
-    ("gesamt", Role::Total(2)),
-    ("summe", Role::Total(2)),
-    ("total ttc", Role::Total(3)),
-    ("montant ttc", Role::Total(3)),
-    ("net a payer", Role::Total(3)),
-    ("a payer", Role::Total(3)),
-    ("importe total", Role::Total(3)),
-    ("total a pagar", Role::Total(3)),
-    ("totale", Role::Total(2)),
-    ("totaal", Role::Total(2)),
-    ("te betalen", Role::Total(3)),
-    ("total", Role::Total(2)),
-    ("due", Role::Total(2)),
-    ("amount", Role::Total(1)),
-    ("rounding adjustment", Role::Rounding),
-    ("rounding adj", Role::Rounding),
-    ("round adj", Role::Rounding),
-    ("rounding", Role::Rounding),
-    ("penggenapan", Role::Rounding),
-    ("rundung", Role::Rounding),
-    ("arrondi", Role::Rounding),
-    ("service charge", Role::ServiceCharge),
-    ("svc charge", Role::ServiceCharge),
-    ("svc chg", Role::ServiceCharge),
-    ("serv charge", Role::ServiceCharge),
-    ("service chg", Role::ServiceCharge),
-    ("tip", Role::Tip),
-    ("tips", Role::Tip),
-    ("gratuity", Role::Tip),
-    ("trinkgeld", Role::Tip),
-    ("pourboire", Role::Tip),
-    ("propina", Role::Tip),
-    ("mancia", Role::Tip),
-    ("total tax", Role::Tax),
-    ("total gst", Role::Tax),
-    ("total vat", Role::Tax),
-    ("tax amount", Role::Tax),
-    ("gst amount", Role::Tax),
-    ("vat amount", Role::Tax),
-    ("gst payable", Role::Tax),
-    ("gst tax", Role::Tax),
-    ("sales tax", Role::Tax),
-    ("service tax", Role::Tax),
-    ("gst", Role::Tax),
-    ("sst", Role::Tax),
-    ("vat", Role::Tax),
-    ("tax", Role::Tax),
-    ("hst", Role::Tax),
-    ("pst", Role::Tax),
-    ("mwst", Role::Tax),
-    ("ust", Role::Tax),
-    ("tva", Role::Tax),
-    ("iva", Role::Tax),
-    ("btw", Role::Tax),
-    ("cukai", Role::Tax),
-    ("change due", Role::Change),
-    ("change", Role::Change),
-    ("kembalian", Role::Change),
-    ("baki", Role::Change),
-    ("ruckgeld", Role::Change),
-    ("wechselgeld", Role::Change),
-    ("rendu", Role::Change),
-    ("monnaie", Role::Change),
-    ("cambio", Role::Change),
-    ("vuelto", Role::Change),
-    ("resto", Role::Change),
-    ("cash tendered", Role::Paid),
-    ("amount tendered", Role::Paid),
-    ("tendered", Role::Paid),
-    ("amount paid", Role::Paid),
-    ("paid", Role::Paid),
-    ("payment", Role::Paid),
-    ("credit", Role::Paid),
-    ("debit", Role::Paid),
-    ("e wallet", Role::Paid),
-    ("ewallet", Role::Paid),
-    ("cheque", Role::Paid),
-    ("nets", Role::Paid),
-    ("eftpos", Role::Paid),
-    ("jcb", Role::Paid),
-    ("unionpay", Role::Paid),
-    ("pay", Role::Paid),
-    ("cash", Role::Paid),
-    ("tunai", Role::Paid),
-    ("visa", Role::Paid),
-    ("mastercard", Role::Paid),
-    ("master", Role::Paid),
-    ("amex", Role::Paid),
-    ("credit card", Role::Paid),
-    ("debit card", Role::Paid),
-    ("card", Role::Paid),
-    ("bargeld", Role::Paid),
-    ("gegeben", Role::Paid),
-    ("bar", Role::Paid),
-    ("especes", Role::Paid),
-    ("efectivo", Role::Paid),
-    ("contanti", Role::Paid),
-];
-
 /// A row whose label gives it a role, with the amount that goes with it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Labelled {
     pub row: usize,
     pub role: Role,
-    pub label: &'static str,
+    /// The vocabulary entry that matched.
+    pub label: &'static SummaryLabel,
     pub label_start: usize,
     pub label_end: usize,
     pub value: Option<AmountHit>,
@@ -230,25 +49,24 @@ pub struct Labelled {
 
 /// Classifies every row that carries a summary label.
 pub fn classify(ctx: &Context) -> Vec<Labelled> {
-    let keys: Vec<String> = LABELS.iter().map(|(l, _)| label_fold(&alnum_key(l))).collect();
-    let words: Vec<Vec<String>> = LABELS.iter().map(|(l, _)| l.split_whitespace().map(|w| label_fold(&alnum_key(w))).collect()).collect();
-    // A word that is itself a label word is not a misreading of another one
-    // (`charge` is not `change`).
-    let vocabulary: std::collections::HashSet<&str> = words.iter().flatten().map(String::as_str).collect();
+    let labels = ctx.vocab.summary();
     let mut out = Vec::new();
     for (ri, row) in ctx.rows.iter().enumerate() {
         let mut best: Option<(usize, usize, usize, bool)> = None; // (label idx, start, end, exact)
-        for (li, key) in keys.iter().enumerate() {
+        for (li, label) in labels.iter().enumerate() {
+            let (key, words) = (&label.key, &label.words);
             // A label deep inside a description (`... TOTAL CARE SHAMPOO`)
             // is not a summary line: it must start within the first three
             // tokens. OCR misspells labels (`Tatal`, `Raunding`): one edit in
             // a word of five letters or more still counts, below exact matches.
             let found = match row.find_label_key_upto(key, 2) {
                 Some((a, b)) => Some((a, b, true)),
-                None => row.find_label_words_fuzzy(&words[li], 2).map(|(a, b)| (a, b, false)).filter(|&(a, _, _)| {
-                    words[li].iter().enumerate().all(|(k, w)| {
+                // A word that is itself a label word is not a misreading of
+                // another one (`charge` is not `change`).
+                None => row.find_label_words_fuzzy(words, 2).map(|(a, b)| (a, b, false)).filter(|&(a, _, _)| {
+                    words.iter().enumerate().all(|(k, w)| {
                         let got = row.tokens[a + k].label_key.as_str();
-                        got == w || !vocabulary.contains(got)
+                        got == w || !ctx.vocab.is_label_word(got)
                     })
                 }),
             };
@@ -263,7 +81,8 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
             }
         }
         let Some((li, a, b, _)) = best else { continue };
-        let (label, mut role) = LABELS[li];
+        let label = &labels[li];
+        let mut role = label.role;
         // `TOTAL (EXCLUDING GST)` is a subtotal, `TOTAL (INCL. GST)` a final total.
         if let Role::Total(strength) = role {
             let qualifier: Vec<&str> = row.tokens[b..]
@@ -367,8 +186,8 @@ pub struct Summary {
     pub change: Option<Picked>,
     /// The total agrees with subtotal + tax or with paid - change.
     pub total_cross_checked: bool,
-    /// Label of the payment line (`CASH`, `VISA`), for the payment method.
-    pub payment_label: Option<&'static str>,
+    /// The method the payment line names (`CASH`: cash, `VISA`: visa).
+    pub payment_method: Option<Method>,
     /// Every labelled summary row (see [`classify`]).
     pub labelled: Vec<Labelled>,
 }
@@ -574,22 +393,8 @@ pub fn summarize(ctx: &Context) -> Summary {
         paid: paid.and_then(|l| pick(l, 0.75)),
         change: change.and_then(|l| pick(l, 0.75)),
         total_cross_checked,
-        payment_label: paid.map(|l| l.label),
+        payment_method: paid.and_then(|l| l.label.method),
         labelled: labelled.clone(),
-    }
-}
-
-/// A normalised payment method from the label of the payment line.
-pub fn payment_method(label: &str) -> &'static str {
-    match label {
-        "visa" => "visa",
-        "mastercard" | "master" => "mastercard",
-        "amex" => "amex",
-        "credit card" => "credit card",
-        "debit card" => "debit card",
-        "card" => "card",
-        "cash" | "cash tendered" | "tunai" | "bargeld" | "bar" | "especes" | "efectivo" | "contanti" | "gegeben" => "cash",
-        _ => "other",
     }
 }
 
@@ -627,7 +432,7 @@ mod tests {
         let s = summarize(&Context::new(&doc(&lines)));
         assert_eq!(s.total.as_ref().map(|t| t.value), Some(327.0));
         assert!(s.total_cross_checked);
-        assert_eq!(s.payment_label.map(payment_method), Some("cash"));
+        assert_eq!(s.payment_method, Some(Method::Cash));
     }
 
     #[test]
@@ -667,7 +472,9 @@ mod tests {
     #[test]
     fn german_receipt_with_decimal_commas() {
         let lines = ["Brot 2,50", "Kaffee 1.234,50", "Summe EUR 1.237,00", "MwSt 19% 197,50", "Gegeben 1.250,00", "Rückgeld 13,00"];
-        let s = summarize(&Context::new(&doc(&lines)));
+        let mut d = doc(&lines);
+        d.language = "de".into();
+        let s = summarize(&Context::new(&d));
         assert_eq!(s.total.as_ref().unwrap().value, 1237.0);
         assert!(s.total_cross_checked);
     }

@@ -9,7 +9,7 @@ impl Extractor for Receipt {
     fn info() -> PluginInfo {
         PluginInfo::new("receipt", env!("CARGO_PKG_VERSION"))
             .document_types(&["receipt"])
-            .description("Receipts: merchantName, merchantAddress, merchantPhone, date, time, subtotal, taxAmount, tipAmount, totalAmount, currency, paymentMethod, lineItems")
+            .description("Receipts: merchantName, merchantAddress, merchantPhone, merchantTaxId, date, time, subtotal, taxAmount, tipAmount, totalAmount, currency, paymentMethod, lineItems")
     }
 
     fn extract(doc: Document) -> Result<Extraction, ExtractError> {
