@@ -263,7 +263,9 @@ impl Pipeline {
         let (pages, mut timings, language, detected) = match &spec {
             LanguageSpec::List(langs) => {
                 let (pages, timings) = self.pages(&input, langs, options.profile(), plan)?;
-                (pages, timings, langs[0], None)
+                // The extractor gets the whole list: labels of every listed
+                // language apply; dates and numbers follow the first.
+                (pages, timings, langs.iter().map(|l| l.code()).collect::<Vec<_>>().join(","), None)
             }
             LanguageSpec::Auto => {
                 // First pass in English; read again only if the text is in
@@ -281,14 +283,14 @@ impl Pipeline {
                     pages = again;
                     timings.ocr += t.ocr;
                 }
-                (pages, timings, lang, Some(lang.code().to_string()))
+                (pages, timings, lang.code().to_string(), Some(lang.code().to_string()))
             }
         };
         timings.total = started.elapsed();
         let document = model::Document {
             id: id.to_string(),
             document_type: options.document_type.clone(),
-            language: language.code().to_string(),
+            language,
             extract_tables: options.extract_tables,
             hints: options.hints.clone(),
             pages,

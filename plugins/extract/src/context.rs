@@ -106,7 +106,8 @@ impl Context {
             amounts.push(hits);
         }
         let currency = document_currency(&marks, &locale);
-        let vocab = Vocabulary::for_language(&locale.language);
+        // Labels of every listed language (`de,en`); the locale is the first's.
+        let vocab = Vocabulary::for_language(if locale.languages.is_empty() { &locale.language } else { &locale.languages });
         // English alone is written both ways; other languages day first.
         let date_order_from_locale =
             !date_order_from_evidence && (locale.region.is_some() || !matches!(locale.language.as_str(), "" | "en"));

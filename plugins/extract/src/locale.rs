@@ -21,6 +21,9 @@ pub struct Locale {
     pub region: Option<String>,
     /// ISO 4217 code from a `currency` hint.
     pub currency: Option<String>,
+    /// Every language of a mixed document's list (`de,en`), as given; empty
+    /// for a single language. Labels of each apply; the rest follows `language`.
+    pub languages: String,
 }
 
 impl Locale {
@@ -51,7 +54,8 @@ impl Locale {
             .hint("currency")
             .map(|c| c.trim().to_ascii_uppercase())
             .filter(|c| c.len() == 3 && c.chars().all(|ch| ch.is_ascii_alphabetic()));
-        Locale { language, region, currency }
+        let languages = if doc.language.contains(',') { doc.language.trim().to_ascii_lowercase() } else { String::new() };
+        Locale { language, region, currency, languages }
     }
 
     pub fn with_language(language: &str) -> Locale {
@@ -59,7 +63,7 @@ impl Locale {
     }
 
     pub fn with_region(language: &str, region: &str) -> Locale {
-        Locale { language: language.to_string(), region: Some(region.to_string()), currency: None }
+        Locale { language: language.to_string(), region: Some(region.to_string()), ..Locale::default() }
     }
 
     /// The date order the region writes numeric dates in, if the region is

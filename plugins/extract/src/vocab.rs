@@ -113,8 +113,13 @@ impl Vocabulary {
     /// empty code reads as English.
     pub fn for_language(code: &str) -> &'static Vocabulary {
         static CACHE: OnceLock<Mutex<HashMap<String, &'static Vocabulary>>> = OnceLock::new();
-        let code = code.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
-        let code = if parsed(&code).is_some() { code } else { "en".to_string() };
+        // A list (`de,en`): every listed language's labels, in its order.
+        let codes: Vec<String> = code
+            .split(',')
+            .map(|c| c.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase())
+            .filter(|c| parsed(c).is_some())
+            .collect();
+        let code = if codes.is_empty() { "en".to_string() } else { codes.join(",") };
         let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
         let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(v) = cache.get(&code) {
@@ -135,9 +140,11 @@ impl Vocabulary {
                 languages.push(f.code);
             }
         };
-        push(code, &mut languages);
-        for also in parsed(code).map(|p| p.also).unwrap_or(&[]) {
-            push(also, &mut languages);
+        for listed in code.split(',') {
+            push(listed, &mut languages);
+            for also in parsed(listed).map(|p| p.also).unwrap_or(&[]) {
+                push(also, &mut languages);
+            }
         }
         push("en", &mut languages);
         if code == "en" {
@@ -243,6 +250,9 @@ mod tests {
         assert_eq!(Vocabulary::for_language("en").languages, ["en", "ms"]);
         assert_eq!(Vocabulary::for_language("xx").languages, ["en", "ms"], "unknown reads as English");
         assert_eq!(Vocabulary::for_language("").languages, ["en", "ms"]);
+        // A mixed document's list: each listed language, then English.
+        assert_eq!(Vocabulary::for_language("en,de").languages, ["en", "ms", "de"]);
+        assert_eq!(Vocabulary::for_language("de,fr").languages, ["de", "fr", "en"]);
         let role = |v: &'static Vocabulary, p: &str| v.summary().iter().find(|s| s.key == normalise(p)).map(|s| s.role);
         assert_eq!(role(de, "Gesamtbetrag"), Some(Role::Total(3)));
         assert_eq!(role(de, "TOTAL"), Some(Role::Total(2)), "English as well");
