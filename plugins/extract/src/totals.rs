@@ -104,6 +104,15 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
             1 => (Some(after[0].clone()), false),
             _ => (after.last().map(|a| (*a).clone()), true),
         };
+        // A payment word opening a described line with a quantity and prices
+        // is an item (`Carta per stampante A4  6  343,57  2.061,42`).
+        if matches!(role, Role::Paid | Role::Change) && multi {
+            let first = after.first().map_or(row.tokens.len(), |h| h.token);
+            let words = row.tokens[b..first].iter().filter(|t| t.key.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+            if words >= 2 {
+                continue;
+            }
+        }
         if let Some(v) = value.as_mut() {
             // Payments printed as negatives (`CASH -50.00`) are still payments.
             if matches!(role, Role::Paid | Role::Change) {
