@@ -418,7 +418,7 @@ fn portuguese_invoice_with_space_grouped_amounts_and_a_glued_due_date() {
             &[],
             &[(850.0, "Total sem IVA"), (1050.0, "8 394,62 €")],
             &[(850.0, "IVA 23%"), (1050.0, "1 930,76 €")],
-            &[(850.0, "Total a pagar"), (1050.0, "10 325,38 €")],
+            &[(850.0, "Total a pagar"), (1050.0, "10 325,38€")],
         ],
     );
     assert_eq!(e.amount("subtotal"), Some(8394.62));
@@ -497,8 +497,16 @@ fn latvian_invoice_with_long_dates_and_a_spaced_out_title() {
 
 #[test]
 fn titles_in_any_language_are_never_the_vendor() {
-    for (lang, title) in [("pt", "FATURA"), ("pl", "FAKTURA"), ("lv", "RĒĶINS"), ("es", "FACTURA"), ("it", "FATTURA"), ("nl", "FACTUUR")]
-    {
+    for (lang, title) in [
+        ("pt", "FATURA"),
+        ("pl", "FAKTURA"),
+        ("lv", "RĒĶINS"),
+        ("lv", "REĶI N S"),
+        ("pl", "F A K T U R A"),
+        ("es", "FACTURA"),
+        ("it", "FATTURA"),
+        ("nl", "FACTUUR"),
+    ] {
         let e = invoice(
             lang,
             &[
@@ -524,4 +532,26 @@ fn dutch_card_payments() {
         assert_eq!(r.text("paymentMethod"), Some("card"), "{label}");
         assert_eq!(r.amount("totalAmount"), Some(3.5), "{label}");
     }
+}
+
+#[test]
+fn a_payment_word_opening_an_item_line_is_an_item() {
+    // Italian `carta` is a payment card, and paper: `Carta per stampante A4`.
+    let e = invoice(
+        "it",
+        &[
+            &[(60.0, "Panificio Città Srl"), (1000.0, "FATTURA")],
+            &[(60.0, "Piazza del Duomo 3")],
+            &[(60.0, "20121 Milano")],
+            &[],
+            &[(60.0, "Carta per stampante A4"), (700.0, "6"), (900.0, "343,57"), (1050.0, "2.061,42")],
+            &[(60.0, "Lampada da scrivania"), (700.0, "1"), (900.0, "272,69"), (1050.0, "272,69")],
+            &[(850.0, "Imponibile"), (1050.0, "2.334,11 €")],
+            &[(850.0, "IVA 22%"), (1050.0, "513,50 €")],
+            &[(850.0, "Totale fattura"), (1050.0, "2.847,61 €")],
+        ],
+    );
+    assert_eq!(e.amount("taxAmount"), Some(513.5));
+    assert_eq!(e.amount("totalAmount"), Some(2847.61));
+    assert_ne!(e.amount("amountDue"), Some(786.19));
 }

@@ -266,6 +266,8 @@ pub fn blocks(rows: &[Row]) -> Vec<Vec<Row>> {
 /// space, which [`crate::money::parse_amount`] reads as grouping.
 pub fn join_space_groups(rows: &mut [Row]) {
     fn grouped_tail(t: &str) -> bool {
+        // A currency sign OCR glued on (`072,79€`) does not end the number.
+        let t = t.trim_end_matches(|c: char| !c.is_ascii_digit());
         let Some((int, frac)) = t.rsplit_once([',', '.']) else { return false };
         frac.len() == 2
             && frac.bytes().all(|b| b.is_ascii_digit())

@@ -643,7 +643,7 @@ pub fn is_title_row(row: &Row) -> bool {
     let k = keys(row);
     let title = |w: &str| TITLE_WORDS.contains(&w) || crate::vocab::Vocabulary::is_title_word(w);
     // OCR spaces out a wide-tracked title (`RĒ KI N S`): read its pieces joined too.
-    let spaced = k.len() > 1 && k.iter().all(|w| w.chars().count() <= 2) && title(&k.concat());
+    let spaced = k.len() > 1 && title(&k.concat());
     spaced || (!k.is_empty() && k.iter().all(|w| title(w) || w.len() <= 1))
 }
 
