@@ -555,3 +555,24 @@ fn a_payment_word_opening_an_item_line_is_an_item() {
     assert_eq!(e.amount("totalAmount"), Some(2847.61));
     assert_ne!(e.amount("amountDue"), Some(786.19));
 }
+
+#[test]
+fn a_misread_subtotal_gives_way_to_its_items_and_the_total() {
+    // OCR read the thin space of `7 376,25` as a digit.
+    let e = invoice(
+        "pt",
+        &[
+            &[(60.0, "Padaria Lusitana, Lda."), (1000.0, "FATURA")],
+            &[(60.0, "Rua do Ouro 40")],
+            &[(60.0, "1100-063 Lisboa")],
+            &[],
+            &[(60.0, "Portes de envio"), (700.0, "2"), (900.0, "352,58"), (1050.0, "705,16")],
+            &[(60.0, "Papel de impressão A4"), (700.0, "11"), (900.0, "606,46"), (1050.0, "6 671,09")],
+            &[(850.0, "Total sem IVA"), (1050.0, "73176,25 €")],
+            &[(850.0, "IVA 23%"), (1050.0, "1 696,54 €")],
+            &[(850.0, "Total a pagar"), (1050.0, "9 072,79 €")],
+        ],
+    );
+    assert_eq!(e.amount("totalAmount"), Some(9072.79));
+    assert_eq!(e.amount("subtotal"), Some(7376.25));
+}
