@@ -298,9 +298,14 @@ def invoice(loc: Locale, rng: random.Random, n: int) -> tuple[Canvas, dict]:
     c.y += line
     c.text(200, rng.choice(loc.streets) + ", " + rng.choice(loc.cities), body)
     c.y = 620
-    for label, value in ((loc.inv["number"], number), (loc.inv["date"], fmt_date(loc, issued, date_style)),
-                         (loc.inv["due"], fmt_date(loc, due, date_style))):
-        c.text(1400, label, body)
+    pairs = ((loc.inv["number"], number), (loc.inv["date"], fmt_date(loc, issued, date_style)),
+             (loc.inv["due"], fmt_date(loc, due, date_style)))
+    # Labels start at 1400 unless a long label and date would overprint each
+    # other (`Fecha de vencimiento:` + `16 de diciembre de 2024`): then the
+    # label column moves left, as a layout program would, keeping a gap.
+    label_x = min([1400] + [int(2280 - c.draw.textlength(v, font=body) - 60 - c.draw.textlength(k, font=body)) for k, v in pairs])
+    for label, value in pairs:
+        c.text(label_x, label, body)
         c.text(2280, value, body, right=True)
         c.y += line
 

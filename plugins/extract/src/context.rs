@@ -58,7 +58,11 @@ impl Context {
     /// blocks of an invoice header, see [`crate::layout::blocks`]).
     pub fn from_rows(mut rows: Vec<Row>, locale: Locale) -> Context {
         crate::layout::repair_split_amounts(&mut rows);
-        if locale.space_grouping() {
+        crate::layout::split_glued_days(&mut rows);
+        // Space-grouped thousands (`8 394,62`) are common wherever the decimal
+        // is a comma, even where glibc names none (pt_PT) or a dot; the join
+        // needs a tight gap, so a quantity column is never glued to a price.
+        if locale.space_grouping() || locale.decimal_comma() {
             crate::layout::join_space_groups(&mut rows);
         }
         let format = NumberFormat::infer(rows.iter().flat_map(|r| r.tokens.iter().map(|t| t.text.as_str())), locale.decimal_comma());

@@ -96,6 +96,19 @@ fn months() -> &'static std::collections::HashMap<String, u8> {
                 }
             }
         }
+        // Latvian dates decline the month (glibc has only the nominative
+        // `maijs`, `janvāris`): genitive `maija`, `janvāra`, locative `maijā`,
+        // `janvārī`. Folded, `ā` and `ī` are `A` and `I`.
+        for (i, name) in pure_rust_locales::lv_LV::LC_TIME::MON.iter().enumerate() {
+            let key = fold(name);
+            let forms = match key.strip_suffix("IS") {
+                Some(stem) => vec![format!("{stem}A"), format!("{stem}I")],
+                None => key.strip_suffix('S').map(|stem| vec![format!("{stem}A")]).unwrap_or_default(),
+            };
+            for form in forms {
+                map.entry(form).or_insert(i as u8 + 1);
+            }
+        }
         map
     })
 }
@@ -190,7 +203,8 @@ fn parse_named(s: &str) -> Option<Date> {
     let pieces: Vec<&str> = s
         .split([' ', '/', '-', '.', ',', '\''])
         .filter(|p| !p.is_empty())
-        .filter(|p| !matches!(fold(p).as_str(), "DE" | "OF" | "DEL" | "THE"))
+        // Latvian `2025. gada 19. maijs`: "gada" is "of the year".
+        .filter(|p| !matches!(fold(p).as_str(), "DE" | "OF" | "DEL" | "THE" | "GADA"))
         .collect();
     if pieces.len() != 3 {
         return None;
@@ -220,6 +234,14 @@ fn parse_named(s: &str) -> Option<Date> {
             return None;
         }
         (b, m, expand_year(c, cl)?)
+    } else if let Some(m) = month_number(pieces[2]) {
+        // 2025 19 maijs (Latvian: year, day, month)
+        let (a, al) = num(pieces[0])?;
+        let (b, bl) = num(pieces[1])?;
+        if al != 4 || bl > 2 {
+            return None;
+        }
+        (b, m, expand_year(a, 4)?)
     } else {
         return None;
     };
@@ -406,6 +428,15 @@ mod tests {
     }
     fn mdy(s: &str) -> Option<String> {
         parse_date(s)?.resolve(DateOrder::MonthDayYear).map(|d| d.iso())
+    }
+
+    #[test]
+    fn latvian_long_dates_are_year_first_and_decline_the_month() {
+        assert_eq!(dmy("2025. gada 19. maijs").as_deref(), Some("2025-05-19"), "nominative");
+        assert_eq!(dmy("2025. gada 18. jūnija").as_deref(), Some("2025-06-18"), "genitive");
+        assert_eq!(dmy("2024. gada 3. decembrī").as_deref(), Some("2024-12-03"), "locative");
+        assert_eq!(dmy("2025. gada 1. janvāra").as_deref(), Some("2025-01-01"));
+        assert_eq!(dmy("2025 19 2025"), None);
     }
 
     #[test]

@@ -75,7 +75,12 @@ pub fn pick_date(ctx: &Context, labels: &[&str], avoid: &[&str]) -> Option<(Date
 /// nothing but punctuation between (allowing `Date/Time`).
 fn label_before(row: &crate::layout::Row, before: usize, labels: &[&str]) -> bool {
     labels.iter().any(|l| {
-        row.find_label(l).is_some_and(|(_, b)| {
+        // One OCR slip in a long label word (`venciment`) still names the date.
+        let fuzzy = || {
+            let words: Vec<String> = l.split_whitespace().map(crate::vocab::normalise).collect();
+            row.find_label_words_fuzzy(&words, before)
+        };
+        row.find_label(l).or_else(fuzzy).is_some_and(|(_, b)| {
             b <= before
                 && row.tokens[b..before]
                     .iter()

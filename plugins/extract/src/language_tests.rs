@@ -399,3 +399,180 @@ fn spanish_invoice() {
     assert_eq!(e.amount("totalAmount"), Some(1210.0));
     assert_eq!(e.amount("taxAmount"), Some(210.0));
 }
+
+#[test]
+fn portuguese_invoice_with_space_grouped_amounts_and_a_glued_due_date() {
+    // pt_PT's locale data names no grouping mark, yet `8 394,62` is how
+    // Portuguese invoices print thousands; OCR glued the due day to its label.
+    let e = invoice(
+        "pt",
+        &[
+            &[(60.0, "Padaria Lusitana, Lda."), (1000.0, "FATURA")],
+            &[(60.0, "Rua do Ouro 40")],
+            &[(60.0, "1100-063 Lisboa")],
+            &[(60.0, "NIF: PT501964843")],
+            &[],
+            &[(800.0, "Fatura n.º FT2024-77")],
+            &[(800.0, "Data da fatura: 3 de março de 2024")],
+            &[(800.0, "Data de venciment2 de abril de 2024")],
+            &[],
+            &[(850.0, "Total sem IVA"), (1050.0, "8 394,62 €")],
+            &[(850.0, "IVA 23%"), (1050.0, "1 930,76 €")],
+            &[(850.0, "Total a pagar"), (1050.0, "10 325,38€")],
+        ],
+    );
+    assert_eq!(e.amount("subtotal"), Some(8394.62));
+    assert_eq!(e.amount("taxAmount"), Some(1930.76));
+    assert_eq!(e.amount("totalAmount"), Some(10325.38));
+    assert_eq!(iso(&e, "invoiceDate").as_deref(), Some("2024-03-03"));
+    assert_eq!(iso(&e, "dueDate").as_deref(), Some("2024-04-02"));
+    assert_eq!(e.text("vendorName"), Some("Padaria Lusitana, Lda."));
+}
+
+#[test]
+fn a_quantity_column_is_not_taken_for_thousands() {
+    // Decimal-comma documents join `1 234,56` only across a tight gap.
+    let e = invoice(
+        "es",
+        &[
+            &[(60.0, "Papelería Ruiz S.L.")],
+            &[(60.0, "Calle Mayor 1, 28013 Madrid")],
+            &[],
+            &[(60.0, "Tóner"), (700.0, "4"), (900.0, "345,52"), (1050.0, "1.382,08")],
+            &[(850.0, "Total"), (1050.0, "1.382,08 €")],
+        ],
+    );
+    assert_eq!(e.amount("totalAmount"), Some(1382.08));
+    assert_ne!(e.amount("subtotal"), Some(4345.52));
+}
+
+#[test]
+fn polish_legal_forms_end_the_vendor_name() {
+    for form in ["Sp. j.", "Sp. z o.o.", "Sp. k.", "S.A."] {
+        let name = format!("Zakład Poligraficzny Żuraw {form}");
+        let e = invoice(
+            "pl",
+            &[
+                &[(60.0, name.as_str()), (900.0, "FAKTURA VAT")],
+                &[(60.0, "ul. Piotrkowska 5")],
+                &[(60.0, "90-004 Łódź")],
+                &[(60.0, "NIP: PL8567346215")],
+                &[],
+                &[(800.0, "Faktura nr F2025-12")],
+                &[(800.0, "Data wystawienia: 1 kwietnia 2025")],
+                &[],
+                &[(850.0, "Razem do zapłaty"), (1050.0, "1 230,00 zł")],
+            ],
+        );
+        assert_eq!(e.text("vendorName"), Some(name.as_str()), "{form}");
+    }
+}
+
+#[test]
+fn latvian_invoice_with_long_dates_and_a_spaced_out_title() {
+    // `2025. gada 19. maijs`: year first, "gada", day, month (nominative or
+    // genitive); OCR spaced out the wide title `RĒĶINS`.
+    let e = invoice(
+        "lv",
+        &[
+            &[(60.0, "AS Daugavas Enerģija"), (1000.0, "RĒ KI N S")],
+            &[(60.0, "Krišjāņa Valdemāra iela 5")],
+            &[(60.0, "Jelgava, LV-3001")],
+            &[(60.0, "PVN reģ. Nr.: LV40003521600")],
+            &[],
+            &[(800.0, "Rēķina Nr. 2025-6939")],
+            &[(800.0, "Datums: 2025. gada 19. maijs")],
+            &[(800.0, "Apmaksāt līdz: 2025. gada 18. jūnija")],
+            &[],
+            &[(850.0, "Summa bez PVN"), (1050.0, "5 789,38 €")],
+            &[(850.0, "PVN 21%"), (1050.0, "1 215,77 €")],
+            &[(850.0, "Kopā apmaksai"), (1050.0, "7 005,15 €")],
+        ],
+    );
+    assert_eq!(iso(&e, "invoiceDate").as_deref(), Some("2025-05-19"));
+    assert_eq!(iso(&e, "dueDate").as_deref(), Some("2025-06-18"));
+    assert_eq!(e.text("vendorName"), Some("AS Daugavas Enerģija"));
+    assert_eq!(e.amount("totalAmount"), Some(7005.15));
+}
+
+#[test]
+fn titles_in_any_language_are_never_the_vendor() {
+    for (lang, title) in [
+        ("pt", "FATURA"),
+        ("pl", "FAKTURA"),
+        ("lv", "RĒĶINS"),
+        ("lv", "REĶI N S"),
+        ("pl", "F A K T U R A"),
+        ("es", "FACTURA"),
+        ("it", "FATTURA"),
+        ("nl", "FACTUUR"),
+    ] {
+        let e = invoice(
+            lang,
+            &[
+                &[(1000.0, title)],
+                &[(60.0, "Oficina Central")],
+                &[(60.0, "Rua Augusta 12")],
+                &[(60.0, "1100-048 Lisboa")],
+                &[],
+                &[(850.0, "Total"), (1050.0, "100,00 €")],
+            ],
+        );
+        assert_ne!(e.text("vendorName"), Some(title), "{lang}");
+    }
+}
+
+#[test]
+fn dutch_card_payments() {
+    for label in ["Pinbetaling", "Betaald met PIN", "PIN", "Pinnen", "Maestro", "V PAY"] {
+        let r = receipt(
+            "nl",
+            &["Bakkerij de Vries B.V.", "Kerkstraat 12", "3011 AD Rotterdam", "Brood 3,50", "TOTAAL 3,50", &format!("{label} 3,50")],
+        );
+        assert_eq!(r.text("paymentMethod"), Some("card"), "{label}");
+        assert_eq!(r.amount("totalAmount"), Some(3.5), "{label}");
+    }
+}
+
+#[test]
+fn a_payment_word_opening_an_item_line_is_an_item() {
+    // Italian `carta` is a payment card, and paper: `Carta per stampante A4`.
+    let e = invoice(
+        "it",
+        &[
+            &[(60.0, "Panificio Città Srl"), (1000.0, "FATTURA")],
+            &[(60.0, "Piazza del Duomo 3")],
+            &[(60.0, "20121 Milano")],
+            &[],
+            &[(60.0, "Carta per stampante A4"), (700.0, "6"), (900.0, "343,57"), (1050.0, "2.061,42")],
+            &[(60.0, "Lampada da scrivania"), (700.0, "1"), (900.0, "272,69"), (1050.0, "272,69")],
+            &[(850.0, "Imponibile"), (1050.0, "2.334,11 €")],
+            &[(850.0, "IVA 22%"), (1050.0, "513,50 €")],
+            &[(850.0, "Totale fattura"), (1050.0, "2.847,61 €")],
+        ],
+    );
+    assert_eq!(e.amount("taxAmount"), Some(513.5));
+    assert_eq!(e.amount("totalAmount"), Some(2847.61));
+    assert_ne!(e.amount("amountDue"), Some(786.19));
+}
+
+#[test]
+fn a_misread_subtotal_gives_way_to_its_items_and_the_total() {
+    // OCR read the thin space of `7 376,25` as a digit.
+    let e = invoice(
+        "pt",
+        &[
+            &[(60.0, "Padaria Lusitana, Lda."), (1000.0, "FATURA")],
+            &[(60.0, "Rua do Ouro 40")],
+            &[(60.0, "1100-063 Lisboa")],
+            &[],
+            &[(60.0, "Portes de envio"), (700.0, "2"), (900.0, "352,58"), (1050.0, "705,16")],
+            &[(60.0, "Papel de impressão A4"), (700.0, "11"), (900.0, "606,46"), (1050.0, "6 671,09")],
+            &[(850.0, "Total sem IVA"), (1050.0, "73176,25 €")],
+            &[(850.0, "IVA 23%"), (1050.0, "1 696,54 €")],
+            &[(850.0, "Total a pagar"), (1050.0, "9 072,79 €")],
+        ],
+    );
+    assert_eq!(e.amount("totalAmount"), Some(9072.79));
+    assert_eq!(e.amount("subtotal"), Some(7376.25));
+}

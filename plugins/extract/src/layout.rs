@@ -266,6 +266,8 @@ pub fn blocks(rows: &[Row]) -> Vec<Vec<Row>> {
 /// space, which [`crate::money::parse_amount`] reads as grouping.
 pub fn join_space_groups(rows: &mut [Row]) {
     fn grouped_tail(t: &str) -> bool {
+        // A currency sign OCR glued on (`072,79€`) does not end the number.
+        let t = t.trim_end_matches(|c: char| !c.is_ascii_digit());
         let Some((int, frac)) = t.rsplit_once([',', '.']) else { return false };
         frac.len() == 2
             && frac.bytes().all(|b| b.is_ascii_digit())
@@ -288,6 +290,36 @@ pub fn join_space_groups(rows: &mut [Row]) {
                 changed = true;
             }
             i -= 1;
+        }
+        if changed {
+            row.text = row.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        }
+    }
+}
+
+/// Splits a day OCR glued to the label before it (`venciment26 de outubro
+/// de 2025` -> `venciment` `26`), when a month name follows, so both the
+/// label and the long-form date read.
+pub fn split_glued_days(rows: &mut [Row]) {
+    for row in rows.iter_mut() {
+        let mut i = 0;
+        let mut changed = false;
+        while i + 1 < row.tokens.len() {
+            let t = &row.tokens[i];
+            let day = t.text.trim_start_matches(char::is_alphabetic);
+            let head = &t.text[..t.text.len() - day.len()];
+            let month_follows = row.tokens[i + 1..].iter().take(2).any(|n| crate::date::month_number(&n.text).is_some());
+            if head.chars().count() >= 3 && (1..=2).contains(&day.len()) && day.bytes().all(|b| b.is_ascii_digit()) && month_follows {
+                let share = head.chars().count() as f32 / t.text.chars().count() as f32;
+                let (b, c) = (t.bbox, t.confidence);
+                let left = BBox { width: b.width * share, ..b };
+                let right = BBox { left: b.left + b.width * share, width: b.width * (1.0 - share), ..b };
+                let (head, day) = (head.to_string(), day.to_string());
+                row.tokens[i] = Token::new(head, left, c);
+                row.tokens.insert(i + 1, Token::new(day, right, c));
+                changed = true;
+            }
+            i += 1;
         }
         if changed {
             row.text = row.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");

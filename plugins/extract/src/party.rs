@@ -62,6 +62,25 @@ const LEGAL_FORMS: &[&[&str]] = &[
     &["KK"],
     &["PT"],
     &["TBK"],
+    // European forms the vocabulary languages print (`Sp. z o.o.`, `Sp. j.`,
+    // `S.L.`, `Lda.`, `S.r.l.`, `B.V.`, `S.A.`): dotted, so folded to letters.
+    &["SP", "Z", "OO"],
+    &["SP", "ZOO"],
+    &["SPZOO"],
+    &["SP", "J"],
+    &["SP", "K"],
+    &["SP", "P"],
+    &["SKA"],
+    &["SA"],
+    &["SL"],
+    &["SLU"],
+    &["LDA"],
+    &["SNC"],
+    &["VOF"],
+    &["CV"],
+    &["SE"],
+    &["SIA"],
+    &["AS"],
 ];
 
 /// Words that name a kind of business: weaker evidence than a legal form.
@@ -493,6 +512,11 @@ fn keys(row: &Row) -> Vec<&str> {
 /// End token index (exclusive) of a legal form in the row, if present.
 /// `SDN BND` (OCR) counts as `SDN BHD`.
 pub fn legal_form_end(row: &Row) -> Option<usize> {
+    legal_form_span(row).map(|(_, end)| end)
+}
+
+/// Token range `[start, end)` of the last legal form in the row.
+fn legal_form_span(row: &Row) -> Option<(usize, usize)> {
     let toks = &row.tokens;
     let mut best = None;
     for i in 0..toks.len() {
@@ -514,16 +538,16 @@ pub fn legal_form_end(row: &Row) -> Option<usize> {
             if form == &["PT"] && i != 0 {
                 continue;
             }
-            best = Some(i + n);
+            best = Some((i, i + n));
         }
         // `S/B`, `S/B.`: Malaysian short form of Sdn Bhd (OCR: `$/B`, `5/8`).
         if is_s_slash_b(&toks[i].text) {
-            best = Some(i + 1);
+            best = Some((i, i + 1));
         }
     }
     // `SDN` alone at the end of the row (the `BHD` was cut off).
     if best.is_none() && toks.last().is_some_and(|t| t.key == "SDN") && toks.len() >= 2 {
-        best = Some(toks.len());
+        best = Some((toks.len() - 1, toks.len()));
     }
     best
 }
@@ -617,7 +641,10 @@ pub fn is_detail_row(row: &Row) -> bool {
 
 pub fn is_title_row(row: &Row) -> bool {
     let k = keys(row);
-    !k.is_empty() && k.iter().all(|w| TITLE_WORDS.contains(w) || w.len() <= 1)
+    let title = |w: &str| TITLE_WORDS.contains(&w) || crate::vocab::Vocabulary::is_title_word(w);
+    // OCR spaces out a wide-tracked title (`RĒ KI N S`): read its pieces joined too.
+    let spaced = k.len() > 1 && title(&k.concat());
+    spaced || (!k.is_empty() && k.iter().all(|w| title(w) || w.len() <= 1))
 }
 
 fn is_parenthetical(row: &Row) -> bool {
@@ -962,7 +989,11 @@ fn name_text(row: &Row, end: usize) -> String {
             break;
         }
     }
+    // A legal form ending the name is never noise (`Sp. j.`: `j.` looks like a speck).
+    let form =
+        legal_form_span(row).filter(|&(start, e)| e == end && start > 0 && toks.len() == end).map(|(start, _)| toks.split_off(start));
     strip_edge_noise(&mut toks);
+    toks.extend(form.unwrap_or_default());
     squash_spaces(&toks.join(" "))
 }
 

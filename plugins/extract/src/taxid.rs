@@ -43,6 +43,17 @@ const COUNTRIES: &[&str] = &[
 /// region) is tried. `None` when the text is not a valid VAT number.
 pub fn parse_vat(text: &str, default_country: Option<&str>) -> Option<VatId> {
     let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    parse_compact(&compact, default_country).or_else(|| {
+        // OCR reads `0` as `O` (`ESBO5581707`): retried with digits after the
+        // prefix, kept only when the country's check digits confirm it.
+        let (head, tail) = compact.split_at(compact.len().min(2));
+        let fixed = format!("{head}{}", tail.replace('O', "0"));
+        (fixed != compact).then(|| parse_compact(&fixed, default_country)).flatten().filter(|v| v.checked)
+    })
+}
+
+fn parse_compact(compact: &str, default_country: Option<&str>) -> Option<VatId> {
+    let compact = compact.to_string();
     if compact.len() < 8 || compact.len() > 16 {
         return None;
     }
@@ -246,6 +257,12 @@ mod tests {
         ] {
             assert!(valid(n), "{n}");
         }
+    }
+
+    #[test]
+    fn an_o_read_for_a_zero_is_repaired_only_when_the_check_digits_agree() {
+        assert_eq!(parse_vat("ESBO5581707", None).map(|v| v.formatted()).as_deref(), Some("ESB05581707"));
+        assert_eq!(parse_vat("DE1366959O6", None), None, "DE136695906 has wrong check digits");
     }
 
     #[test]

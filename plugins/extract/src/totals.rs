@@ -104,6 +104,15 @@ pub fn classify(ctx: &Context) -> Vec<Labelled> {
             1 => (Some(after[0].clone()), false),
             _ => (after.last().map(|a| (*a).clone()), true),
         };
+        // A payment word opening a described line with a quantity and prices
+        // is an item (`Carta per stampante A4  6  343,57  2.061,42`).
+        if matches!(role, Role::Paid | Role::Change) && multi {
+            let first = after.first().map_or(row.tokens.len(), |h| h.token);
+            let words = row.tokens[b..first].iter().filter(|t| t.key.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+            if words >= 2 {
+                continue;
+            }
+        }
         if let Some(v) = value.as_mut() {
             // Payments printed as negatives (`CASH -50.00`) are still payments.
             if matches!(role, Role::Paid | Role::Change) {
@@ -383,8 +392,24 @@ pub fn summarize(ctx: &Context) -> Summary {
         }
     }
 
+    // A subtotal that does not add up with the tax to the total, while its
+    // items do, was misread (`7 376,25` as `73176,25`): the figure both
+    // agree on stands, less sure. Only when nothing else enters the sum.
+    let mut subtotal_picked = subtotal.and_then(|l| pick(l, 0.8));
+    if let (Some(s), Some(t), Some(tax_v), Some(items)) = (subtotal_picked.as_mut(), total.as_ref(), v(tax), item_sum)
+        && rounding.is_none()
+        && discount.is_none()
+        && service.is_none()
+    {
+        let net = round2(t.value - tax_v);
+        if net > 0.0 && !same_cents(s.value, net) && same_cents(items, net) {
+            s.value = net;
+            s.confidence = 0.6;
+        }
+    }
+
     Summary {
-        subtotal: subtotal.and_then(|l| pick(l, 0.8)),
+        subtotal: subtotal_picked,
         tax: tax.and_then(|l| pick(l, 0.75)),
         tip: tip.and_then(|l| pick(l, 0.75)),
         rounding: rounding.and_then(|l| pick(l, 0.7)),

@@ -192,6 +192,22 @@ impl Vocabulary {
         fields.iter().flat_map(|f| self.labels(*f)).collect()
     }
 
+    /// Whether a token key (`RECHNUNG`, `REKINS`) is a word of some
+    /// language's document title (`invoice_title`): every file's, since a
+    /// document's title is never its issuer's name whatever the language.
+    pub fn is_title_word(key: &str) -> bool {
+        static WORDS: OnceLock<HashSet<String>> = OnceLock::new();
+        let words = WORDS.get_or_init(|| {
+            FILES
+                .iter()
+                .flat_map(|f| f.fields.iter())
+                .filter(|(field, _)| *field == Field::InvoiceTitle)
+                .flat_map(|(_, list)| list.iter().flat_map(|l| l.split_whitespace()).map(normalise))
+                .collect()
+        });
+        !key.is_empty() && words.contains(&label_fold(key))
+    }
+
     /// Whether a folded word is a word of some summary label (so it is not
     /// an OCR misreading of another label: `charge` is not `change`).
     pub fn is_label_word(&self, word: &str) -> bool {
