@@ -274,14 +274,23 @@ impl Pipeline {
                 // name reads English only: its reading stays.
                 let (mut pages, mut timings) = self.pages(&input, &[english], options.profile(), plan)?;
                 let installed = self.tesseract.installed_languages();
-                let detected = detect_language(&pages, &installed);
-                let lang = detected.unwrap_or(english);
+                let candidates = detect_languages(&pages, &installed, 2);
+                let mut lang = candidates.first().copied().unwrap_or(english);
                 let ocr_pages = pages.iter().any(|p| p.ocr.is_some());
                 if lang != english && ocr_pages && options.ocr_engine != OcrEngineChoice::Ppocr {
-                    let plan = self.engine_for(options.ocr_engine, lang.code(), options.profile())?;
-                    let (again, t) = self.pages(&input, &[lang], options.profile(), plan)?;
+                    // English-model text has lost the language's own letters
+                    // (Latvian read as English looks Indonesian to the
+                    // detector): read with the two likeliest models, keep the
+                    // surer reading of each page, and detect again on text
+                    // that has its diacritics back.
+                    let readers: Vec<Lang> = candidates.into_iter().filter(|l| *l != english).collect();
+                    let list = readers.iter().map(|l| l.code()).collect::<Vec<_>>().join(",");
+                    let plan = self.engine_for(options.ocr_engine, &list, options.profile())?;
+                    let (again, t) = self.pages(&input, &readers, options.profile(), plan)?;
                     pages = again;
                     timings.ocr += t.ocr;
+                    let read_as: Vec<String> = readers.iter().map(|l| l.code().to_string()).collect();
+                    lang = detect_language(&pages, &read_as).unwrap_or(lang);
                 }
                 (pages, timings, lang.code().to_string(), Some(lang.code().to_string()))
             }
@@ -532,22 +541,32 @@ const MIN_DETECTION_LETTERS: usize = 40;
 /// codes), by `whatlang`'s trigram models. `None` when there is too little
 /// text, or the language is not one whatlang knows (e.g. Irish, Maltese, Malay).
 pub fn detect_language(pages: &[Page], installed: &[String]) -> Option<Lang> {
+    detect_languages(pages, installed, 1).into_iter().next()
+}
+
+/// The `n` likeliest installed languages of the pages' text, likeliest first.
+pub fn detect_languages(pages: &[Page], installed: &[String], n: usize) -> Vec<Lang> {
     let text: String = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
     if text.chars().filter(|c| c.is_alphabetic()).count() < MIN_DETECTION_LETTERS {
-        return None;
+        return Vec::new();
     }
     // Only the installed languages are candidates: whatlang then need not tell
     // e.g. Bokmål from Danish when only one of them can be read anyway.
-    let allow: Vec<whatlang::Lang> = whatlang::Lang::all()
+    let mut allow: Vec<whatlang::Lang> = whatlang::Lang::all()
         .iter()
         .copied()
         .filter(|w| Lang::parse(w.code()).is_some_and(|l| installed.iter().any(|c| c == l.code())))
         .collect();
-    if allow.is_empty() {
-        return None;
+    let mut found = Vec::new();
+    // whatlang names one language: the runner-up is the best of the rest.
+    while found.len() < n && !allow.is_empty() {
+        let Some(info) = whatlang::Detector::with_allowlist(allow.clone()).detect(&text) else { break };
+        allow.retain(|w| *w != info.lang());
+        if let Some(lang) = Lang::parse(info.lang().code()) {
+            found.push(lang);
+        }
     }
-    let info = whatlang::Detector::with_allowlist(allow).detect(&text)?;
-    Lang::parse(info.lang().code())
+    found
 }
 
 /// A page read turned comes back as few words, mostly unsure ones.

@@ -123,8 +123,9 @@ fn auto_keeps_english_pages_english() {
 #[test]
 fn a_list_keeps_the_surer_reading() {
     let doc = read("en,de", OcrEngineChoice::Auto).unwrap();
-    // The first listed language is the document's; the page keeps the German reading.
-    assert_eq!(doc.language, "en");
+    // The extractor gets the whole list (labels of both; dates and numbers
+    // follow the first); the page keeps the German reading.
+    assert_eq!(doc.language, "en,de");
     assert!(model(&doc).ends_with("/deu"), "{}", model(&doc));
     assert_german_words(&doc);
 }
