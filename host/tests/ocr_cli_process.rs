@@ -65,8 +65,10 @@ fn several_files_keep_their_order_and_failures_set_the_exit_code() {
 
 #[test]
 fn unsupported_language_names_what_is_installed() {
-    let (code, out, _) = folio(&["--type", "receipt", "--language", "fr"], &[shared("receipt-photo.jpg")]);
+    // Japanese is a real language outside setup's default set.
+    let (code, out, _) = folio(&["--type", "receipt", "--language", "ja"], &[shared("receipt-photo.jpg")]);
     assert_eq!(code, 1);
     assert_eq!(out[0]["error"]["code"], "UNSUPPORTED_LANGUAGE");
-    assert!(out[0]["error"]["message"].as_str().unwrap().contains("installed: en"));
+    let message = out[0]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("installed:") && message.contains("en") && message.contains("--languages ja"), "{message}");
 }

@@ -263,11 +263,13 @@ mod tests {
     fn the_language_comes_first_then_english() {
         let de = Vocabulary::for_language("de-AT");
         assert_eq!(de.languages, ["de", "en"]);
-        assert_eq!(Vocabulary::for_language("en").languages, ["en", "ms"]);
-        assert_eq!(Vocabulary::for_language("xx").languages, ["en", "ms"], "unknown reads as English");
-        assert_eq!(Vocabulary::for_language("").languages, ["en", "ms"]);
+        // English, the default, also reads the labels the extractor always read.
+        let en = ["en", "ms", "de", "fr", "es", "it", "nl"];
+        assert_eq!(Vocabulary::for_language("en").languages, en);
+        assert_eq!(Vocabulary::for_language("xx").languages, en, "unknown reads as English");
+        assert_eq!(Vocabulary::for_language("").languages, en);
         // A mixed document's list: each listed language, then English.
-        assert_eq!(Vocabulary::for_language("en,de").languages, ["en", "ms", "de"]);
+        assert_eq!(Vocabulary::for_language("en,pl").languages, ["en", "ms", "de", "fr", "es", "it", "nl", "pl"]);
         assert_eq!(Vocabulary::for_language("de,fr").languages, ["de", "fr", "en"]);
         let role = |v: &'static Vocabulary, p: &str| v.summary().iter().find(|s| s.key == normalise(p)).map(|s| s.role);
         assert_eq!(role(de, "Gesamtbetrag"), Some(Role::Total(3)));
@@ -279,7 +281,9 @@ mod tests {
         assert_eq!(role(Vocabulary::for_language("nl"), "Totaal"), Some(Role::Total(2)));
         assert_eq!(role(Vocabulary::for_language("pl"), "Razem"), Some(Role::Total(2)));
         assert_eq!(role(Vocabulary::for_language("pl"), "Suma PLN"), Some(Role::Total(3)));
-        assert_eq!(role(Vocabulary::for_language("en"), "Summe"), None, "German labels stay out of English documents");
+        // Documents left at the default `en` still read German totals, after English ones.
+        assert_eq!(role(Vocabulary::for_language("en"), "Summe"), Some(Role::Total(2)));
+        assert_eq!(role(Vocabulary::for_language("en"), "Razem"), None, "Polish labels need language=pl");
         assert!(Vocabulary::for_language("de").labels(Field::TaxId).contains(&"ust idnr"));
         assert_eq!(Vocabulary::for_language("de").labels(Field::InvoiceTitle), ["rechnung", "invoice"]);
     }
