@@ -192,6 +192,26 @@ pub enum Admission {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct KeyArgs {
+    pub key_id: String,
+}
+
+/// A revoked key: its hash, so the caller drops the KV entry.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedKey {
+    pub key_id: String,
+    pub key_hash: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileArgs {
+    pub profile: Profile,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DocArgs {
     pub doc_id: String,
 }
@@ -338,7 +358,7 @@ impl DurableObject for Account {
             "get" => rpc_answer(self.view()),
             "update" => rpc_answer(args(body).and_then(|a| self.update(a))),
             "add_key" => rpc_answer(args(body).and_then(|a| self.add_key(a))),
-            "revoke_key" => rpc_answer(args::<Value>(body).and_then(|a| self.revoke_key(a["keyId"].as_str().unwrap_or("")))),
+            "revoke_key" => rpc_answer(args(body).and_then(|a: KeyArgs| self.revoke_key(&a.key_id))),
             "rate" => rpc_answer(args(body).and_then(|a| self.rate(a))),
             "submit" => rpc_answer(match args(body) {
                 Ok(a) => self.submit(a).await,
@@ -351,7 +371,7 @@ impl DurableObject for Account {
             "readmit" => rpc_answer(args(body).and_then(|a| self.readmit(a))),
             "list" => rpc_answer(args(body).and_then(|a| self.list(a))),
             "veryfi_lookup" => rpc_answer(args(body).and_then(|a| self.veryfi_lookup(a))),
-            "profile" => rpc_answer(args::<Value>(body).and_then(|a| self.profile(&a["profile"]))),
+            "profile" => rpc_answer(args(body).and_then(|a: ProfileArgs| self.profile(a.profile))),
             "webhook_set" => rpc_answer(args(body).and_then(|a| self.webhook_set(a))),
             "count_redelivery" => rpc_answer(args(body).and_then(|a| count_organisation_redelivery(self.state.storage().sql(), a))),
             _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown account op {op}")))),
@@ -434,7 +454,7 @@ impl Account {
     }
 
     /// Marks a key revoked; returns its hash so the caller drops the KV entry.
-    fn revoke_key(&self, key_id: &str) -> ApiResult<Value> {
+    fn revoke_key(&self, key_id: &str) -> ApiResult<RevokedKey> {
         #[derive(Deserialize)]
         struct Row {
             key_hash: String,
@@ -446,7 +466,7 @@ impl Account {
             .next()
             .ok_or_else(|| fail(ErrorCode::NotFound, "No such key"))?;
         self.exec("UPDATE keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", vec![i(now_ms()), s(key_id)])?;
-        Ok(json!({"keyId": key_id, "keyHash": row.key_hash}))
+        Ok(RevokedKey { key_id: key_id.to_string(), key_hash: row.key_hash })
     }
 
     /// Counts one request against the key's window. Also the authority on
@@ -843,10 +863,9 @@ impl Account {
         Ok(FoundDocument { doc_id: row.doc_id })
     }
 
-    fn profile(&self, p: &Value) -> ApiResult<ProfileSettings> {
-        let name = p.as_str().unwrap_or("");
+    fn profile(&self, profile: Profile) -> ApiResult<ProfileSettings> {
         let row = self
-            .exec("SELECT * FROM profiles WHERE profile = ?", vec![s(name)])?
+            .exec("SELECT * FROM profiles WHERE profile = ?", vec![s(profile.as_str())])?
             .to_array::<ProfileRow>()?
             .into_iter()
             .next()
@@ -861,11 +880,11 @@ impl Account {
     }
 
     fn webhook_set(&self, a: WebhookSetArgs) -> ApiResult<ProfileSettings> {
-        self.profile(&json!(a.profile.as_str()))?;
+        self.profile(a.profile)?;
         self.exec(
             "UPDATE profiles SET webhook_url = ?, webhook_secret = ?, updated_at = ? WHERE profile = ?",
             vec![a.url.into(), a.secret.into(), i(now_ms()), s(a.profile.as_str())],
         )?;
-        self.profile(&json!(a.profile.as_str()))
+        self.profile(a.profile)
     }
 }

@@ -10,7 +10,7 @@
 //! - `DELETE /admin/v1/orgs/{orgId}/keys/{keyId}` revokes a key;
 //! - `GET    /admin/v1/queue` queue statistics.
 
-use crate::account::{AccountView, AddKeyArgs, InitArgs, ProfileSettings, UpdateArgs};
+use crate::account::{AccountView, AddKeyArgs, InitArgs, KeyArgs, ProfileArgs, ProfileSettings, RevokedKey, UpdateArgs};
 use crate::auth::require_admin_token;
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, fail, json_response, kv_put_json, parse_json, read_body_limited, rpc};
@@ -171,7 +171,7 @@ pub async fn create_key(mut req: Request, env: Env, cfg: Config, org_id: &str) -
     }
     let account = account_stub(&env, org_id)?;
     let view: AccountView = rpc(&account, "get", &Value::Null).await?;
-    let settings: ProfileSettings = rpc(&account, "profile", &json!({"profile": profile})).await?;
+    let settings: ProfileSettings = rpc(&account, "profile", &ProfileArgs { profile }).await?;
     let key = folio_core::ids::new_api_key();
     let key_id = format!("key_{}", random_token(16));
     let key_hash = hash_api_key(&key);
@@ -205,10 +205,8 @@ pub async fn create_key(mut req: Request, env: Env, cfg: Config, org_id: &str) -
 pub async fn revoke_key(req: Request, env: Env, cfg: Config, org_id: &str, key_id: &str) -> ApiResult {
     require_admin_token(&req, &cfg)?;
     org_path(org_id)?;
-    let r: Value = rpc(&account_stub(&env, org_id)?, "revoke_key", &json!({"keyId": key_id})).await?;
-    if let Some(hash) = r["keyHash"].as_str() {
-        env.kv(KV)?.delete(&apikey_kv_key(hash)).await?;
-    }
+    let r: RevokedKey = rpc(&account_stub(&env, org_id)?, "revoke_key", &KeyArgs { key_id: key_id.to_string() }).await?;
+    env.kv(KV)?.delete(&apikey_kv_key(&r.key_hash)).await?;
     json_response(200, &ok_envelope(json!({"keyId": key_id, "revoked": true})))
 }
 

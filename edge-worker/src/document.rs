@@ -19,6 +19,7 @@ use crate::account::{DocArgs, ReadmitAnswer, ReadmitArgs, StatusArgs};
 use crate::config::{FILES, KV};
 use crate::http::{ApiResult, args, fail, kv_delete, kv_put_json, now_ms, rpc, rpc_answer, rpc_request};
 use crate::model::{DocumentRecord, PendingEffects, account_stub, doc_kv_key, file_r2_key, queue_shard_for, queue_stub};
+use crate::queue::CancelArgs;
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use futures_channel::oneshot;
 use futures_util::future::select;
@@ -471,7 +472,8 @@ impl Document {
                 (a.org_id, a.doc_id)
             }
         };
-        rpc::<_, Value>(&queue_stub(&self.env, queue_shard_for(&org_id))?, "cancel", &json!({"docId": doc_id})).await?;
+        let _: CancelArgs =
+            rpc(&queue_stub(&self.env, queue_shard_for(&org_id))?, "cancel", &CancelArgs { doc_id: doc_id.clone() }).await?;
         rpc::<_, Value>(&account_stub(&self.env, &org_id)?, "forget", &DocArgs { doc_id: doc_id.clone() }).await?;
         let bucket = self.env.bucket(FILES)?;
         crate::faults::guard("r2.delete", async { Ok(bucket.delete(&file_r2_key(&org_id, &doc_id)).await?) }).await?;

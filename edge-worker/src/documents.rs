@@ -7,7 +7,7 @@
 //! DO, and a key reaches only documents submitted by a key of its own profile
 //! (live or sandbox, see [`reachable`]). Any other id simply is not found (404).
 
-use crate::account::{AccountView, ListArgs, ListPage, ProfileSettings, WebhookSetArgs};
+use crate::account::{AccountView, DocArgs, ListArgs, ListPage, ProfileSettings, WebhookSetArgs};
 use crate::auth::{Principal, authenticate};
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited, rpc};
@@ -58,7 +58,8 @@ pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResu
         reachable(principal, &principal.org_id, profile)?;
         return Ok(s);
     }
-    let admitted: Option<DocumentRecord> = rpc(&account_stub(env, &principal.org_id)?, "record", &json!({"docId": doc_id})).await?;
+    let admitted: Option<DocumentRecord> =
+        rpc(&account_stub(env, &principal.org_id)?, "record", &DocArgs { doc_id: doc_id.to_string() }).await?;
     let rec = match admitted {
         Some(rec) => rec,
         None => rpc::<_, DocumentRecord>(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?,
@@ -129,7 +130,12 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
 pub async fn delete_document(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<Value> {
     // Access check first: another organisation's or profile's id is not found.
     snapshot(env, principal, doc_id).await?;
-    rpc(&document_stub(env, doc_id)?, "delete", &json!({"orgId": principal.org_id, "docId": doc_id})).await
+    rpc(
+        &document_stub(env, doc_id)?,
+        "delete",
+        &crate::document::DeleteArgs { org_id: principal.org_id.clone(), doc_id: doc_id.to_string() },
+    )
+    .await
 }
 
 /// `DELETE /v1/documents/{id}`.
@@ -160,7 +166,8 @@ fn webhook_view(p: &ProfileSettings) -> Value {
 /// `GET /v1/account/webhook`: the account-level webhook of the caller's profile.
 pub async fn get_webhook(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    let p: ProfileSettings = rpc(&account_stub(&env, &principal.org_id)?, "profile", &json!({"profile": principal.profile})).await?;
+    let p: ProfileSettings =
+        rpc(&account_stub(&env, &principal.org_id)?, "profile", &crate::account::ProfileArgs { profile: principal.profile }).await?;
     json_response(200, &ok_envelope(webhook_view(&p)))
 }
 

@@ -23,13 +23,13 @@ use crate::config::{Config, FILES};
 use crate::document::{CompleteArgs, FailArgs, LeaseRef, Outcome, PagesArgs, StartArgs};
 use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_limited, rpc};
 use crate::model::{DocumentRecord, document_stub, file_r2_key, queue_shard_for, queue_shards, queue_stub};
-use crate::queue::{AckArgs, AckKind, AckOutcome, AckResult, LeaseArgs, LeasedJob};
+use crate::queue::{AckArgs, AckKind, AckOutcome, AckResult, HeartbeatAnswer, LeaseArgs, LeaseArgsRef, LeasedJob, LeasedJobView};
 use folio_core::jobs::{
     CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest, MAX_LEASE_WAIT_SECONDS,
     PagesRequest, parse_lease_id,
 };
 use folio_core::{ApiError, DocumentStatus, ErrorCode};
-use serde_json::{Value, json};
+
 use worker::{Env, Headers, Request, Response};
 
 /// Result JSON can be large (OCR output when asked for), but not unbounded.
@@ -127,15 +127,15 @@ fn lease_message(origin: &str, job: &LeasedJob, rec: &DocumentRecord, lease_seco
 }
 
 /// The current job of a lease (or `LEASE_LOST`).
-async fn check(env: &Env, lease_id: &str) -> ApiResult<Value> {
-    rpc(&queue_stub(env, shard_of(lease_id)?)?, "check", &json!({"leaseId": lease_id})).await
+async fn check(env: &Env, lease_id: &str) -> ApiResult<LeasedJobView> {
+    rpc(&queue_stub(env, shard_of(lease_id)?)?, "check", &LeaseArgsRef { lease_id: lease_id.to_string(), lease_seconds: 0 }).await
 }
 
 /// `GET /internal/v1/leases/{leaseId}/file`.
 pub async fn file(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
     require_host(&req, &cfg)?;
     let job = check(&env, lease_id).await?;
-    let (doc_id, org_id) = (job["docId"].as_str().unwrap_or(""), job["orgId"].as_str().unwrap_or(""));
+    let (doc_id, org_id) = (job.doc_id.as_str(), job.org_id.as_str());
     let bucket = env.bucket(FILES)?;
     let obj = crate::faults::guard("r2.get", async { Ok(bucket.get(file_r2_key(org_id, doc_id)).execute().await?) })
         .await?
@@ -150,10 +150,9 @@ pub async fn file(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiRes
 /// `POST /internal/v1/leases/{leaseId}/heartbeat`.
 pub async fn heartbeat(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
     require_host(&req, &cfg)?;
-    let r: Value =
-        rpc(&queue_stub(&env, shard_of(lease_id)?)?, "heartbeat", &json!({"leaseId": lease_id, "leaseSeconds": cfg.lease_seconds})).await?;
-    let deadline = r["deadlineMs"].as_i64().unwrap_or_else(now_ms);
-    json_response(200, &HeartbeatResponse { lease_id: lease_id.to_string(), deadline: folio_core::time::rfc3339(deadline) })
+    let args = LeaseArgsRef { lease_id: lease_id.to_string(), lease_seconds: cfg.lease_seconds };
+    let r: HeartbeatAnswer = rpc(&queue_stub(&env, shard_of(lease_id)?)?, "heartbeat", &args).await?;
+    json_response(200, &HeartbeatResponse { lease_id: lease_id.to_string(), deadline: folio_core::time::rfc3339(r.deadline_ms) })
 }
 
 async fn ack(env: &Env, lease_id: &str, kind: AckKind) -> ApiResult<AckResult> {

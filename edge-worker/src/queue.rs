@@ -23,7 +23,7 @@ use folio_core::jobs::estimate_completion_ms;
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -101,6 +101,37 @@ pub struct LeasedJob {
     pub max_attempts: u32,
     pub lease_id: String,
     pub deadline_ms: i64,
+}
+
+/// A queued document's place and estimate (`position`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionArgs {
+    pub doc_id: String,
+    pub default_processing_ms: u64,
+}
+
+/// The job a current lease holds (`check`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeasedJobView {
+    pub doc_id: String,
+    pub org_id: String,
+    pub attempt: u32,
+}
+
+/// A heartbeat's new lease deadline.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatAnswer {
+    pub deadline_ms: i64,
+}
+
+/// A document's job to drop (`cancel`; answered back once dropped).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelArgs {
+    pub doc_id: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -232,18 +263,15 @@ impl DurableObject for Queue {
         };
         let r = match op.as_str() {
             "enqueue" => rpc_answer(args(body).and_then(|a| self.enqueue(a))),
-            "position" => rpc_answer(
-                args::<Value>(body)
-                    .and_then(|a| self.position(a["docId"].as_str().unwrap_or(""), a["defaultProcessingMs"].as_u64().unwrap_or(10_000))),
-            ),
+            "position" => rpc_answer(args(body).and_then(|a: PositionArgs| self.position(&a.doc_id, a.default_processing_ms))),
             "lease" => rpc_answer(match args(body) {
                 Ok(a) => self.lease(a).await,
                 Err(f) => Err(f),
             }),
-            "check" => rpc_answer(args(body).and_then(|a: LeaseArgsRef| self.check(&a.lease_id).map(|j| job_view(&j)))),
+            "check" => rpc_answer(args(body).and_then(|a: LeaseArgsRef| self.check(&a.lease_id).map(|j| j.view()))),
             "heartbeat" => rpc_answer(args(body).and_then(|a| self.heartbeat(a))),
             "ack" => rpc_answer(args(body).and_then(|a| self.ack(a))),
-            "cancel" => rpc_answer(args::<Value>(body).and_then(|a| self.cancel(a["docId"].as_str().unwrap_or("")))),
+            "cancel" => rpc_answer(args(body).and_then(|a: CancelArgs| self.cancel(&a.doc_id))),
             "stats" => rpc_answer(self.stats()),
             _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown queue op {op}")))),
         };
@@ -258,8 +286,10 @@ impl DurableObject for Queue {
     }
 }
 
-fn job_view(j: &JobRow) -> Value {
-    json!({"docId": j.doc_id, "orgId": j.org_id, "attempt": j.attempt as u32})
+impl JobRow {
+    fn view(&self) -> LeasedJobView {
+        LeasedJobView { doc_id: self.doc_id.clone(), org_id: self.org_id.clone(), attempt: self.attempt as u32 }
+    }
 }
 
 impl Queue {
@@ -504,14 +534,14 @@ impl Queue {
     }
 
     /// Extends a lease, never past its attempt's processing deadline.
-    fn heartbeat(&self, a: LeaseArgsRef) -> ApiResult<Value> {
+    fn heartbeat(&self, a: LeaseArgsRef) -> ApiResult<HeartbeatAnswer> {
         let job = self.check(&a.lease_id)?;
         let mut deadline = now_ms() + a.lease_seconds.max(1) as i64 * 1000;
         if let Some(limit) = job.processing_deadline {
             deadline = deadline.min(limit as i64);
         }
         self.exec("UPDATE jobs SET deadline = ? WHERE doc_id = ?", vec![i(deadline), s(job.doc_id)])?;
-        Ok(json!({"deadlineMs": deadline}))
+        Ok(HeartbeatAnswer { deadline_ms: deadline })
     }
 
     fn ack(&self, a: AckArgs) -> ApiResult<AckResult> {
@@ -524,12 +554,12 @@ impl Queue {
             AckKind::Retry => return Ok(AckResult { result: AckOutcome::Exhausted, attempt }),
             AckKind::Release => true,
         };
-        if a.kind == AckKind::Done {
-            if let Some(started) = job.leased_at {
-                let ms = (now_ms() - started as i64).max(0);
-                self.exec("INSERT INTO durations (ms) VALUES (?)", vec![i(ms)])?;
-                self.exec("DELETE FROM durations WHERE id <= (SELECT MAX(id) FROM durations) - ?", vec![i(RECENT_DURATIONS)])?;
-            }
+        if a.kind == AckKind::Done
+            && let Some(started) = job.leased_at
+        {
+            let ms = (now_ms() - started as i64).max(0);
+            self.exec("INSERT INTO durations (ms) VALUES (?)", vec![i(ms)])?;
+            self.exec("DELETE FROM durations WHERE id <= (SELECT MAX(id) FROM durations) - ?", vec![i(RECENT_DURATIONS)])?;
         }
         if requeue {
             let spent = if a.kind == AckKind::Release { 1 } else { 0 };
@@ -546,9 +576,9 @@ impl Queue {
         Ok(AckResult { result: AckOutcome::Removed, attempt })
     }
 
-    fn cancel(&self, doc_id: &str) -> ApiResult<Value> {
+    fn cancel(&self, doc_id: &str) -> ApiResult<CancelArgs> {
         self.exec("DELETE FROM jobs WHERE doc_id = ?", vec![s(doc_id)])?;
-        Ok(json!({"docId": doc_id}))
+        Ok(CancelArgs { doc_id: doc_id.to_string() })
     }
 
     fn stats(&self) -> ApiResult<QueueStats> {
@@ -615,7 +645,7 @@ impl Queue {
         for job in requeued {
             if let Some(lease_id) = &job.lease_id {
                 let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
-                    Ok(stub) => rpc(&stub, "requeue", &json!({"leaseId": lease_id})).await,
+                    Ok(stub) => rpc(&stub, "requeue", &crate::document::LeaseRef { lease_id: lease_id.clone() }).await,
                     Err(e) => Err(e.into()),
                 };
                 if let Err(f) = r {
@@ -633,7 +663,12 @@ impl Queue {
             let error = folio_core::ApiError::new(ErrorCode::ProcessingFailed, message);
             let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
                 Ok(stub) => {
-                    let args = json!({"leaseId": job.lease_id, "orgId": job.org_id, "error": error, "expired": true});
+                    let args = crate::document::FailArgs {
+                        lease_id: job.lease_id.clone(),
+                        error,
+                        expired: true,
+                        org_id: Some(job.org_id.clone()),
+                    };
                     rpc(&stub, "fail", &args).await
                 }
                 Err(e) => Err(e.into()),

@@ -10,7 +10,7 @@ use crate::auth::{self, Principal, count_request, identify};
 use crate::config::{Config, FILES};
 use crate::http::{ApiResult, Failure, content_length, fail, header, json_response, now_ms, rpc};
 use crate::model::{DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub};
-use crate::queue::Position;
+use crate::queue::{Position, PositionArgs};
 use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
 use folio_core::api::{
     RawSubmission, SubmissionAccepted, SubmissionOptions, accepted_envelope, ok_envelope, parse_submission, sanitize_file_name,
@@ -18,7 +18,7 @@ use folio_core::api::{
 };
 use folio_core::filetype::MAX_FILE_BYTES;
 use folio_core::{DocumentStatus, ErrorCode, FileKind};
-use serde_json::{Value, json};
+use serde_json::Value;
 use worker::{Env, FormEntry, Headers, Method, Request, RequestInit};
 
 /// Room for multipart framing and the text fields around a 50 MB file.
@@ -153,7 +153,7 @@ pub async fn process_sync(mut req: Request, env: Env, cfg: Config) -> ApiResult 
 /// Waits (in the Document DO) until the document is final or the time is
 /// up; `None` while no host has leased it yet.
 pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<Option<DocumentRecord>> {
-    rpc(&document_stub(env, doc_id)?, "wait", &json!({"timeoutMs": seconds as u64 * 1000})).await
+    rpc(&document_stub(env, doc_id)?, "wait", &crate::document::WaitArgs { timeout_ms: seconds as u64 * 1000 }).await
 }
 
 impl Upload {
@@ -226,7 +226,7 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
             delete_file(env, &file_key).await;
             if f.error.code == ErrorCode::InternalError {
                 // The answer may have been lost after admission: undo it (a no-op otherwise).
-                let _: ApiResult<Value> = rpc(&account, "abort", &json!({"docId": doc_id})).await;
+                let _: ApiResult<Value> = rpc(&account, "abort", &crate::account::DocArgs { doc_id: doc_id.to_string() }).await;
             }
             auth::note_refusal(principal, &f);
             return Err(f);
@@ -285,7 +285,7 @@ async fn replay(env: &Env, cfg: &Config, principal: &Principal, doc_id: &str, ve
     let pos: Position = rpc(
         &queue_stub(env, queue_shard_for(&principal.org_id))?,
         "position",
-        &json!({"docId": doc_id, "defaultProcessingMs": cfg.default_processing_seconds as u64 * 1000}),
+        &PositionArgs { doc_id: doc_id.to_string(), default_processing_ms: cfg.default_processing_seconds as u64 * 1000 },
     )
     .await?;
     let (status, webhook, created) = match snap {

@@ -223,7 +223,8 @@ impl WebhookFailures {
         let secret = match &url {
             Some(_) => {
                 let p: ProfileSettings =
-                    rpc(&account_stub(&self.env, &owner.org_id)?, "profile", &json!({"profile": owner.profile})).await?;
+                    rpc(&account_stub(&self.env, &owner.org_id)?, "profile", &crate::account::ProfileArgs { profile: owner.profile })
+                        .await?;
                 Some(p.client_secret)
             }
             None => None,

@@ -52,7 +52,7 @@ use deliveries::{NewDelivery, Purged, StartArgs};
 use folio_core::webhook::{VeryfiOutcome, docurift_event, veryfi_event};
 use folio_core::{DocumentStatus, ErrorCode};
 use outbox::DeliveryKind;
-use serde_json::{Value, json};
+use serde_json::Value;
 use settings::WEBHOOKS_BINDING;
 use worker::{Env, Result, Stub};
 
@@ -103,7 +103,8 @@ pub(crate) async fn plan_deliveries(env: &Env, doc: &DocumentRecord) -> ApiResul
         let event = docurift_event(&doc.data(), doc.options.callback_metadata.as_ref(), at)?;
         out.push(new(DeliveryKind::DocumentWebhook, url.clone(), doc.options.webhook_secret.clone(), event));
     }
-    let profile: ProfileSettings = rpc(&account_stub(env, &doc.org_id)?, "profile", &json!({"profile": doc.profile})).await?;
+    let profile: ProfileSettings =
+        rpc(&account_stub(env, &doc.org_id)?, "profile", &crate::account::ProfileArgs { profile: doc.profile }).await?;
     if let Some(url) = profile.webhook_url {
         let reason;
         let outcome = match doc.status {
