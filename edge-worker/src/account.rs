@@ -23,7 +23,7 @@ use crate::http::{ApiResult, Failure, args, fail, now_ms, rpc, rpc_answer, rpc_r
 use crate::model::{DocumentRecord, Profile, Role, queue_shard_for, queue_stub};
 use crate::queue::{EnqueueArgs, NewJob, Position};
 use crate::webhooks::limits::count_organisation_redelivery;
-use folio_core::api::{ListCursor, Plan, RateDecision, RateLimit, insufficient_credits, rate_check};
+use folio_core::api::{ListCursor, Plan, PlanLimits, RateDecision, RateLimit, insufficient_credits, rate_check};
 use folio_core::{DocumentStatus, ErrorCode};
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
@@ -511,17 +511,19 @@ impl Account {
         let mut record = a.record;
         self.rate(RateArgs { key_id: record.key_id.clone(), default_limit: a.default_rate_limit })?;
         let doc_id = record.id.clone();
-        let admission = self.admit(&mut record, a.idempotency)?;
+        let acct = self.account_row()?;
+        let plan = Plan::parse(&acct.plan).unwrap_or_default();
+        let limits = Config::from_env(&self.env).plan_limits(plan);
+        let admission = self.admit(&mut record, a.idempotency, &acct, plan, limits)?;
         if let Admission::Existing { .. } = admission {
             return Ok(Submitted { admission, position: None });
         }
-        let plan = Plan::parse(&self.account_row()?.plan).unwrap_or_default();
         let job = NewJob {
             doc_id: doc_id.clone(),
             org_id: record.org_id.clone(),
             rank: record.options.priority.rank(),
             document_type: record.options.document_type.clone(),
-            max_processing_ms: Config::from_env(&self.env).plan_limits(plan).max_processing_seconds as i64 * 1000,
+            max_processing_ms: limits.max_processing_seconds as i64 * 1000,
         };
         match self.enqueue(job, a.default_processing_ms).await {
             Ok(position) => Ok(Submitted { admission, position: Some(position) }),
@@ -635,8 +637,14 @@ impl Account {
     /// Admission of a new document, atomically: idempotency replay check,
     /// plan check for `high`, credit reservation, Veryfi id (set in
     /// `record`), list index row keeping `record` until the first lease.
-    fn admit(&self, record: &mut DocumentRecord, idempotency: Option<IdempotencyArgs>) -> ApiResult<Admission> {
-        let acct = self.account_row()?;
+    fn admit(
+        &self,
+        record: &mut DocumentRecord,
+        idempotency: Option<IdempotencyArgs>,
+        acct: &AccountRow,
+        plan: Plan,
+        limits: PlanLimits,
+    ) -> ApiResult<Admission> {
         let now = now_ms();
         if let Some(idem) = &idempotency {
             self.exec("DELETE FROM idempotency WHERE created_at < ?", vec![i(now - IDEMPOTENCY_TTL_MS)])?;
@@ -658,9 +666,8 @@ impl Account {
                 return Ok(Admission::Existing { doc_id: prior.doc_id, veryfi_id });
             }
         }
-        let plan = Plan::parse(&acct.plan).unwrap_or_default();
         plan.check_priority(record.options.priority)?;
-        Config::from_env(&self.env).plan_limits(plan).check_pages(record.estimated_pages, plan)?;
+        limits.check_pages(record.estimated_pages, plan)?;
         let pages = record.estimated_pages as i64;
         let available = acct.credits as i64;
         if available < pages {
