@@ -15,7 +15,7 @@ use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::{PixmapSettings, RenderCache, RenderSettings, vello_cpu::color::palette::css::WHITE};
 use lopdf::ObjectId;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use text::PageGeometry;
 
@@ -35,6 +35,9 @@ pub struct PdfInput {
     doc: lopdf::Document,
     pages: Vec<ObjectId>,
     bytes: Arc<Vec<u8>>,
+    /// hayro's parse of the same bytes, made when the first page needs
+    /// rasterising and shared by every page's render thread.
+    renderer: OnceLock<Result<Arc<Pdf>, String>>,
 }
 
 impl PdfInput {
@@ -71,7 +74,7 @@ impl PdfInput {
                 format!("The PDF has {} pages; at most {MAX_PAGES} are accepted", pages.len()),
             ));
         }
-        Ok(PdfInput { doc, pages, bytes: Arc::new(bytes.to_vec()) })
+        Ok(PdfInput { doc, pages, bytes: Arc::new(bytes.to_vec()), renderer: OnceLock::new() })
     }
 
     pub fn page_count(&self) -> usize {
@@ -103,11 +106,11 @@ impl PdfInput {
     /// (the job, and the host's slot, are freed at once).
     pub fn rasterize_within(&self, index: usize, deadline: Duration) -> Result<RasterPage, ApiError> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let bytes = self.bytes.clone();
+        let pdf = self.renderer()?;
         std::thread::Builder::new()
             .name(format!("render-page-{}", index + 1))
             .spawn(move || {
-                let _ = tx.send(render_page(bytes, index));
+                let _ = tx.send(render_page(&pdf, index));
             })
             .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot start rendering: {e}")))?;
         match rx.recv_timeout(deadline) {
@@ -210,17 +213,25 @@ impl PdfInput {
 
     /// Renders page `index` at 300 DPI (less if the page is huge) to 8-bit gray.
     pub fn rasterize(&self, index: usize) -> Result<RasterPage, ApiError> {
-        render_page(self.bytes.clone(), index)
+        let pdf = self.renderer()?;
+        render_page(&pdf, index)
+    }
+
+    /// hayro's parse of the file, made once.
+    fn renderer(&self) -> Result<Arc<Pdf>, ApiError> {
+        self.renderer
+            .get_or_init(|| match Pdf::new(self.bytes.clone()) {
+                Ok(pdf) => Ok(Arc::new(pdf)),
+                Err(LoadPdfError::Decryption(e)) => Err(format!("cannot decrypt ({e:?})")),
+                Err(e) => Err(format!("{e:?}")),
+            })
+            .clone()
+            .map_err(|e| invalid_file(format!("The PDF cannot be rendered: {e}")))
     }
 }
 
-/// Renders page `index` of a PDF with hayro.
-fn render_page(bytes: Arc<Vec<u8>>, index: usize) -> Result<RasterPage, ApiError> {
-    let pdf = match Pdf::new(bytes) {
-        Ok(pdf) => pdf,
-        Err(LoadPdfError::Decryption(e)) => return Err(invalid_file(format!("The PDF cannot be rendered: cannot decrypt ({e:?})"))),
-        Err(e) => return Err(invalid_file(format!("The PDF cannot be rendered: {e:?}"))),
-    };
+/// Renders page `index` of a parsed PDF with hayro.
+fn render_page(pdf: &Pdf, index: usize) -> Result<RasterPage, ApiError> {
     let page = pdf.pages().get(index).ok_or_else(|| invalid_file(format!("Page {} of the PDF cannot be rendered", index + 1)))?;
     let (w_pt, h_pt) = page.render_dimensions();
     let dpi = raster_dpi(w_pt, h_pt);
