@@ -140,6 +140,23 @@ pub struct DocumentData {
     pub created_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ocr: Option<Value>,
+    /// How it arrived: `api` (DocuRift), `veryfi` or `email`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+    /// The message an `email` document came in.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<EmailOrigin>,
+}
+
+/// The e-mail a document was attached to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailOrigin {
+    /// The envelope sender (the address the allowlist admitted).
+    pub from: String,
+    pub subject: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message_id: Option<String>,
 }
 
 impl DocumentData {
@@ -161,6 +178,8 @@ impl DocumentData {
             error: None,
             created_at: None,
             ocr: result.ocr,
+            source: None,
+            email: None,
         }
     }
 
@@ -182,6 +201,8 @@ impl DocumentData {
             error: Some(error),
             created_at: None,
             ocr: None,
+            source: None,
+            email: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! No I/O lives here, so everything is unit-tested natively.
 
 pub mod document;
+pub mod email;
 pub mod error;
 pub mod faults;
 pub mod filetype;

@@ -15,7 +15,9 @@ use folio_core::document::{DocumentData, ProcessingMetadata, ProcessingResult};
 use folio_core::error::{ApiError, ErrorCode};
 use folio_core::webhook::js_json::MAX_SAFE_INTEGER;
 use folio_core::webhook::signature::{standard_webhooks_key, standard_webhooks_secret_for};
-use folio_core::webhook::{VeryfiOutcome, WebhookEvent, admin_notification_event, attempt_headers, docurift_event, veryfi_event};
+use folio_core::webhook::{
+    SigningKeys, VeryfiOutcome, WebhookEvent, admin_notification_event, attempt_headers, docurift_event, veryfi_event,
+};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -122,7 +124,7 @@ fn write_fixtures(dir: &Path) {
         let mut deliveries = Vec::new();
         for (i, (name, event)) in sample_events().into_iter().enumerate() {
             let delivery_id = format!("dlv_fixture{i:02}");
-            let headers = attempt_headers(&event, Some(secret), &delivery_id, 1 + i as u32 % 3, now_ms()).unwrap();
+            let headers = attempt_headers(&event, SigningKeys::one(Some(secret)), &delivery_id, 1 + i as u32 % 3, now_ms()).unwrap();
             let body_file = format!("{case}/{i:02}-{name}.json");
             std::fs::write(dir.join(&body_file), event.body.as_bytes()).unwrap();
             let headers: Map<String, Value> = headers.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
@@ -136,7 +138,7 @@ fn write_fixtures(dir: &Path) {
         control.body =
             serde_json::to_string_pretty(&serde_json::from_str::<Value>(&control.body).unwrap()).unwrap().replace("15750", "15750.0");
         assert!(control.body.contains("\"totalAmount\": 15750.0"));
-        let headers = attempt_headers(&control, Some(secret), "dlv_control", 1, now_ms()).unwrap();
+        let headers = attempt_headers(&control, SigningKeys::one(Some(secret)), "dlv_control", 1, now_ms()).unwrap();
         let body_file = format!("{case}/control-not-js-form.json");
         std::fs::write(dir.join(&body_file), control.body.as_bytes()).unwrap();
         let headers: Map<String, Value> = headers.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();

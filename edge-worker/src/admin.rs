@@ -1,16 +1,25 @@
 //! The admin API, guarded by `Authorization: Bearer <ADMIN_TOKEN>`:
 //!
-//! - `POST   /admin/v1/orgs` `{name, slug?, plan?, credits?}` -> the org and
-//!   its Veryfi client credentials per profile (live, sandbox);
+//! - `POST   /admin/v1/orgs` `{name, slug?, plan?, credits?, adminEmail?}` ->
+//!   the org, its Veryfi client credentials per profile (live, sandbox) and
+//!   its default webhook signing secret `webhookSigningSecret` (shown once);
 //! - `GET    /admin/v1/orgs/{orgId}`;
-//! - `PATCH  /admin/v1/orgs/{orgId}` `{plan?, credits?, addCredits?}`;
+//! - `PATCH  /admin/v1/orgs/{orgId}` `{plan?, credits?, addCredits?, adminEmail?}`
+//!   (`adminEmail: ""` removes it);
+//! - `POST   /admin/v1/orgs/{orgId}/webhook-secret/rotate` -> a new default
+//!   signing secret (shown once); the old one keeps co-signing for 24 h;
+//! - `GET|PUT /admin/v1/orgs/{orgId}/email?profile=` the inbound e-mail
+//!   address and sender allowlist (`crate::inbox`);
 //! - `POST   /admin/v1/orgs/{orgId}/keys` `{role, profile, rateLimit?}` -> the
 //!   new `frc_` key (shown once; only its hash is stored) and the Veryfi
 //!   credential set that goes with it;
 //! - `DELETE /admin/v1/orgs/{orgId}/keys/{keyId}` revokes a key;
 //! - `GET    /admin/v1/queue` queue statistics.
 
-use crate::account::{AccountView, AddKeyArgs, InitArgs, KeyArgs, ProfileArgs, ProfileSettings, RevokedKey, UpdateArgs};
+use crate::account::{
+    AccountView, AddKeyArgs, InitArgs, KeyArgs, ProfileArgs, ProfileSettings, RevokedKey, RotatedSecret, UpdateArgs, new_signing_secret,
+    valid_admin_email,
+};
 use crate::auth::require_admin_token;
 use crate::config::{Config, KV};
 use crate::http::{ApiResult, fail, json_response, kv_put_json, parse_json, read_body_limited, rpc};
@@ -38,6 +47,8 @@ struct CreateOrg {
     plan: Option<String>,
     #[serde(default)]
     credits: Option<i64>,
+    #[serde(default)]
+    admin_email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +60,16 @@ struct PatchOrg {
     credits: Option<i64>,
     #[serde(default)]
     add_credits: Option<i64>,
+    #[serde(default)]
+    admin_email: Option<String>,
+}
+
+/// A valid admin address, normalised; `""` (remove) passes through.
+fn admin_email(e: Option<String>) -> ApiResult<Option<String>> {
+    match e.map(|e| e.trim().to_ascii_lowercase()) {
+        Some(e) if !e.is_empty() && !valid_admin_email(&e) => Err(bad("adminEmail must be an e-mail address")),
+        other => Ok(other),
+    }
 }
 
 #[derive(Deserialize)]
@@ -105,6 +126,8 @@ pub async fn create_org(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     if credits < 0 {
         return Err(bad("credits must not be negative"));
     }
+    let admin_email = admin_email(body.admin_email)?.filter(|e| !e.is_empty());
+    let signing_secret = new_signing_secret();
     let org_id = format!("org_{}", random_token(20));
     let profiles: Vec<ProfileSettings> = Profile::ALL
         .iter()
@@ -130,14 +153,23 @@ pub async fn create_org(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     let view: AccountView = rpc(
         &account_stub(&env, &org_id)?,
         "init",
-        &InitArgs { org_id: org_id.clone(), name, slug: slug.clone(), plan, credits, profiles: profiles.clone() },
+        &InitArgs {
+            org_id: org_id.clone(),
+            name,
+            slug: slug.clone(),
+            plan,
+            credits,
+            profiles: profiles.clone(),
+            admin_email,
+            signing_secret: signing_secret.clone(),
+        },
     )
     .await?;
     let veryfi: serde_json::Map<String, Value> = profiles
         .iter()
         .map(|p| (p.profile.as_str().to_string(), json!({"clientId": p.client_id, "clientSecret": p.client_secret, "username": slug})))
         .collect();
-    json_response(201, &ok_envelope(json!({"organization": view, "veryfi": veryfi})))
+    json_response(201, &ok_envelope(json!({"organization": view, "veryfi": veryfi, "webhookSigningSecret": signing_secret})))
 }
 
 pub async fn get_org(req: Request, env: Env, cfg: Config, org_id: &str) -> ApiResult {
@@ -154,10 +186,29 @@ pub async fn patch_org(mut req: Request, env: Env, cfg: Config, org_id: &str) ->
     let view: AccountView = rpc(
         &account_stub(&env, org_id)?,
         "update",
-        &UpdateArgs { plan: parse_plan(body.plan.as_deref())?, credits: body.credits, add_credits: body.add_credits },
+        &UpdateArgs {
+            plan: parse_plan(body.plan.as_deref())?,
+            credits: body.credits,
+            add_credits: body.add_credits,
+            admin_email: admin_email(body.admin_email)?,
+        },
     )
     .await?;
     json_response(200, &ok_envelope(json!({"organization": view})))
+}
+
+/// `POST /admin/v1/orgs/{orgId}/webhook-secret/rotate`.
+pub async fn rotate_webhook_secret(req: Request, env: Env, cfg: Config, org_id: &str) -> ApiResult {
+    require_admin_token(&req, &cfg)?;
+    org_path(org_id)?;
+    let r: RotatedSecret = rpc(&account_stub(&env, org_id)?, "rotate_signing", &()).await?;
+    json_response(
+        200,
+        &ok_envelope(json!({
+            "webhookSigningSecret": r.secret,
+            "previousSecretValidUntil": r.previous_valid_until_ms.map(folio_core::time::rfc3339),
+        })),
+    )
 }
 
 pub async fn create_key(mut req: Request, env: Env, cfg: Config, org_id: &str) -> ApiResult {

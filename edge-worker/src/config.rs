@@ -10,6 +10,8 @@ pub const FILES: &str = "FOLIO_FILES";
 pub const ACCOUNT: &str = "ACCOUNT";
 pub const DOCUMENT: &str = "DOCUMENT";
 pub const QUEUE: &str = "QUEUE";
+/// The `send_email` binding of webhook failure e-mails.
+pub const NOTIFY_EMAIL: &str = "NOTIFY_EMAIL";
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -48,6 +50,15 @@ pub struct Config {
     pub max_processing_per_org: u32,
     /// `FAULT_INJECTION`: tests only, the initial fault rules (see `faults`).
     pub fault_injection: Option<String>,
+    /// `EMAIL_DOMAIN`: the domain whose Email Routing hands messages to the
+    /// worker; inbound addresses are `{orgId}[.sandbox][+type]@` it. Empty:
+    /// no inbox (every message is rejected, `GET /v1/account/email` says so).
+    pub email_domain: String,
+    /// `EMAIL_FROM`: the sender of failure e-mails (default `notifications@{EMAIL_DOMAIN}`).
+    pub email_from: String,
+    /// `EMAIL_MAX_MESSAGE_BYTES`: the largest message accepted (default and
+    /// most: Email Routing's 25 MiB).
+    pub email_max_message_bytes: u64,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -79,6 +90,7 @@ impl Config {
     }
 
     pub fn from_env(env: &Env) -> Config {
+        let email_domain = text(env, "EMAIL_DOMAIN").unwrap_or_default().to_ascii_lowercase();
         Config {
             document_types: list(env, "DOCUMENT_TYPES", "invoice,receipt,generic"),
             languages: list(env, "LANGUAGES", "en"),
@@ -98,6 +110,12 @@ impl Config {
             paid_limits: limits(env, Plan::Paid, "PAID"),
             max_processing_per_org: number(env, "MAX_PROCESSING_PER_ORG", 8).max(1),
             fault_injection: text(env, crate::faults::VAR).filter(|s| !s.is_empty()),
+            email_max_message_bytes: text(env, "EMAIL_MAX_MESSAGE_BYTES")
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(folio_core::email::MAX_MESSAGE_BYTES)
+                .clamp(1, folio_core::email::MAX_MESSAGE_BYTES),
+            email_domain: email_domain.clone(),
+            email_from: text(env, "EMAIL_FROM").filter(|s| !s.is_empty()).unwrap_or_else(|| format!("notifications@{email_domain}")),
         }
     }
 

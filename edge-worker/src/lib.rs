@@ -3,7 +3,8 @@
 //! `fetch` only routes ([`router`]); the logic lives in one module per area:
 //! [`submit`] (DocuRift submissions), [`documents`] (reads, list, delete,
 //! account), [`veryfi`] (Veryfi-compatible routes), [`admin`] (admin API),
-//! [`internal`] (the host API), and three Durable Objects: [`account::Account`]
+//! [`internal`] (the host API), [`inbox`] (the `email` handler: e-mail
+//! in), and three Durable Objects: [`account::Account`]
 //! (per organisation), [`document::Document`] (per document) and
 //! [`queue::Queue`] (the job queue). Pure rules live in `folio-core`.
 //! Storage layout: see [`model`].
@@ -17,6 +18,7 @@ mod document;
 mod documents;
 mod faults;
 mod http;
+mod inbox;
 mod internal;
 mod model;
 mod openapi;

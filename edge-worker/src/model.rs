@@ -95,6 +95,19 @@ pub struct VeryfiClientRecord {
 pub enum Source {
     Docurift,
     Veryfi,
+    /// An attachment of a message to the organisation's inbox (`inbox`).
+    Email,
+}
+
+impl Source {
+    /// The document's `source` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Docurift => "api",
+            Source::Veryfi => "veryfi",
+            Source::Email => "email",
+        }
+    }
 }
 
 /// Side effects of reaching a final state, retried by the Document DO's
@@ -131,6 +144,9 @@ pub struct DocumentRecord {
     pub key_id: String,
     pub profile: Profile,
     pub source: Source,
+    /// The message an e-mailed document came in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<folio_core::document::EmailOrigin>,
     /// The numeric id Veryfi clients use.
     pub veryfi_id: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,7 +178,54 @@ pub struct DocumentRecord {
     pub pending: PendingEffects,
 }
 
+/// Who and what a new document is, before admission.
+pub struct NewDocument {
+    pub id: String,
+    pub org_id: String,
+    /// The submitting key, or `inbox:{profile}` for e-mailed documents.
+    pub key_id: String,
+    pub profile: Profile,
+    pub source: Source,
+    pub email: Option<folio_core::document::EmailOrigin>,
+    pub external_id: Option<String>,
+    pub file_name: String,
+    pub file_kind: FileKind,
+    pub file_size: u64,
+    pub options: SubmissionOptions,
+    pub estimated_pages: u32,
+}
+
 impl DocumentRecord {
+    /// The record of a document about to be admitted (queued, attempt 0,
+    /// its file at [`file_r2_key`]; the Veryfi id comes with the admission).
+    pub fn new(d: NewDocument, now_ms: i64) -> DocumentRecord {
+        DocumentRecord {
+            file_key: file_r2_key(&d.org_id, &d.id),
+            id: d.id,
+            org_id: d.org_id,
+            key_id: d.key_id,
+            profile: d.profile,
+            source: d.source,
+            email: d.email,
+            veryfi_id: 0,
+            external_id: d.external_id,
+            file_name: d.file_name,
+            file_kind: d.file_kind,
+            file_size: d.file_size,
+            options: d.options,
+            estimated_pages: d.estimated_pages,
+            status: DocumentStatus::Queued,
+            attempt: 0,
+            lease_id: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            processed_at_ms: None,
+            result: None,
+            error: None,
+            pending: PendingEffects::default(),
+        }
+    }
+
     /// The public `data` object (DocuRift shape).
     pub fn data(&self) -> DocumentData {
         let processed_at = self.processed_at_ms.map(folio_core::time::rfc3339);
@@ -193,10 +256,14 @@ impl DocumentRecord {
                 error: None,
                 created_at: None,
                 ocr: None,
+                source: None,
+                email: None,
             },
         };
         d.organization_id = Some(self.org_id.clone());
         d.created_at = Some(folio_core::time::rfc3339(self.created_at_ms));
+        d.source = Some(self.source.as_str().to_string());
+        d.email = self.email.clone();
         d
     }
 

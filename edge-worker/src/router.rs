@@ -74,6 +74,11 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
             Get => documents::account(req, env, cfg).await,
             _ => not_allowed(),
         },
+        ["v1", "account", "email"] => match method {
+            Get => crate::inbox::get(req, env, cfg).await,
+            Put => crate::inbox::put(req, env, cfg).await,
+            _ => not_allowed(),
+        },
         ["v1", "account", "webhook"] => match method {
             Get => documents::get_webhook(req, env, cfg).await,
             Put => documents::put_webhook(req, env, cfg).await,
@@ -109,6 +114,15 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
         ["admin", "v1", "orgs", org_id] => match method {
             Get => admin::get_org(req, env, cfg, org_id).await,
             Patch => admin::patch_org(req, env, cfg, org_id).await,
+            _ => not_allowed(),
+        },
+        ["admin", "v1", "orgs", org_id, "email"] => match method {
+            Get => crate::inbox::admin(req, env, cfg, org_id, false).await,
+            Put => crate::inbox::admin(req, env, cfg, org_id, true).await,
+            _ => not_allowed(),
+        },
+        ["admin", "v1", "orgs", org_id, "webhook-secret", "rotate"] => match method {
+            Post => admin::rotate_webhook_secret(req, env, cfg, org_id).await,
             _ => not_allowed(),
         },
         ["admin", "v1", "orgs", org_id, "keys"] => match method {

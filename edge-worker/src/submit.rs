@@ -9,7 +9,7 @@ use crate::account::{Admission, IdempotencyArgs, SubmitArgs, Submitted};
 use crate::auth::{self, Principal, count_request, identify};
 use crate::config::{Config, FILES};
 use crate::http::{ApiResult, Failure, content_length, fail, header, json_response, now_ms, rpc};
-use crate::model::{DocumentRecord, PendingEffects, Source, account_stub, document_stub, file_r2_key, queue_shard_for, queue_stub};
+use crate::model::{DocumentRecord, NewDocument, Source, account_stub, document_stub, queue_shard_for, queue_stub};
 use crate::queue::{Position, PositionArgs};
 use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
 use folio_core::api::{
@@ -185,32 +185,24 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         }),
         _ => None,
     };
-    let file_key = file_r2_key(&principal.org_id, &doc_id);
-    let file_size = upload.file.size();
-    let record = DocumentRecord {
-        id: doc_id.clone(),
-        org_id: principal.org_id.clone(),
-        key_id: principal.key_id.clone(),
-        profile: principal.profile,
-        source: upload.source,
-        veryfi_id: 0, // assigned by the admission
-        external_id: upload.external_id,
-        file_name,
-        file_kind: kind,
-        file_size,
-        file_key: file_key.clone(),
-        options: upload.options,
-        estimated_pages: pages,
-        status: DocumentStatus::Queued,
-        attempt: 0,
-        lease_id: None,
-        created_at_ms: now,
-        updated_at_ms: now,
-        processed_at_ms: None,
-        result: None,
-        error: None,
-        pending: PendingEffects::default(),
-    };
+    let record = DocumentRecord::new(
+        NewDocument {
+            id: doc_id.clone(),
+            org_id: principal.org_id.clone(),
+            key_id: principal.key_id.clone(),
+            profile: principal.profile,
+            source: upload.source,
+            email: None,
+            external_id: upload.external_id,
+            file_name,
+            file_kind: kind,
+            file_size: upload.file.size(),
+            options: upload.options,
+            estimated_pages: pages,
+        },
+        now,
+    );
+    let file_key = record.file_key.clone();
     let args = SubmitArgs {
         record,
         idempotency,
@@ -263,7 +255,7 @@ pub async fn refusal_counted(env: &Env, cfg: &Config, principal: &Principal, ref
     }
 }
 
-async fn put_file(env: &Env, key: &str, kind: FileKind, file: UploadFile) -> ApiResult<()> {
+pub async fn put_file(env: &Env, key: &str, kind: FileKind, file: UploadFile) -> ApiResult<()> {
     let meta = worker::HttpMetadata { content_type: Some(kind.mime_type().to_string()), ..Default::default() };
     let bucket = env.bucket(FILES)?;
     crate::faults::guard("r2.put", async {
@@ -273,7 +265,7 @@ async fn put_file(env: &Env, key: &str, kind: FileKind, file: UploadFile) -> Api
     .await
 }
 
-async fn delete_file(env: &Env, key: &str) {
+pub async fn delete_file(env: &Env, key: &str) {
     if let Ok(bucket) = env.bucket(FILES) {
         let _ = bucket.delete(key.to_string()).await;
     }

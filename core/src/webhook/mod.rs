@@ -31,5 +31,5 @@ pub use delivery::{AttemptRecord, Delivery, DeliveryState, NextStep};
 pub use js_json::to_js_json;
 pub use payload::{VeryfiOutcome, WebhookEvent, admin_notification_event, docurift_event, veryfi_event};
 pub use redelivery::{RedeliveryLimits, RedeliveryScope, redelivery_rate_limited};
-pub use request::attempt_headers;
+pub use request::{SigningKeys, attempt_headers};
 pub use retry::{AttemptOutcome, Decision, Profile, StopReason, TimeScale, decide};

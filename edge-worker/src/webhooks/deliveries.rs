@@ -63,6 +63,9 @@ pub struct NewDelivery {
     pub url: String,
     #[serde(default)]
     pub secret: Option<String>,
+    /// No secret of its own: signed with the organisation's default secret(s) at each attempt.
+    #[serde(default)]
+    pub org_signing: bool,
     pub event: WebhookEvent,
     pub document_id: String,
     pub org_id: String,
@@ -183,7 +186,7 @@ async fn run_due(storage: Storage, env: Env) {
         }
         return;
     }
-    if let Err(e) = outbox.pump(&settings).await {
+    if let Err(e) = outbox.pump(&env, &settings).await {
         worker::console_error!("webhooks: pump: {e}");
     }
     if purged(&storage) {
@@ -318,6 +321,7 @@ fn add_deliveries(outbox: &Outbox, wanted: Vec<NewDelivery>, redelivery: bool) -
             delivery: Delivery::new(new_delivery_id(), n.document_id, n.url, n.event, now),
             kind: n.kind,
             secret: n.secret,
+            org_signing: n.org_signing,
             org_id: n.org_id,
             account_profile: n.account_profile,
             veryfi_id: Some(n.veryfi_id),

@@ -26,7 +26,7 @@
 use super::deliveries::set_or_clear_alarm;
 use super::outbox::{DeliveryKind, Outbox, StoredDelivery, delivery_view};
 use super::settings::{FAILURES_BINDING, Settings};
-use crate::account::ProfileSettings;
+use crate::account::{AccountView, ProfileSettings};
 use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
 use crate::model::{Profile as AccountProfile, account_stub};
 use folio_core::ErrorCode;
@@ -101,7 +101,41 @@ struct Notice {
     delivery_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     skipped: Option<String>,
+    /// The e-mail to the organisation's admin address, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<EmailNotice>,
 }
+
+/// One failure e-mail and how sending it went.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailNotice {
+    to: String,
+    state: EmailState,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sent_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+enum EmailState {
+    Pending,
+    /// Handed to `send_email`, no answer yet (since `sending_since_ms`).
+    Sending {
+        since_ms: i64,
+    },
+    Sent,
+    Failed,
+}
+
+/// Sends of one failure e-mail before it is given up (logged as failed).
+const EMAIL_ATTEMPTS: u32 = 3;
+/// A send with no answer after this long counts as a failed attempt.
+const EMAIL_SEND_DEADLINE_MS: i64 = 60_000;
 
 #[derive(Deserialize)]
 struct Body {
@@ -133,13 +167,18 @@ impl DurableObject for WebhookFailures {
 
     async fn alarm(&self) -> worker::Result<Response> {
         let settings = Settings::from_env(&self.env);
-        let notified = self.notify_if_due(&settings).await;
+        let mut notified = self.notify_if_due(&settings).await;
+        if notified.is_ok()
+            && let Some(owner) = self.meta::<Owner>("owner").ok().flatten()
+        {
+            notified = self.send_emails(&owner).await;
+        }
         if let Err(f) = &notified {
             worker::console_error!("admin notification: {:?}", f.error);
         }
         match Outbox::open(&self.state.storage()) {
             Ok(outbox) => {
-                if let Err(e) = outbox.pump(&settings).await {
+                if let Err(e) = outbox.pump(&self.env, &settings).await {
                     worker::console_error!("admin notification delivery: {e}");
                 }
             }
@@ -148,6 +187,32 @@ impl DurableObject for WebhookFailures {
         self.reschedule(&settings, notified.is_err()).await;
         Response::ok("ok")
     }
+}
+
+/// The failure e-mail: Veryfi's "API Webhook Failed" message, through the
+/// `send_email` binding ([`crate::config::NOTIFY_EMAIL`]).
+async fn send_failure_email(env: &Env, from: &str, to: &str, owner: &Owner, ids: &[u64]) -> Result<(), String> {
+    use worker::SendEmailBuilder;
+    let binding =
+        env.send_email(crate::config::NOTIFY_EMAIL).map_err(|e| format!("send_email binding {}: {e}", crate::config::NOTIFY_EMAIL))?;
+    let listed: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let subject = format!("Folio: API webhook failed for {} document(s)", ids.len());
+    let body = format!(
+        "Webhook deliveries to your {profile} account webhook failed after every retry.\n\n\
+         Organisation: {org}\nDocuments (numeric ids): {list}\n\n\
+         The deliveries and each attempt are at GET /v1/webhooks/failures (and per document at\n\
+         GET /v1/documents/{{id}}/webhooks), where an admin key can redeliver them.\n\
+         At most one of these e-mails is sent per 24 hours.\n",
+        profile = owner.profile.as_str(),
+        org = owner.org_id,
+        list = listed.join(", "),
+    );
+    let message = SendEmailBuilder::builder(from, to, &subject).text(&body).build();
+    binding.send_with_builder(&message).await.map(|_| ()).map_err(|e| format!("send_email: {}", js_error_text(&e)))
+}
+
+fn js_error_text(e: &worker::js_sys::Error) -> String {
+    String::from(e.message())
 }
 
 fn text<T: Serialize>(v: &T) -> ApiResult<String> {
@@ -219,20 +284,22 @@ impl WebhookFailures {
         }
         let Some(owner) = self.meta::<Owner>("owner")? else { return Ok(()) };
         let url = settings.admin_notification_url(&owner.org_id, owner.profile);
-        // The signing secret first: everything after it is one synchronous batch.
+        // The signing secret and the admin's address first: everything after
+        // them is one synchronous batch.
+        let account = account_stub(&self.env, &owner.org_id)?;
         let secret = match &url {
             Some(_) => {
-                let p: ProfileSettings =
-                    rpc(&account_stub(&self.env, &owner.org_id)?, "profile", &crate::account::ProfileArgs { profile: owner.profile })
-                        .await?;
+                let p: ProfileSettings = rpc(&account, "profile", &crate::account::ProfileArgs { profile: owner.profile }).await?;
                 Some(p.client_secret)
             }
             None => None,
         };
+        let view: AccountView = rpc(&account, "get", &()).await?;
         let now = now_ms();
         let mut digest = self.digest()?;
         let Some(ids) = digest.take_due(now, settings.scale) else { return Ok(()) };
-        let mut notice = Notice { created_at: rfc3339_millis(now), ids: ids.clone(), delivery_id: None, skipped: None };
+        let email = view.admin_email.map(|to| EmailNotice { to, state: EmailState::Pending, attempts: 0, sent_at: None, error: None });
+        let mut notice = Notice { created_at: rfc3339_millis(now), ids: ids.clone(), delivery_id: None, skipped: None, email };
         match url {
             Some(url) => {
                 let event = admin_notification_event(&ids, now)?;
@@ -240,6 +307,7 @@ impl WebhookFailures {
                     delivery: Delivery::new(new_delivery_id(), String::new(), url, event, now),
                     kind: DeliveryKind::AdminNotification,
                     secret,
+                    org_signing: false,
                     org_id: owner.org_id.clone(),
                     account_profile: owner.profile,
                     veryfi_id: None,
@@ -250,10 +318,69 @@ impl WebhookFailures {
                 Outbox::open(&self.state.storage())?.insert(&d)?;
                 notice.delivery_id = Some(d.delivery.delivery_id.clone());
             }
-            None => notice.skipped = Some("ADMIN_NOTIFICATION_URL is not set".into()),
+            None if notice.email.is_none() => {
+                notice.skipped = Some("ADMIN_NOTIFICATION_URL is not set and the organisation has no admin e-mail".into())
+            }
+            None => {}
         }
         self.set_meta("digest", &digest)?;
         self.sql().exec("INSERT INTO notices (body) VALUES (?)", vec![text(&notice)?.into()])?;
+        self.send_emails(&owner).await
+    }
+
+    /// Sends every failure e-mail that is due (new, or a failed attempt to
+    /// retry), each marked in flight before it is handed over, so an alarm
+    /// running beside this call never sends it twice.
+    async fn send_emails(&self, owner: &Owner) -> ApiResult<()> {
+        let cfg = crate::config::Config::from_env(&self.env);
+        for (seq, mut notice) in self.notices_owing_email()? {
+            let Some(mut email) = notice.email.clone() else { continue };
+            email.attempts += 1;
+            email.state = EmailState::Sending { since_ms: now_ms() };
+            notice.email = Some(email.clone());
+            self.save_notice(seq, &notice)?;
+            let sent = send_failure_email(&self.env, &cfg.email_from, &email.to, owner, &notice.ids).await;
+            email.state = match &sent {
+                Ok(()) => EmailState::Sent,
+                Err(_) if email.attempts >= EMAIL_ATTEMPTS => EmailState::Failed,
+                Err(_) => EmailState::Pending,
+            };
+            email.sent_at = sent.is_ok().then(|| rfc3339_millis(now_ms()));
+            email.error = sent.err();
+            if let Some(e) = &email.error {
+                worker::console_error!("failure e-mail to the admin of {}: {e}", owner.org_id);
+            }
+            notice.email = Some(email);
+            self.save_notice(seq, &notice)?;
+        }
+        Ok(())
+    }
+
+    /// Notices whose e-mail is pending, or was handed over and never answered.
+    fn notices_owing_email(&self) -> ApiResult<Vec<(i64, Notice)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            seq: f64,
+            body: String,
+        }
+        let now = now_ms();
+        let mut out = Vec::new();
+        for r in self.sql().exec("SELECT seq, body FROM notices ORDER BY seq DESC LIMIT ?", vec![VIEW_LIMIT.into()])?.to_array::<Row>()? {
+            let notice: Notice = serde_json::from_str(&r.body)?;
+            let owed = notice.email.as_ref().is_some_and(|e| match e.state {
+                EmailState::Pending => true,
+                EmailState::Sending { since_ms } => now - since_ms > EMAIL_SEND_DEADLINE_MS,
+                EmailState::Sent | EmailState::Failed => false,
+            });
+            if owed {
+                out.push((r.seq as i64, notice));
+            }
+        }
+        Ok(out)
+    }
+
+    fn save_notice(&self, seq: i64, notice: &Notice) -> ApiResult<()> {
+        self.sql().exec("UPDATE notices SET body = ? WHERE seq = ?", vec![text(notice)?.into(), seq.into()])?;
         Ok(())
     }
 
@@ -272,7 +399,7 @@ impl WebhookFailures {
             }
             Err(_) => consider(now + RETRY_MS),
         }
-        if retry_soon {
+        if retry_soon || self.notices_owing_email().map_or(true, |n| !n.is_empty()) {
             consider(now + RETRY_MS);
         }
         set_or_clear_alarm(&self.state.storage(), wake, now).await;

@@ -13,8 +13,11 @@
 //! What a finished document is owed:
 //! - its submission's `webhookUrl` (DocuRift API): `document.completed` /
 //!   `document.failed` in the DocuRift shape, `callbackMetadata` echoed,
-//!   `X-DocuRift-*` headers signed with `webhookSecret` (unsigned without
-//!   one), Standard Webhooks headers; DocuRift retry profile (6 attempts).
+//!   `X-DocuRift-*` headers signed with `webhookSecret` or, without one,
+//!   the organisation's default secret (`whsec_...`, shown at creation,
+//!   rotated by the admin API with a 24 h overlap during which the old one
+//!   adds a second Standard Webhooks signature), Standard Webhooks headers;
+//!   DocuRift retry profile (6 attempts).
 //! - the organisation's account-level webhook of the document's profile
 //!   (live or sandbox, `PUT /v1/account/webhook`), for every document of
 //!   that profile whichever API submitted it, as Veryfi's account webhook
@@ -87,9 +90,10 @@ pub async fn purge_deliveries(env: &Env, doc_id: &str) -> ApiResult<()> {
 /// The deliveries a finished document is owed under the current settings.
 pub(crate) async fn plan_deliveries(env: &Env, doc: &DocumentRecord) -> ApiResult<Vec<NewDelivery>> {
     let at = doc.processed_at_ms.unwrap_or_else(now_ms);
-    let new = |kind, url: String, secret, event| NewDelivery {
+    let new = |kind, url: String, secret: Option<String>, event| NewDelivery {
         kind,
         url,
+        org_signing: secret.is_none(),
         secret,
         event,
         document_id: doc.id.clone(),

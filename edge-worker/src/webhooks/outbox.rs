@@ -15,13 +15,18 @@
 
 use super::send::{Sent, send_attempt};
 use super::settings::Settings;
+use crate::account::SigningKeys;
 use crate::http::now_ms;
+use crate::http::rpc;
 use crate::model::Profile as AccountProfile;
+use crate::model::account_stub;
 use folio_core::time::rfc3339_millis;
 use folio_core::webhook::{Delivery, DeliveryState, NextStep};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use worker::Env;
 use worker::{SqlStorage, SqlStorageValue, Storage};
 
 const SCHEMA: &str = "
@@ -66,6 +71,11 @@ pub struct StoredDelivery {
     /// `webhookSecret` (DocuRift) or the profile's Veryfi client secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// A DocuRift delivery without `webhookSecret`: signed with the
+    /// organisation's default secret, looked up at every attempt so a
+    /// rotation applies to retries (and the old secret co-signs during the overlap).
+    #[serde(default)]
+    pub org_signing: bool,
     pub org_id: String,
     pub account_profile: AccountProfile,
     /// The document's numeric (Veryfi) id, listed in admin digests.
@@ -148,7 +158,7 @@ impl Outbox {
 
     /// Makes every attempt that is due now, concurrently, and records each
     /// result. Interrupted attempts past their deadline are logged first.
-    pub async fn pump(&self, settings: &Settings) -> worker::Result<()> {
+    pub async fn pump(&self, env: &Env, settings: &Settings) -> worker::Result<()> {
         let now = now_ms();
         let mut begun = Vec::new();
         // Synchronous from here to the sends: no other event of the object
@@ -164,8 +174,10 @@ impl Outbox {
                 begun.push((d, attempt));
             }
         }
+        let org_keys = &organisation_keys(env, begun.iter().map(|(d, _)| d)).await;
         let results = join_all(begun.iter().map(|(d, attempt)| async move {
-            let sent = send_attempt(d, *attempt, settings.allow_loopback).await;
+            let org = if d.org_signing { org_keys.get(&d.org_id).cloned() } else { None };
+            let sent = send_attempt(d, *attempt, settings.allow_loopback, org.as_ref()).await;
             self.finish(d.id(), *attempt, sent, settings).map_err(|e| (d.id().to_string(), e))
         }))
         .await;
@@ -202,6 +214,30 @@ impl Outbox {
         }
         Ok(wake)
     }
+}
+
+/// The default signing secrets of each organisation whose deliveries need
+/// them, one Account call per organisation. An organisation whose secrets
+/// cannot be read is left out: its attempts fail (logged, retried) rather
+/// than go out unsigned.
+async fn organisation_keys<'a>(env: &Env, deliveries: impl Iterator<Item = &'a StoredDelivery>) -> HashMap<String, SigningKeys> {
+    let mut orgs: Vec<&str> = deliveries.filter(|d| d.org_signing).map(|d| d.org_id.as_str()).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    let mut out = HashMap::new();
+    for org in orgs {
+        let keys: crate::http::ApiResult<SigningKeys> = match account_stub(env, org) {
+            Ok(stub) => rpc(&stub, "signing_keys", &()).await,
+            Err(e) => Err(e.into()),
+        };
+        match keys {
+            Ok(k) => {
+                out.insert(org.to_string(), k);
+            }
+            Err(f) => worker::console_error!("webhooks: signing secrets of {org}: {:?}", f.error),
+        }
+    }
+    out
 }
 
 fn parse(body: &str) -> worker::Result<StoredDelivery> {

@@ -17,10 +17,11 @@
 //!   timeout would have failed it.
 
 use super::outbox::StoredDelivery;
+use crate::account::SigningKeys as OrgKeys;
 use crate::http::now_ms;
 use folio_core::url_guard::check_public_url;
 use folio_core::webhook::delivery::RESPONSE_SNIPPET_BYTES;
-use folio_core::webhook::{AttemptOutcome, attempt_headers};
+use folio_core::webhook::{AttemptOutcome, SigningKeys, attempt_headers};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use std::time::Duration;
@@ -42,12 +43,24 @@ pub struct Sent {
 const READ_LIMIT: usize = RESPONSE_SNIPPET_BYTES + 4;
 
 /// Sends attempt number `attempt` of `d`.
-pub async fn send_attempt(d: &StoredDelivery, attempt: u32, allow_loopback: bool) -> Sent {
+/// `org_keys`: the organisation's default secrets, for deliveries signed with them.
+pub async fn send_attempt(d: &StoredDelivery, attempt: u32, allow_loopback: bool, org_keys: Option<&OrgKeys>) -> Sent {
     let delivery = &d.delivery;
     if let Err(refusal) = check_public_url(&delivery.url, allow_loopback) {
         return Sent { outcome: AttemptOutcome::Blocked { reason: refusal.message().to_string() }, body: None };
     }
-    let headers = match attempt_headers(&delivery.event, d.secret.as_deref(), &delivery.delivery_id, attempt, now_ms()) {
+    let keys = match (d.org_signing, org_keys) {
+        (false, _) => SigningKeys::one(d.secret.as_deref()),
+        (true, Some(k)) => SigningKeys { current: Some(&k.current), retiring: k.retiring.as_deref() },
+        // Never unsigned: the attempt fails and is retried.
+        (true, None) => {
+            return Sent {
+                outcome: AttemptOutcome::ConnectionError { message: "the organisation's signing secret could not be read".into() },
+                body: None,
+            };
+        }
+    };
+    let headers = match attempt_headers(&delivery.event, keys, &delivery.delivery_id, attempt, now_ms()) {
         Ok(h) => h,
         // Only a stored delivery that cannot be signed gets here (a Veryfi
         // delivery without its client secret): retrying cannot help.
