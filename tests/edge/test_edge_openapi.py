@@ -101,6 +101,10 @@ def test_responses_follow_the_documented_schemas(edge, spec, admin, clean_queue)
     check("/v1/account/webhook", "put", s.put(edge.url("/v1/account/webhook"), headers=k.headers, json={"url": "https://example.com/v"}))
     check("/v1/account/webhook", "put", s.put(edge.url("/v1/account/webhook"), headers=member.headers, json={"url": "https://example.com/v"}))
     check("/v1/account/webhook", "put", s.put(edge.url("/v1/account/webhook"), headers=k.headers, json={"url": "ftp://x"}))
+    check("/v1/account/email", "get", s.get(edge.url("/v1/account/email"), headers=k.headers))
+    check("/v1/account/email", "put", s.put(edge.url("/v1/account/email"), headers=k.headers, json={"allowedSenders": ["@example.com"]}))
+    check("/v1/account/email", "put", s.put(edge.url("/v1/account/email"), headers=member.headers, json={"allowedSenders": []}))
+    check("/v1/account/email", "put", s.put(edge.url("/v1/account/email"), headers=k.headers, json={"allowedSenders": ["not-an-address"]}))
     # Webhooks: the completed document's delivery log, a redelivery, the failure ledger.
     check("/v1/documents/{id}/webhooks", "get", s.get(edge.url(f"/v1/documents/{doc_id}/webhooks"), headers=k.headers))
     check("/v1/documents/{id}/webhooks/redeliver", "post",

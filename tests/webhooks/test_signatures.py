@@ -108,8 +108,43 @@ def test_docurift_deliveries_verify_everywhere(edge, secrets, outcome):
     assert h["content-type"] == "application/json"
 
 
-def test_docurift_without_secret_is_delivered_unsigned(edge):
-    _, key = edge.admin().new_tenant()
+def admin_call(edge, method: str, path: str, expect: int, **kw) -> dict:
+    return edge.admin()._call(method, path, expect, **kw)
+
+
+def test_docurift_without_secret_is_signed_with_the_organisation_secret(edge):
+    """A caller who never sets `webhookSecret`: the organisation's default
+    secret (shown once, at creation) signs, and the DocuRift spec's Node and
+    Python verifiers and the Standard Webhooks library accept it."""
+    created = admin_call(edge, "POST", "/admin/v1/orgs", 201, json={"name": f"default-{token()}", "credits": 100})
+    org_secret = created["webhookSigningSecret"]
+    assert org_secret.startswith("whsec_") and len(org_secret) > 30
+    assert "webhookSigningSecret" not in admin_call(edge, "GET", f"/admin/v1/orgs/{created['organization']['orgId']}", 200)
+    key = edge.admin().create_key(created["organization"]["orgId"])
+    node = NodeReceiver(docurift_secret=org_secret)
+    rcv = Receiver(forward_to=node.base_url)
+    try:
+        doc = submit(edge, key, rcv.url("/webhooks/docurift"))
+        complete(edge.host(), doc)
+        [got] = rcv.wait_for(1)
+    finally:
+        rcv.close()
+        node.close()
+    assert got.answered == 200  # the spec's Node `verifyWebhookSignature`
+    h = got.headers
+    assert verify_webhook(got.body, h["x-docurift-signature"], org_secret)
+    assert not verify_webhook(tamper(got.body), h["x-docurift-signature"], org_secret)
+    assert standard_webhooks_accepts(org_secret, got.body, h)
+    assert got.header("x-docurift-delivery-id") == got.header("webhook-id")
+
+
+def test_rotation_keeps_the_old_secret_signing_for_the_overlap(edge):
+    created = admin_call(edge, "POST", "/admin/v1/orgs", 201, json={"name": f"rotate-{token()}", "credits": 100})
+    org_id, old = created["organization"]["orgId"], created["webhookSigningSecret"]
+    key = edge.admin().create_key(org_id)
+    rotated = admin_call(edge, "POST", f"/admin/v1/orgs/{org_id}/webhook-secret/rotate", 200)
+    new = rotated["webhookSigningSecret"]
+    assert new != old and new.startswith("whsec_") and rotated["previousSecretValidUntil"]
     rcv = Receiver()
     try:
         doc = submit(edge, key, rcv.url())
@@ -117,9 +152,24 @@ def test_docurift_without_secret_is_delivered_unsigned(edge):
         [got] = rcv.wait_for(1)
     finally:
         rcv.close()
-    assert got.json()["event"] == "document.completed"
-    assert "x-docurift-signature" not in got.headers and "webhook-signature" not in got.headers
-    assert got.header("x-docurift-delivery-id") == got.header("webhook-id")
+    h = got.headers
+    # DocuRift's header: the new secret; Standard Webhooks: both, space-separated.
+    assert verify_webhook(got.body, h["x-docurift-signature"], new)
+    assert not verify_webhook(got.body, h["x-docurift-signature"], old)
+    assert len(h["webhook-signature"].split(" ")) == 2
+    assert standard_webhooks_accepts(new, got.body, h) and standard_webhooks_accepts(old, got.body, h)
+    assert not standard_webhooks_accepts(whsec(), got.body, h)
+    # A submission's own secret still wins over the organisation's.
+    own = whsec()
+    rcv = Receiver()
+    try:
+        doc = submit(edge, key, rcv.url(), own)
+        complete(edge.host(), doc)
+        [got] = rcv.wait_for(1)
+    finally:
+        rcv.close()
+    assert verify_webhook(got.body, got.headers["x-docurift-signature"], own)
+    assert got.headers["webhook-signature"].count("v1,") == 1
 
 
 @pytest.mark.parametrize("profile", ["live", "sandbox"])
