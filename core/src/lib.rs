@@ -1,6 +1,7 @@
 //! Types and rules shared by the Folio edge worker (wasm32) and host (native).
 //! No I/O lives here, so everything is unit-tested natively.
 
+pub mod coalesce;
 pub mod document;
 pub mod email;
 pub mod error;

@@ -17,16 +17,15 @@
 //! - `GET    /admin/v1/queue` queue statistics.
 
 use crate::account::{
-    AccountView, AddKeyArgs, InitArgs, KeyArgs, ProfileArgs, ProfileSettings, RevokedKey, RotatedSecret, UpdateArgs, new_signing_secret,
-    valid_admin_email,
+    AccountClient, AccountView, AddKeyArgs, GetAccount, InitArgs, KeyArgs, ProfileArgs, ProfileSettings, RevokedKey, RotateSigning,
+    RotatedSecret, UpdateArgs, new_signing_secret, valid_admin_email,
 };
 use crate::auth::require_admin_token;
 use crate::config::{Config, KV};
-use crate::http::{ApiResult, fail, json_response, kv_put_json, parse_json, read_body_limited, rpc};
-use crate::model::{
-    KeyRecord, Profile, Role, VeryfiClientRecord, account_stub, apikey_kv_key, is_org_id, queue_shards, queue_stub, veryfi_kv_key,
-};
+use crate::http::{ApiResult, fail, json_response, kv_put_json, parse_json, read_body_limited};
+use crate::model::{KeyRecord, Profile, Role, VeryfiClientRecord, apikey_kv_key, is_org_id, queue_shards, veryfi_kv_key};
 use crate::queue::QueueStats;
+use crate::queue::{GetStats, QueueClient};
 use folio_core::ErrorCode;
 use folio_core::api::{Plan, RateLimit, ok_envelope};
 use folio_core::ids::random_token;
@@ -150,10 +149,8 @@ pub async fn create_org(mut req: Request, env: Env, cfg: Config) -> ApiResult {
         };
         kv_put_json(&kv, &veryfi_kv_key(&p.client_id), &rec).await?;
     }
-    let view: AccountView = rpc(
-        &account_stub(&env, &org_id)?,
-        "init",
-        &InitArgs {
+    let view: AccountView = AccountClient::named(&env, &org_id)?
+        .call(&InitArgs {
             org_id: org_id.clone(),
             name,
             slug: slug.clone(),
@@ -162,9 +159,8 @@ pub async fn create_org(mut req: Request, env: Env, cfg: Config) -> ApiResult {
             profiles: profiles.clone(),
             admin_email,
             signing_secret: signing_secret.clone(),
-        },
-    )
-    .await?;
+        })
+        .await?;
     let veryfi: serde_json::Map<String, Value> = profiles
         .iter()
         .map(|p| (p.profile.as_str().to_string(), json!({"clientId": p.client_id, "clientSecret": p.client_secret, "username": slug})))
@@ -175,7 +171,7 @@ pub async fn create_org(mut req: Request, env: Env, cfg: Config) -> ApiResult {
 pub async fn get_org(req: Request, env: Env, cfg: Config, org_id: &str) -> ApiResult {
     require_admin_token(&req, &cfg)?;
     org_path(org_id)?;
-    let view: AccountView = rpc(&account_stub(&env, org_id)?, "get", &Value::Null).await?;
+    let view: AccountView = AccountClient::named(&env, org_id)?.call(&GetAccount).await?;
     json_response(200, &ok_envelope(json!({"organization": view})))
 }
 
@@ -183,17 +179,14 @@ pub async fn patch_org(mut req: Request, env: Env, cfg: Config, org_id: &str) ->
     require_admin_token(&req, &cfg)?;
     org_path(org_id)?;
     let body: PatchOrg = parse_json(&read_body_limited(&mut req, BODY_LIMIT, "Body too large").await?)?;
-    let view: AccountView = rpc(
-        &account_stub(&env, org_id)?,
-        "update",
-        &UpdateArgs {
+    let view: AccountView = AccountClient::named(&env, org_id)?
+        .call(&UpdateArgs {
             plan: parse_plan(body.plan.as_deref())?,
             credits: body.credits,
             add_credits: body.add_credits,
             admin_email: admin_email(body.admin_email)?,
-        },
-    )
-    .await?;
+        })
+        .await?;
     json_response(200, &ok_envelope(json!({"organization": view})))
 }
 
@@ -201,7 +194,7 @@ pub async fn patch_org(mut req: Request, env: Env, cfg: Config, org_id: &str) ->
 pub async fn rotate_webhook_secret(req: Request, env: Env, cfg: Config, org_id: &str) -> ApiResult {
     require_admin_token(&req, &cfg)?;
     org_path(org_id)?;
-    let r: RotatedSecret = rpc(&account_stub(&env, org_id)?, "rotate_signing", &()).await?;
+    let r: RotatedSecret = AccountClient::named(&env, org_id)?.call(&RotateSigning).await?;
     json_response(
         200,
         &ok_envelope(json!({
@@ -220,18 +213,13 @@ pub async fn create_key(mut req: Request, env: Env, cfg: Config, org_id: &str) -
     if body.rate_limit.is_some_and(|l| l.requests == 0 || l.window_seconds == 0) {
         return Err(bad("rateLimit needs requests >= 1 and windowSeconds >= 1"));
     }
-    let account = account_stub(&env, org_id)?;
-    let view: AccountView = rpc(&account, "get", &Value::Null).await?;
-    let settings: ProfileSettings = rpc(&account, "profile", &ProfileArgs { profile }).await?;
+    let account = AccountClient::named(&env, org_id)?;
+    let view = account.call(&GetAccount).await?;
+    let settings = account.call(&ProfileArgs { profile }).await?;
     let key = folio_core::ids::new_api_key();
     let key_id = format!("key_{}", random_token(16));
     let key_hash = hash_api_key(&key);
-    let _: Value = rpc(
-        &account,
-        "add_key",
-        &AddKeyArgs { key_id: key_id.clone(), key_hash: key_hash.clone(), role, profile, rate_limit: body.rate_limit },
-    )
-    .await?;
+    account.call(&AddKeyArgs { key_id: key_id.clone(), key_hash: key_hash.clone(), role, profile, rate_limit: body.rate_limit }).await?;
     let rec = KeyRecord { key_id: key_id.clone(), org_id: org_id.to_string(), role, profile };
     kv_put_json(&env.kv(KV)?, &apikey_kv_key(&key_hash), &rec).await?;
     json_response(
@@ -256,7 +244,7 @@ pub async fn create_key(mut req: Request, env: Env, cfg: Config, org_id: &str) -
 pub async fn revoke_key(req: Request, env: Env, cfg: Config, org_id: &str, key_id: &str) -> ApiResult {
     require_admin_token(&req, &cfg)?;
     org_path(org_id)?;
-    let r: RevokedKey = rpc(&account_stub(&env, org_id)?, "revoke_key", &KeyArgs { key_id: key_id.to_string() }).await?;
+    let r: RevokedKey = AccountClient::named(&env, org_id)?.call(&KeyArgs { key_id: key_id.to_string() }).await?;
     env.kv(KV)?.delete(&apikey_kv_key(&r.key_hash)).await?;
     json_response(200, &ok_envelope(json!({"keyId": key_id, "revoked": true})))
 }
@@ -265,7 +253,7 @@ pub async fn queue_stats(req: Request, env: Env, cfg: Config) -> ApiResult {
     require_admin_token(&req, &cfg)?;
     let mut shards = serde_json::Map::new();
     for shard in queue_shards() {
-        let s: QueueStats = rpc(&queue_stub(&env, shard)?, "stats", &Value::Null).await?;
+        let s: QueueStats = QueueClient::named(&env, shard)?.call(&GetStats).await?;
         shards.insert(shard.to_string(), json!(s));
     }
     json_response(200, &ok_envelope(json!({"shards": shards})))

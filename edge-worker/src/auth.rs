@@ -10,10 +10,11 @@
 //! until when a key is rate limited (refused requests are not counted, so
 //! refusing them here changes only the cost).
 
+use crate::account::AccountClient;
 use crate::account::RateArgs;
 use crate::config::{Config, KV};
-use crate::http::{ApiResult, Failure, fail, header, kv_get_json, rpc};
-use crate::model::{KeyRecord, Profile, Role, VeryfiClientRecord, account_stub, apikey_kv_key, veryfi_kv_key};
+use crate::http::{ApiResult, Failure, fail, header, kv_get_json};
+use crate::model::{KeyRecord, Profile, Role, VeryfiClientRecord, apikey_kv_key, veryfi_kv_key};
 use folio_core::ErrorCode;
 use folio_core::secret::{bearer_token, hash_api_key, is_api_key_shaped, token_matches};
 use folio_core::veryfi::{RequestSignature, SignatureError};
@@ -186,9 +187,9 @@ pub async fn identify(req: &Request, env: &Env) -> ApiResult<Principal> {
 /// which is also the authority on revocation (`INVALID_API_KEY`).
 pub async fn count_request(env: &Env, cfg: &Config, principal: &Principal) -> ApiResult<()> {
     refuse_while_limited(principal)?;
-    let counted: ApiResult<Value> =
-        rpc(&account_stub(env, &principal.org_id)?, "rate", &RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit })
-            .await;
+    let counted = AccountClient::named(env, &principal.org_id)?
+        .call(&RateArgs { key_id: principal.key_id.clone(), default_limit: cfg.rate_limit })
+        .await;
     if let Err(f) = &counted {
         note_refusal(principal, f);
     }

@@ -15,17 +15,17 @@
 //! their awaits on other objects: a delete racing a first lease cannot leave
 //! a "processing" snapshot behind, whichever comes first.
 
-use crate::account::{DocArgs, ReadmitAnswer, ReadmitArgs, StatusArgs};
+use crate::account::{AccountClient, Forget, ReadmitAnswer, ReadmitArgs, RecordOf, StatusArgs};
 use crate::config::{FILES, KV};
-use crate::http::{ApiResult, args, fail, kv_delete, kv_put_json, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::{DocumentRecord, PendingEffects, account_stub, doc_kv_key, file_r2_key, queue_shard_for, queue_stub};
-use crate::queue::CancelArgs;
+use crate::http::{ApiResult, fail, kv_delete, kv_put_json, now_ms};
+use crate::model::{DocumentRecord, PendingEffects, doc_kv_key, file_r2_key, queue_shard_for};
+use crate::queue::{CancelArgs, QueueClient};
+use crate::rpc::{Client, answer, decode, operations, reply};
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use futures_channel::oneshot;
 use futures_util::future::select;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::time::Duration;
 use worker::{Delay, DurableObject, Env, Request, Response, State, durable_object};
@@ -115,6 +115,35 @@ pub struct DeleteArgs {
     pub doc_id: String,
 }
 
+/// What `delete` answers (and `DELETE /v1/documents/{id}` shows).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deleted {
+    pub id: String,
+    pub deleted: bool,
+}
+
+/// The record as it is (`get`).
+#[derive(Serialize, Deserialize)]
+pub struct GetRecord;
+
+operations! {
+    /// The Document DO's operations.
+    pub enum DocumentRequest for DocumentObject (crate::config::DOCUMENT) {
+        Get(GetRecord) -> DocumentRecord,
+        Wait(WaitArgs) -> Option<DocumentRecord>,
+        Start(StartArgs) -> DocumentRecord,
+        Pages(PagesArgs) -> Outcome,
+        Complete(CompleteArgs) -> Outcome,
+        Fail(FailArgs) -> Outcome,
+        Requeue(LeaseRef) -> Outcome,
+        Delete(DeleteArgs) -> Deleted,
+    }
+}
+
+/// One document's object (named by the document id).
+pub type DocumentClient = Client<DocumentObject>;
+
 impl DurableObject for Document {
     fn new(state: State, env: Env) -> Self {
         crate::faults::init(&env);
@@ -122,45 +151,24 @@ impl DurableObject for Document {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let (op, body) = match rpc_request(&mut req).await {
-            Ok(x) => x,
-            Err(f) => return rpc_answer::<()>(Err(f)),
+        let request = match decode::<DocumentRequest>(&mut req).await {
+            Ok(r) => r,
+            Err(f) => return answer::<()>(Err(f)),
         };
-        match op.as_str() {
-            "get" => rpc_answer(self.load().await),
-            "wait" => rpc_answer(match args::<WaitArgs>(body) {
-                Ok(a) => self.wait(a.timeout_ms).await,
-                Err(f) => Err(f),
-            }),
-            op => {
+        match request {
+            DocumentRequest::Get(GetRecord) => reply::<GetRecord>(self.load().await),
+            DocumentRequest::Wait(a) => reply::<WaitArgs>(self.wait(a.timeout_ms).await),
+            changing => {
                 // Everything else changes the document: one at a time.
                 let _turn = self.ops.lock().await;
-                match op {
-                    "start" => rpc_answer(match args(body) {
-                        Ok(a) => self.start(a).await,
-                        Err(f) => Err(f),
-                    }),
-                    "pages" => rpc_answer(match args(body) {
-                        Ok(a) => self.pages(a).await,
-                        Err(f) => Err(f),
-                    }),
-                    "complete" => rpc_answer(match args(body) {
-                        Ok(a) => self.complete(a).await,
-                        Err(f) => Err(f),
-                    }),
-                    "fail" => rpc_answer(match args(body) {
-                        Ok(a) => self.fail(a).await,
-                        Err(f) => Err(f),
-                    }),
-                    "requeue" => rpc_answer(match args::<LeaseRef>(body) {
-                        Ok(a) => self.requeue(&a.lease_id).await,
-                        Err(f) => Err(f),
-                    }),
-                    "delete" => rpc_answer(match args(body) {
-                        Ok(a) => self.delete(a).await,
-                        Err(f) => Err(f),
-                    }),
-                    _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown document op {op}")))),
+                match changing {
+                    DocumentRequest::Start(a) => reply::<StartArgs>(self.start(a).await),
+                    DocumentRequest::Pages(a) => reply::<PagesArgs>(self.pages(a).await),
+                    DocumentRequest::Complete(a) => reply::<CompleteArgs>(self.complete(a).await),
+                    DocumentRequest::Fail(a) => reply::<FailArgs>(self.fail(a).await),
+                    DocumentRequest::Requeue(a) => reply::<LeaseRef>(self.requeue(&a.lease_id).await),
+                    DocumentRequest::Delete(a) => reply::<DeleteArgs>(self.delete(a).await),
+                    DocumentRequest::Get(_) | DocumentRequest::Wait(_) => unreachable!("answered above"),
                 }
             }
         }
@@ -219,8 +227,7 @@ impl Document {
         match (self.stored().await?, doc_id.zip(org_id)) {
             (Stored::Record(rec), _) => Ok(rec),
             (Stored::NotCreated, Some((doc_id, org_id))) => {
-                let admitted: Option<DocumentRecord> =
-                    rpc(&account_stub(&self.env, org_id)?, "record", &DocArgs { doc_id: doc_id.to_string() }).await?;
+                let admitted = AccountClient::named(&self.env, org_id)?.call(&RecordOf { doc_id: doc_id.to_string() }).await?;
                 let rec = admitted.ok_or_else(lease_lost)?;
                 self.put_record(&rec).await?;
                 Ok(rec)
@@ -306,7 +313,7 @@ impl Document {
             return Ok(());
         }
         let args = ReadmitArgs { doc_id: rec.id.clone(), pages };
-        match rpc::<_, ReadmitAnswer>(&account_stub(&self.env, &rec.org_id)?, "readmit", &args).await? {
+        match AccountClient::named(&self.env, &rec.org_id)?.call(&args).await? {
             ReadmitAnswer::Admitted => {
                 rec.estimated_pages = pages;
                 self.put_record(rec).await?;
@@ -440,8 +447,8 @@ impl Document {
     /// Tells the Account DO the document's status (and, when final, the
     /// pages to settle). Returns whether it succeeded.
     async fn index_status(&self, rec: &DocumentRecord, pages: Option<i64>) -> bool {
-        let r: ApiResult<Value> = match account_stub(&self.env, &rec.org_id) {
-            Ok(stub) => rpc(&stub, "status", &StatusArgs { doc_id: rec.id.clone(), status: rec.status, pages }).await,
+        let r = match AccountClient::named(&self.env, &rec.org_id) {
+            Ok(account) => account.call(&StatusArgs { doc_id: rec.id.clone(), status: rec.status, pages }).await,
             Err(e) => Err(e.into()),
         };
         match r {
@@ -457,7 +464,7 @@ impl Document {
     /// snapshot and results gone. A tombstone refuses later host calls; it is
     /// written first when the object was never created, so a lease racing the
     /// delete cannot bring the document back.
-    async fn delete(&self, a: DeleteArgs) -> ApiResult<Value> {
+    async fn delete(&self, a: DeleteArgs) -> ApiResult<Deleted> {
         let storage = self.state.storage();
         let (org_id, doc_id) = match self.stored().await? {
             Stored::Deleted => return Err(not_found()),
@@ -472,9 +479,8 @@ impl Document {
                 (a.org_id, a.doc_id)
             }
         };
-        let _: CancelArgs =
-            rpc(&queue_stub(&self.env, queue_shard_for(&org_id))?, "cancel", &CancelArgs { doc_id: doc_id.clone() }).await?;
-        rpc::<_, Value>(&account_stub(&self.env, &org_id)?, "forget", &DocArgs { doc_id: doc_id.clone() }).await?;
+        QueueClient::named(&self.env, queue_shard_for(&org_id))?.call(&CancelArgs { doc_id: doc_id.clone() }).await?;
+        AccountClient::named(&self.env, &org_id)?.call(&Forget { doc_id: doc_id.clone() }).await?;
         let bucket = self.env.bucket(FILES)?;
         crate::faults::guard("r2.delete", async { Ok(bucket.delete(&file_r2_key(&org_id, &doc_id)).await?) }).await?;
         kv_delete(&self.env.kv(KV)?, &doc_kv_key(&org_id, &doc_id)).await?;
@@ -483,6 +489,6 @@ impl Document {
         storage.delete_all().await?;
         storage.put(DELETED, true).await?;
         self.wake_waiters();
-        Ok(json!({"id": doc_id, "deleted": true}))
+        Ok(Deleted { id: doc_id, deleted: true })
     }
 }

@@ -7,11 +7,12 @@
 //! DO, and a key reaches only documents submitted by a key of its own profile
 //! (live or sandbox, see [`reachable`]). Any other id simply is not found (404).
 
-use crate::account::{AccountView, DocArgs, ListArgs, ListPage, ProfileSettings, WebhookSetArgs};
+use crate::account::{AccountClient, AccountView, GetAccount, ListArgs, ListPage, ProfileSettings, RecordOf, WebhookSetArgs};
 use crate::auth::{Principal, authenticate};
 use crate::config::{Config, KV};
-use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited, rpc};
-use crate::model::{DocumentRecord, DocumentSnapshot, Profile, account_stub, doc_kv_key, document_stub};
+use crate::document::{DocumentClient, GetRecord};
+use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited};
+use crate::model::{DocumentRecord, DocumentSnapshot, Profile, doc_kv_key};
 use folio_core::api::{ok_envelope, parse_list_query};
 use folio_core::url_guard::validate_webhook_url;
 use folio_core::{ErrorCode, ids};
@@ -59,10 +60,10 @@ pub async fn snapshot(env: &Env, principal: &Principal, doc_id: &str) -> ApiResu
         return Ok(s);
     }
     let admitted: Option<DocumentRecord> =
-        rpc(&account_stub(env, &principal.org_id)?, "record", &DocArgs { doc_id: doc_id.to_string() }).await?;
+        AccountClient::named(env, &principal.org_id)?.call(&RecordOf { doc_id: doc_id.to_string() }).await?;
     let rec = match admitted {
         Some(rec) => rec,
-        None => rpc::<_, DocumentRecord>(&document_stub(env, doc_id)?, "get", &Value::Null).await.map_err(|_| not_found())?,
+        None => DocumentClient::named(env, doc_id)?.call(&GetRecord).await.map_err(|_| not_found())?,
     };
     snapshot_of(principal, &rec)
 }
@@ -80,12 +81,9 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let q = parse_list_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let page: ListPage = rpc(
-        &account_stub(&env, &principal.org_id)?,
-        "list",
-        &ListArgs { profile: principal.profile, status: q.status, document_type: q.document_type, limit: q.limit, cursor: q.cursor },
-    )
-    .await?;
+    let page: ListPage = AccountClient::named(&env, &principal.org_id)?
+        .call(&ListArgs { profile: principal.profile, status: q.status, document_type: q.document_type, limit: q.limit, cursor: q.cursor })
+        .await?;
     let admitted: HashMap<&str, &DocumentRecord> = page.admitted.iter().map(|r| (r.id.as_str(), r)).collect();
     let snaps = join_all(page.doc_ids.iter().map(|id| {
         let known = admitted.get(id.as_str()).map(|r| snapshot_of(&principal, r));
@@ -127,15 +125,12 @@ pub async fn list(req: Request, env: Env, cfg: Config) -> ApiResult {
 }
 
 /// Deletes a document the caller may reach: file and results gone.
-pub async fn delete_document(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<Value> {
+pub async fn delete_document(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<crate::document::Deleted> {
     // Access check first: another organisation's or profile's id is not found.
     snapshot(env, principal, doc_id).await?;
-    rpc(
-        &document_stub(env, doc_id)?,
-        "delete",
-        &crate::document::DeleteArgs { org_id: principal.org_id.clone(), doc_id: doc_id.to_string() },
-    )
-    .await
+    DocumentClient::named(env, doc_id)?
+        .call(&crate::document::DeleteArgs { org_id: principal.org_id.clone(), doc_id: doc_id.to_string() })
+        .await
 }
 
 /// `DELETE /v1/documents/{id}`.
@@ -148,7 +143,7 @@ pub async fn delete(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiRes
 /// `GET /v1/account`: plan and credits (pages).
 pub async fn account(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    let view: AccountView = rpc(&account_stub(&env, &principal.org_id)?, "get", &Value::Null).await?;
+    let view: AccountView = AccountClient::named(&env, &principal.org_id)?.call(&GetAccount).await?;
     json_response(
         200,
         &ok_envelope(json!({"account": view, "key": {"keyId": principal.key_id, "role": principal.role, "profile": principal.profile}})),
@@ -167,7 +162,7 @@ fn webhook_view(p: &ProfileSettings) -> Value {
 pub async fn get_webhook(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
     let p: ProfileSettings =
-        rpc(&account_stub(&env, &principal.org_id)?, "profile", &crate::account::ProfileArgs { profile: principal.profile }).await?;
+        AccountClient::named(&env, &principal.org_id)?.call(&crate::account::ProfileArgs { profile: principal.profile }).await?;
     json_response(200, &ok_envelope(webhook_view(&p)))
 }
 
@@ -190,11 +185,8 @@ pub async fn put_webhook(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     if body.secret.as_ref().is_some_and(|s| s.is_empty() || s.len() > folio_core::api::MAX_WEBHOOK_SECRET_LEN) {
         return Err(fail(ErrorCode::InvalidRequest, "secret must be 1 to 256 characters"));
     }
-    let p: ProfileSettings = rpc(
-        &account_stub(&env, &principal.org_id)?,
-        "webhook_set",
-        &WebhookSetArgs { profile: principal.profile, url, secret: body.secret },
-    )
-    .await?;
+    let p: ProfileSettings = AccountClient::named(&env, &principal.org_id)?
+        .call(&WebhookSetArgs { profile: principal.profile, url, secret: body.secret })
+        .await?;
     json_response(200, &ok_envelope(webhook_view(&p)))
 }

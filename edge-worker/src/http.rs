@@ -8,7 +8,7 @@ use folio_core::{ApiError, ErrorCode};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use worker::{Headers, Method, Request, RequestInit, Response, Stub};
+use worker::{Headers, Request, Response};
 
 /// An error answer: the envelope plus, for `429`, `Retry-After`.
 #[derive(Debug)]
@@ -115,97 +115,6 @@ pub async fn read_body_limited(req: &mut Request, limit: u64, too_large: &str) -
 /// Parses a JSON request body (already read) with a precise error.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid JSON body: {e}")))
-}
-
-// ---------------------------------------------------------------------------
-// Worker <-> Durable Object RPC.
-
-/// Arguments and answers up to this size travel in the `x-rpc` header
-/// (base64 JSON) instead of a body: under workerd a body is a stream between
-/// two request contexts, which costs more than the call's own work.
-const RPC_HEADER_MAX: usize = 6 * 1024;
-const RPC_HEADER: &str = "x-rpc";
-
-fn b64() -> base64::engine::GeneralPurpose {
-    base64::engine::general_purpose::STANDARD
-}
-
-/// Calls `op` on a Durable Object with JSON arguments and decodes the answer.
-pub async fn rpc<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
-    crate::faults::guard(&format!("do.{op}"), rpc_unguarded(stub, op, body)).await
-}
-
-async fn rpc_unguarded<Req: Serialize, Resp: DeserializeOwned>(stub: &Stub, op: &str, body: &Req) -> ApiResult<Resp> {
-    use base64::Engine;
-    let json = serde_json::to_string(body)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post);
-    if json.len() <= RPC_HEADER_MAX {
-        let headers = Headers::new();
-        headers.set(RPC_HEADER, &b64().encode(&json))?;
-        init.with_headers(headers);
-    } else {
-        init.with_body(Some(json.into()));
-    }
-    let req = Request::new_with_init(&format!("https://do/{op}"), &init)?;
-    let mut resp = stub.fetch_with_request(req).await?;
-    let text = match resp.headers().get(RPC_HEADER)? {
-        Some(h) => String::from_utf8(b64().decode(h).map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc)"))?)
-            .map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc)"))?,
-        None => resp.text().await?,
-    };
-    if resp.status_code() == 200 {
-        return serde_json::from_str(&text).map_err(|e| {
-            worker::console_error!("rpc {op}: bad answer: {e}: {text}");
-            fail(ErrorCode::InternalError, "Internal error (rpc)")
-        });
-    }
-    let retry_after = resp.headers().get("retry-after").ok().flatten().and_then(|v| v.parse().ok());
-    match serde_json::from_str::<folio_core::error::ErrorEnvelope>(&text) {
-        Ok(env) => Err(Failure { error: env.error, retry_after }),
-        Err(_) => {
-            worker::console_error!("rpc {op}: HTTP {}: {text}", resp.status_code());
-            Err(fail(ErrorCode::InternalError, "Internal error (rpc)"))
-        }
-    }
-}
-
-/// The Durable Object side: the op name and the JSON arguments.
-pub async fn rpc_request(req: &mut Request) -> ApiResult<(String, serde_json::Value)> {
-    use base64::Engine;
-    let op = req.path().trim_start_matches('/').to_string();
-    let body = match req.headers().get(RPC_HEADER)? {
-        Some(h) => b64().decode(h).map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc arguments)"))?,
-        None => req.bytes().await?,
-    };
-    let value = if body.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&body)? };
-    Ok((op, value))
-}
-
-/// Decodes one op's arguments.
-pub fn args<T: DeserializeOwned>(v: serde_json::Value) -> ApiResult<T> {
-    serde_json::from_value(v).map_err(|e| {
-        worker::console_error!("rpc: bad arguments: {e}");
-        fail(ErrorCode::InternalError, "Internal error (rpc arguments)")
-    })
-}
-
-/// Turns a Durable Object handler's result into its HTTP answer.
-pub fn rpc_answer<T: Serialize>(r: ApiResult<T>) -> worker::Result<Response> {
-    use base64::Engine;
-    match r {
-        Ok(v) => {
-            let json = serde_json::to_string(&v).map_err(|e| worker::Error::RustError(e.to_string()))?;
-            if json.len() <= RPC_HEADER_MAX {
-                let headers = Headers::new();
-                headers.set(RPC_HEADER, &b64().encode(&json))?;
-                Ok(Response::empty()?.with_headers(headers))
-            } else {
-                Response::ok(json)
-            }
-        }
-        Err(f) => Ok(error_response(&f)),
-    }
 }
 
 /// Milliseconds since the epoch, from the runtime's clock.

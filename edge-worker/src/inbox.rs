@@ -24,11 +24,11 @@
 //! allowlist), `PUT /v1/account/email` `{"allowedSenders": [...]}` (admin
 //! keys), and the same under `/admin/v1/orgs/{orgId}/email?profile=`.
 
-use crate::account::{IdempotencyArgs, InboxArgs, InboxSetArgs, InboxSettings, MailDocument, MailSubmitted, SubmitMailArgs};
+use crate::account::{AccountClient, IdempotencyArgs, InboxArgs, InboxSetArgs, InboxSettings, MailDocument, SubmitMailArgs};
 use crate::auth::authenticate;
 use crate::config::Config;
-use crate::http::{ApiResult, Failure, fail, json_response, now_ms, parse_json, read_body_limited, rpc};
-use crate::model::{DocumentRecord, NewDocument, Profile, Source, account_stub};
+use crate::http::{ApiResult, Failure, fail, json_response, now_ms, parse_json, read_body_limited};
+use crate::model::{DocumentRecord, NewDocument, Profile, Source};
 use crate::submit::{delete_file, put_file};
 use crate::upload::UploadFile;
 use folio_core::ErrorCode;
@@ -137,8 +137,8 @@ async fn receive(message: &ForwardableEmailMessage, env: &Env) -> Result<Vec<Str
     let cfg = Config::from_env(env);
     let address = InboundAddress::parse(&message.to(), &cfg.email_domain).ok_or(MailRejection::UnknownRecipient)?;
     let profile = if address.sandbox { Profile::Sandbox } else { Profile::Live };
-    let account = account_stub(env, &address.org_id).map_err(temporary)?;
-    let inbox: InboxSettings = rpc(&account, "inbox", &InboxArgs { profile }).await.map_err(from_failure)?;
+    let account = AccountClient::named(env, &address.org_id).map_err(temporary)?;
+    let inbox = account.call(&InboxArgs { profile }).await.map_err(from_failure)?;
     let sender = message.from().trim().to_ascii_lowercase();
     if !inbox.allowlist().allows(&sender) {
         return Err(MailRejection::SenderNotAllowed.into());
@@ -215,8 +215,8 @@ async fn store_and_admit(
         stored.push(record.file_key.clone());
         args.documents.push(MailDocument { record, idempotency });
     }
-    let account = account_stub(env, &org_id).map_err(temporary)?;
-    let submitted: ApiResult<MailSubmitted> = rpc(&account, "submit_mail", &args).await;
+    let account = AccountClient::named(env, &org_id).map_err(temporary)?;
+    let submitted = account.call(&args).await;
     match submitted {
         Ok(s) => {
             for (d, key) in s.documents.iter().zip(&stored) {
@@ -283,7 +283,7 @@ async fn read_allowlist(req: &mut Request) -> ApiResult<Vec<String>> {
 /// `GET /v1/account/email`.
 pub async fn get(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    let s: InboxSettings = rpc(&account_stub(&env, &principal.org_id)?, "inbox", &InboxArgs { profile: principal.profile }).await?;
+    let s: InboxSettings = AccountClient::named(&env, &principal.org_id)?.call(&InboxArgs { profile: principal.profile }).await?;
     json_response(200, &ok_envelope(inbox_view(&cfg, &principal.org_id, s)))
 }
 
@@ -293,7 +293,7 @@ pub async fn put(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     principal.require_admin()?;
     let allowed_senders = read_allowlist(&mut req).await?;
     let s: InboxSettings =
-        rpc(&account_stub(&env, &principal.org_id)?, "inbox_set", &InboxSetArgs { profile: principal.profile, allowed_senders }).await?;
+        AccountClient::named(&env, &principal.org_id)?.call(&InboxSetArgs { profile: principal.profile, allowed_senders }).await?;
     json_response(200, &ok_envelope(inbox_view(&cfg, &principal.org_id, s)))
 }
 
@@ -307,12 +307,12 @@ pub async fn admin(mut req: Request, env: Env, cfg: Config, org_id: &str, set: b
         None => Profile::Live,
         Some(p) => Profile::parse(&p).ok_or_else(|| fail(ErrorCode::InvalidRequest, "profile must be \"live\" or \"sandbox\""))?,
     };
-    let account = account_stub(&env, org_id)?;
+    let account = AccountClient::named(&env, org_id)?;
     let s: InboxSettings = if set {
         let allowed_senders = read_allowlist(&mut req).await?;
-        rpc(&account, "inbox_set", &InboxSetArgs { profile, allowed_senders }).await?
+        account.call(&InboxSetArgs { profile, allowed_senders }).await?
     } else {
-        rpc(&account, "inbox", &InboxArgs { profile }).await?
+        account.call(&InboxArgs { profile }).await?
     };
     json_response(200, &ok_envelope(inbox_view(&cfg, org_id, s)))
 }

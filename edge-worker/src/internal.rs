@@ -20,10 +20,12 @@
 
 use crate::auth::require_host;
 use crate::config::{Config, FILES};
-use crate::document::{CompleteArgs, FailArgs, LeaseRef, Outcome, PagesArgs, StartArgs};
-use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_limited, rpc};
-use crate::model::{DocumentRecord, document_stub, file_r2_key, queue_shard_for, queue_shards, queue_stub};
-use crate::queue::{AckArgs, AckKind, AckOutcome, AckResult, HeartbeatAnswer, LeaseArgs, LeaseArgsRef, LeasedJob, LeasedJobView};
+use crate::document::{CompleteArgs, DocumentClient, FailArgs, LeaseRef, Outcome, PagesArgs, StartArgs};
+use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_limited};
+use crate::model::{DocumentRecord, file_r2_key, queue_shard_for, queue_shards};
+use crate::queue::{
+    AckArgs, AckKind, AckOutcome, AckResult, CheckLease, HeartbeatAnswer, LeaseArgs, LeaseArgsRef, LeasedJob, LeasedJobView, QueueClient,
+};
 use folio_core::jobs::{
     CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest, MAX_LEASE_WAIT_SECONDS,
     PagesRequest, parse_lease_id,
@@ -62,36 +64,30 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     for _ in 0..16 {
         for shard in queue_shards() {
             let remaining = (deadline - now_ms()).max(0) as u64;
-            let job: Option<LeasedJob> = rpc(
-                &queue_stub(&env, shard)?,
-                "lease",
-                &LeaseArgs {
+            let job: Option<LeasedJob> = QueueClient::named(&env, shard)?
+                .call(&LeaseArgs {
                     host_id: body.host_id.clone(),
                     wait_ms: remaining,
                     document_types: body.document_types.clone(),
                     lease_seconds: cfg.lease_seconds,
                     max_attempts: cfg.max_attempts,
                     max_per_org: cfg.max_processing_per_org,
-                },
-            )
-            .await?;
+                })
+                .await?;
             let Some(job) = job else { continue };
-            let started: ApiResult<DocumentRecord> = rpc(
-                &document_stub(&env, &job.doc_id)?,
-                "start",
-                &StartArgs { lease_id: job.lease_id.clone(), attempt: job.attempt, org_id: job.org_id.clone() },
-            )
-            .await;
+            let started: ApiResult<DocumentRecord> = DocumentClient::named(&env, &job.doc_id)?
+                .call(&StartArgs { lease_id: job.lease_id.clone(), attempt: job.attempt, org_id: job.org_id.clone() })
+                .await;
             match started {
                 Ok(rec) => return json_response(200, &lease_message(&origin, &job, &rec, cfg.lease_seconds)),
                 Err(f) if f.error.code == ErrorCode::LeaseLost => {
                     let _: ApiResult<AckResult> =
-                        rpc(&queue_stub(&env, shard)?, "ack", &AckArgs { lease_id: job.lease_id, kind: AckKind::Done }).await;
+                        QueueClient::named(&env, shard)?.call(&AckArgs { lease_id: job.lease_id, kind: AckKind::Done }).await;
                 }
                 Err(f) => {
                     // Give it back untouched; the host retries.
                     let _: ApiResult<AckResult> =
-                        rpc(&queue_stub(&env, shard)?, "ack", &AckArgs { lease_id: job.lease_id, kind: AckKind::Release }).await;
+                        QueueClient::named(&env, shard)?.call(&AckArgs { lease_id: job.lease_id, kind: AckKind::Release }).await;
                     return Err(f);
                 }
             }
@@ -128,7 +124,7 @@ fn lease_message(origin: &str, job: &LeasedJob, rec: &DocumentRecord, lease_seco
 
 /// The current job of a lease (or `LEASE_LOST`).
 async fn check(env: &Env, lease_id: &str) -> ApiResult<LeasedJobView> {
-    rpc(&queue_stub(env, shard_of(lease_id)?)?, "check", &LeaseArgsRef { lease_id: lease_id.to_string(), lease_seconds: 0 }).await
+    QueueClient::named(env, shard_of(lease_id)?)?.call(&CheckLease { lease_id: lease_id.to_string() }).await
 }
 
 /// `GET /internal/v1/leases/{leaseId}/file`.
@@ -151,12 +147,12 @@ pub async fn file(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiRes
 pub async fn heartbeat(req: Request, env: Env, cfg: Config, lease_id: &str) -> ApiResult {
     require_host(&req, &cfg)?;
     let args = LeaseArgsRef { lease_id: lease_id.to_string(), lease_seconds: cfg.lease_seconds };
-    let r: HeartbeatAnswer = rpc(&queue_stub(&env, shard_of(lease_id)?)?, "heartbeat", &args).await?;
+    let r: HeartbeatAnswer = QueueClient::named(&env, shard_of(lease_id)?)?.call(&args).await?;
     json_response(200, &HeartbeatResponse { lease_id: lease_id.to_string(), deadline: folio_core::time::rfc3339(r.deadline_ms) })
 }
 
 async fn ack(env: &Env, lease_id: &str, kind: AckKind) -> ApiResult<AckResult> {
-    rpc(&queue_stub(env, shard_of(lease_id)?)?, "ack", &AckArgs { lease_id: lease_id.to_string(), kind }).await
+    QueueClient::named(env, shard_of(lease_id)?)?.call(&AckArgs { lease_id: lease_id.to_string(), kind }).await
 }
 
 fn outcome(doc_id: &str, status: DocumentStatus) -> ApiResult {
@@ -170,7 +166,7 @@ pub async fn pages(mut req: Request, env: Env, cfg: Config, lease_id: &str) -> A
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     check(&env, lease_id).await?;
     let answer: ApiResult<Outcome> =
-        rpc(&document_stub(&env, doc_id)?, "pages", &PagesArgs { lease_id: lease_id.to_string(), pages: body.pages }).await;
+        DocumentClient::named(&env, doc_id)?.call(&PagesArgs { lease_id: lease_id.to_string(), pages: body.pages }).await;
     match answer {
         Ok(done) => outcome(doc_id, done.status),
         Err(f) => {
@@ -198,7 +194,7 @@ pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     check(&env, lease_id).await?;
     let done: Outcome =
-        rpc(&document_stub(&env, doc_id)?, "complete", &CompleteArgs { lease_id: lease_id.to_string(), result: body.result }).await?;
+        DocumentClient::named(&env, doc_id)?.call(&CompleteArgs { lease_id: lease_id.to_string(), result: body.result }).await?;
     remove_job(&env, lease_id, doc_id).await;
     // `failed` when the result was too large to keep or its pages not covered.
     outcome(doc_id, done.status)
@@ -210,11 +206,11 @@ pub async fn fail_job(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
     require_host(&req, &cfg)?;
     let body: FailRequest = parse_json(&read_body_limited(&mut req, 64 * 1024, "Body too large").await?)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
-    let doc = document_stub(&env, doc_id)?;
+    let doc = DocumentClient::named(&env, doc_id)?;
     let error = if body.retryable {
         let r = ack(&env, lease_id, AckKind::Retry).await?;
         if r.result == AckOutcome::Requeued {
-            let _: ApiResult<Outcome> = rpc(&doc, "requeue", &LeaseRef { lease_id: lease_id.to_string() }).await;
+            let _: ApiResult<Outcome> = doc.call(&LeaseRef { lease_id: lease_id.to_string() }).await;
             return outcome(doc_id, DocumentStatus::Queued);
         }
         ApiError::new(
@@ -226,7 +222,7 @@ pub async fn fail_job(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
         body.error
     };
     let args = FailArgs { lease_id: Some(lease_id.to_string()), error, expired: false, org_id: None };
-    let done: Outcome = rpc(&doc, "fail", &args).await?;
+    let done = doc.call(&args).await?;
     remove_job(&env, lease_id, doc_id).await;
     outcome(doc_id, done.status)
 }
@@ -236,6 +232,6 @@ pub async fn release(req: Request, env: Env, cfg: Config, lease_id: &str) -> Api
     require_host(&req, &cfg)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     ack(&env, lease_id, AckKind::Release).await?;
-    let _: ApiResult<Outcome> = rpc(&document_stub(&env, doc_id)?, "requeue", &LeaseRef { lease_id: lease_id.to_string() }).await;
+    let _: ApiResult<Outcome> = DocumentClient::named(&env, doc_id)?.call(&LeaseRef { lease_id: lease_id.to_string() }).await;
     outcome(doc_id, DocumentStatus::Queued)
 }

@@ -24,6 +24,7 @@ mod model;
 mod openapi;
 mod queue;
 mod router;
+mod rpc;
 mod submit;
 mod upload;
 mod veryfi;

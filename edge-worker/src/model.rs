@@ -13,7 +13,6 @@
 use folio_core::api::SubmissionOptions;
 use folio_core::{ApiError, DocumentData, DocumentStatus, FileKind, ProcessingResult};
 use serde::{Deserialize, Serialize};
-use worker::{Env, Stub};
 
 /// What a key may do. Only admins change account settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -325,18 +324,6 @@ pub fn queue_shard_for(_org_id: &str) -> &'static str {
 
 pub fn queue_shards() -> &'static [&'static str] {
     &["global"]
-}
-
-pub fn account_stub(env: &Env, org_id: &str) -> worker::Result<Stub> {
-    env.durable_object(crate::config::ACCOUNT)?.id_from_name(org_id)?.get_stub()
-}
-
-pub fn document_stub(env: &Env, doc_id: &str) -> worker::Result<Stub> {
-    env.durable_object(crate::config::DOCUMENT)?.id_from_name(doc_id)?.get_stub()
-}
-
-pub fn queue_stub(env: &Env, shard: &str) -> worker::Result<Stub> {
-    env.durable_object(crate::config::QUEUE)?.id_from_name(shard)?.get_stub()
 }
 
 /// Is `s` an organisation id (`org_` + 8..40 of `[a-z0-9]`)?

@@ -16,8 +16,9 @@
 //! Long-polling hosts wait here: a lease request with nothing to hand out
 //! parks a waiter that the next enqueue serves at once.
 
-use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::document_stub;
+use crate::document::{DocumentClient, FailArgs, LeaseRef, Outcome};
+use crate::http::{ApiResult, fail, now_ms};
+use crate::rpc::{Client, answer, decode, operations, reply};
 use folio_core::ErrorCode;
 use folio_core::jobs::estimate_completion_ms;
 use futures_channel::oneshot;
@@ -134,6 +135,7 @@ pub struct CancelArgs {
     pub doc_id: String,
 }
 
+/// A lease to extend by `lease_seconds` (`heartbeat`).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeaseArgsRef {
@@ -141,6 +143,34 @@ pub struct LeaseArgsRef {
     #[serde(default)]
     pub lease_seconds: u32,
 }
+
+/// The job a lease holds, if the lease is still current (`check`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckLease {
+    pub lease_id: String,
+}
+
+/// `stats`.
+#[derive(Serialize, Deserialize)]
+pub struct GetStats;
+
+operations! {
+    /// The Queue DO's operations.
+    pub enum QueueRequest for QueueObject (crate::config::QUEUE) {
+        Enqueue(EnqueueArgs) -> Vec<Position>,
+        Position(PositionArgs) -> Position,
+        Lease(LeaseArgs) -> Option<LeasedJob>,
+        Check(CheckLease) -> LeasedJobView,
+        Heartbeat(LeaseArgsRef) -> HeartbeatAnswer,
+        Ack(AckArgs) -> AckResult,
+        Cancel(CancelArgs) -> CancelArgs,
+        Stats(GetStats) -> QueueStats,
+    }
+}
+
+/// A queue shard.
+pub type QueueClient = Client<QueueObject>;
 
 /// What to do with a leased job when its host reports back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,23 +287,16 @@ impl DurableObject for Queue {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let (op, body) = match rpc_request(&mut req).await {
-            Ok(x) => x,
-            Err(f) => return rpc_answer::<()>(Err(f)),
-        };
-        let r = match op.as_str() {
-            "enqueue" => rpc_answer(args(body).and_then(|a| self.enqueue(a))),
-            "position" => rpc_answer(args(body).and_then(|a: PositionArgs| self.position(&a.doc_id, a.default_processing_ms))),
-            "lease" => rpc_answer(match args(body) {
-                Ok(a) => self.lease(a).await,
-                Err(f) => Err(f),
-            }),
-            "check" => rpc_answer(args(body).and_then(|a: LeaseArgsRef| self.check(&a.lease_id).map(|j| j.view()))),
-            "heartbeat" => rpc_answer(args(body).and_then(|a| self.heartbeat(a))),
-            "ack" => rpc_answer(args(body).and_then(|a| self.ack(a))),
-            "cancel" => rpc_answer(args(body).and_then(|a: CancelArgs| self.cancel(&a.doc_id))),
-            "stats" => rpc_answer(self.stats()),
-            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown queue op {op}")))),
+        let r = match decode(&mut req).await {
+            Err(f) => answer::<()>(Err(f)),
+            Ok(QueueRequest::Enqueue(a)) => reply::<EnqueueArgs>(self.enqueue(a)),
+            Ok(QueueRequest::Position(a)) => reply::<PositionArgs>(self.position(&a.doc_id, a.default_processing_ms)),
+            Ok(QueueRequest::Lease(a)) => reply::<LeaseArgs>(self.lease(a).await),
+            Ok(QueueRequest::Check(a)) => reply::<CheckLease>(self.check(&a.lease_id).map(|j| j.view())),
+            Ok(QueueRequest::Heartbeat(a)) => reply::<LeaseArgsRef>(self.heartbeat(a)),
+            Ok(QueueRequest::Ack(a)) => reply::<AckArgs>(self.ack(a)),
+            Ok(QueueRequest::Cancel(a)) => reply::<CancelArgs>(self.cancel(&a.doc_id)),
+            Ok(QueueRequest::Stats(GetStats)) => reply::<GetStats>(self.stats()),
         };
         self.reschedule_alarm().await;
         r
@@ -644,8 +667,8 @@ impl Queue {
         // effort: a stale "processing" corrects itself at the next lease).
         for job in requeued {
             if let Some(lease_id) = &job.lease_id {
-                let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
-                    Ok(stub) => rpc(&stub, "requeue", &crate::document::LeaseRef { lease_id: lease_id.clone() }).await,
+                let r: ApiResult<Outcome> = match DocumentClient::named(&self.env, &job.doc_id) {
+                    Ok(doc) => doc.call(&LeaseRef { lease_id: lease_id.clone() }).await,
                     Err(e) => Err(e.into()),
                 };
                 if let Err(f) = r {
@@ -661,15 +684,10 @@ impl Queue {
         for job in exhausted {
             let message = job.failure.clone().unwrap_or_else(|| format!("Processing did not finish after {} attempts", job.attempt as u32));
             let error = folio_core::ApiError::new(ErrorCode::ProcessingFailed, message);
-            let r: ApiResult<Value> = match document_stub(&self.env, &job.doc_id) {
-                Ok(stub) => {
-                    let args = crate::document::FailArgs {
-                        lease_id: job.lease_id.clone(),
-                        error,
-                        expired: true,
-                        org_id: Some(job.org_id.clone()),
-                    };
-                    rpc(&stub, "fail", &args).await
+            let r: ApiResult<Outcome> = match DocumentClient::named(&self.env, &job.doc_id) {
+                Ok(doc) => {
+                    let args = FailArgs { lease_id: job.lease_id.clone(), error, expired: true, org_id: Some(job.org_id.clone()) };
+                    doc.call(&args).await
                 }
                 Err(e) => Err(e.into()),
             };

@@ -5,11 +5,13 @@
 //! (rate limit, idempotency, plan, credits) and queues the job; it keeps the
 //! record until the first lease, which creates the Document DO.
 
-use crate::account::{Admission, IdempotencyArgs, SubmitArgs, Submitted};
+use crate::account::{Abort, AccountClient, Admission, IdempotencyArgs, SubmitArgs};
 use crate::auth::{self, Principal, count_request, identify};
 use crate::config::{Config, FILES};
-use crate::http::{ApiResult, Failure, content_length, fail, header, json_response, now_ms, rpc};
-use crate::model::{DocumentRecord, NewDocument, Source, account_stub, document_stub, queue_shard_for, queue_stub};
+use crate::document::DocumentClient;
+use crate::http::{ApiResult, Failure, content_length, fail, header, json_response, now_ms};
+use crate::model::{DocumentRecord, NewDocument, Source, queue_shard_for};
+use crate::queue::QueueClient;
 use crate::queue::{Position, PositionArgs};
 use crate::upload::{Scan, UploadFile, body_to_blob, form_file};
 use folio_core::api::{
@@ -18,7 +20,6 @@ use folio_core::api::{
 };
 use folio_core::filetype::MAX_FILE_BYTES;
 use folio_core::{DocumentStatus, ErrorCode, FileKind};
-use serde_json::Value;
 use worker::{Env, FormEntry, Headers, Method, Request, RequestInit};
 
 /// Room for multipart framing and the text fields around a 50 MB file.
@@ -153,7 +154,7 @@ pub async fn process_sync(mut req: Request, env: Env, cfg: Config) -> ApiResult 
 /// Waits (in the Document DO) until the document is final or the time is
 /// up; `None` while no host has leased it yet.
 pub async fn wait_for_final(env: &Env, doc_id: &str, seconds: u32) -> ApiResult<Option<DocumentRecord>> {
-    rpc(&document_stub(env, doc_id)?, "wait", &crate::document::WaitArgs { timeout_ms: seconds as u64 * 1000 }).await
+    DocumentClient::named(env, doc_id)?.call(&crate::document::WaitArgs { timeout_ms: seconds as u64 * 1000 }).await
 }
 
 impl Upload {
@@ -210,15 +211,15 @@ pub async fn create_document(env: &Env, cfg: &Config, principal: &Principal, upl
         default_processing_ms: cfg.default_processing_seconds as u64 * 1000,
     };
     put_file(env, &file_key, kind, upload.file).await?;
-    let account = account_stub(env, &principal.org_id)?;
-    let submitted: ApiResult<Submitted> = rpc(&account, "submit", &args).await;
+    let account = AccountClient::named(env, &principal.org_id)?;
+    let submitted = account.call(&args).await;
     let submitted = match submitted {
         Ok(s) => s,
         Err(f) => {
             delete_file(env, &file_key).await;
             if f.error.code == ErrorCode::InternalError {
                 // The answer may have been lost after admission: undo it (a no-op otherwise).
-                let _: ApiResult<Value> = rpc(&account, "abort", &crate::account::DocArgs { doc_id: doc_id.to_string() }).await;
+                let _ = account.call(&Abort { doc_id: doc_id.to_string() }).await;
             }
             auth::note_refusal(principal, &f);
             return Err(f);
@@ -274,12 +275,9 @@ pub async fn delete_file(env: &Env, key: &str) {
 /// The answer to a repeated `Idempotency-Key`: the same document, as it is now.
 async fn replay(env: &Env, cfg: &Config, principal: &Principal, doc_id: &str, veryfi_id: u64) -> ApiResult<Created> {
     let snap = crate::documents::snapshot(env, principal, doc_id).await;
-    let pos: Position = rpc(
-        &queue_stub(env, queue_shard_for(&principal.org_id))?,
-        "position",
-        &PositionArgs { doc_id: doc_id.to_string(), default_processing_ms: cfg.default_processing_seconds as u64 * 1000 },
-    )
-    .await?;
+    let pos: Position = QueueClient::named(env, queue_shard_for(&principal.org_id))?
+        .call(&PositionArgs { doc_id: doc_id.to_string(), default_processing_ms: cfg.default_processing_seconds as u64 * 1000 })
+        .await?;
     let (status, webhook, created) = match snap {
         Ok(s) => (s.data.status, s.webhook_configured, s.created_at_ms),
         // The first request is still storing it.

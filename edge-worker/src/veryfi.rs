@@ -4,12 +4,13 @@
 //! otherwise the call waits like the sync endpoint), and
 //! `GET|DELETE /api/v8/partner/documents/{id}/`.
 
+use crate::account::AccountClient;
 use crate::account::{FoundDocument, VeryfiLookupArgs};
 use crate::auth::{self, Principal, authenticate, identify};
 use crate::config::Config;
 use crate::documents::{delete_document, snapshot};
-use crate::http::{ApiResult, Failure, content_length, fail, json_response, read_body_limited, rpc};
-use crate::model::{Source, account_stub};
+use crate::http::{ApiResult, Failure, content_length, fail, json_response, read_body_limited};
+use crate::model::Source;
 use crate::submit::{TOO_LARGE, Upload, create_document, refusal_counted, wait_for_final};
 use crate::upload::{Scan, UploadFile};
 use folio_core::ErrorCode;
@@ -235,7 +236,7 @@ fn parse_veryfi_id(raw: &str) -> ApiResult<u64> {
 /// (`documents::snapshot` then checks the record itself).
 async fn doc_id_for(env: &Env, principal: &Principal, veryfi_id: u64) -> ApiResult<String> {
     let found: FoundDocument =
-        rpc(&account_stub(env, &principal.org_id)?, "veryfi_lookup", &VeryfiLookupArgs { veryfi_id, profile: principal.profile }).await?;
+        AccountClient::named(env, &principal.org_id)?.call(&VeryfiLookupArgs { veryfi_id, profile: principal.profile }).await?;
     Ok(found.doc_id)
 }
 

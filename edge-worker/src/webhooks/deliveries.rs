@@ -32,12 +32,15 @@
 //! - `list`: every delivery, oldest first, as [`delivery_view`]s.
 //! - `purge`: see above; answers [`Purged`].
 
-use super::failures::{FailureRecord, RecordArgs, failures_stub};
+use super::failures::{FailureRecord, FailuresClient, RecordArgs};
 use super::limits::{CountRedeliveryArgs, RedeliveryCounted, RedeliveryWindow};
 use super::outbox::{DeliveryKind, Outbox, StoredDelivery, delivery_view};
 use super::settings::Settings;
-use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::{Profile as AccountProfile, account_stub, document_stub};
+use crate::account::AccountClient;
+use crate::document::{DocumentClient, GetRecord};
+use crate::http::{ApiResult, fail, now_ms};
+use crate::model::Profile as AccountProfile;
+use crate::rpc::{Client, answer, decode, operations, reply};
 use folio_core::ErrorCode;
 use folio_core::ids::new_delivery_id;
 use folio_core::time::rfc3339_millis;
@@ -100,6 +103,27 @@ pub struct Purged {
     pub purged: bool,
 }
 
+/// Every delivery with its attempts, as the API shows them (`list`).
+#[derive(Serialize, Deserialize)]
+pub struct ListDeliveries;
+
+/// Stop and delete everything (`purge`, the document was deleted).
+#[derive(Serialize, Deserialize)]
+pub struct Purge;
+
+operations! {
+    /// The DocumentWebhooks DO's operations. Answers are the API's delivery views.
+    pub enum WebhooksRequest for WebhooksObject (super::settings::WEBHOOKS_BINDING) {
+        Start(StartArgs) -> Vec<Value>,
+        Redeliver(RedeliverArgs) -> Vec<Value>,
+        List(ListDeliveries) -> Vec<Value>,
+        Purge(Purge) -> Purged,
+    }
+}
+
+/// A document's webhook deliveries (named by the document id).
+pub type WebhooksClient = Client<WebhooksObject>;
+
 /// What a purged object keeps.
 const TOMBSTONE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tombstone (id INTEGER PRIMARY KEY CHECK (id = 1), purged_at INTEGER NOT NULL);
@@ -137,22 +161,12 @@ impl DurableObject for DocumentWebhooks {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let (op, body) = match rpc_request(&mut req).await {
-            Ok(x) => x,
-            Err(f) => return rpc_answer::<()>(Err(f)),
-        };
-        match op.as_str() {
-            "start" => rpc_answer(match args(body) {
-                Ok(a) => self.start(a).await,
-                Err(f) => Err(f),
-            }),
-            "redeliver" => rpc_answer(match args(body) {
-                Ok(a) => self.redeliver(a).await,
-                Err(f) => Err(f),
-            }),
-            "list" => rpc_answer(self.list()),
-            "purge" => rpc_answer(self.purge().await),
-            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown webhooks op {op}")))),
+        match decode::<WebhooksRequest>(&mut req).await {
+            Err(f) => answer::<()>(Err(f)),
+            Ok(WebhooksRequest::Start(a)) => reply::<StartArgs>(self.start(a).await),
+            Ok(WebhooksRequest::Redeliver(a)) => reply::<RedeliverArgs>(self.redeliver(a).await),
+            Ok(WebhooksRequest::List(ListDeliveries)) => reply::<ListDeliveries>(self.list()),
+            Ok(WebhooksRequest::Purge(Purge)) => reply::<Purge>(self.purge().await),
         }
     }
 
@@ -218,11 +232,11 @@ async fn document_deleted(env: &Env, outbox: &Outbox) -> bool {
             && matches!(d.delivery.next_step(now), NextStep::Send { .. })
     });
     let Some(d) = retry_due else { return false };
-    let answer: ApiResult<Value> = match document_stub(env, &d.delivery.document_id) {
-        Ok(stub) => rpc(&stub, "get", &Value::Null).await,
+    let found = match DocumentClient::named(env, &d.delivery.document_id) {
+        Ok(doc) => doc.call(&GetRecord).await.map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    matches!(answer, Err(f) if f.error.code == ErrorCode::DocumentNotFound)
+    matches!(found, Err(f) if f.error.code == ErrorCode::DocumentNotFound)
 }
 
 impl DocumentWebhooks {
@@ -246,8 +260,8 @@ impl DocumentWebhooks {
         let taken_in = window.take(limits.per_document)?;
         // The organisation's window is its Account DO's: an await, so this
         // object's state is read again afterwards.
-        let org_counted: ApiResult<RedeliveryCounted> = match account_stub(&self.env, &a.org_id) {
-            Ok(stub) => rpc(&stub, "count_redelivery", &CountRedeliveryArgs { limit: limits.per_organisation }).await,
+        let org_counted: ApiResult<RedeliveryCounted> = match AccountClient::named(&self.env, &a.org_id) {
+            Ok(account) => account.call(&CountRedeliveryArgs { limit: limits.per_organisation }).await,
             Err(e) => Err(e.into()),
         };
         refuse_if_purged(&storage)?;
@@ -363,8 +377,8 @@ async fn report_failures(env: &Env, outbox: &Outbox) -> bool {
                 exhausted_at: rfc3339_millis(now_ms()),
             },
         };
-        let sent: ApiResult<Value> = match failures_stub(env, &d.org_id, d.account_profile) {
-            Ok(stub) => rpc(&stub, "record", &record).await,
+        let sent = match FailuresClient::of(env, &d.org_id, d.account_profile) {
+            Ok(ledger) => ledger.call(&record).await,
             Err(e) => Err(e.into()),
         };
         let marked = sent.and_then(|_| {

@@ -26,16 +26,16 @@
 use super::deliveries::set_or_clear_alarm;
 use super::outbox::{DeliveryKind, Outbox, StoredDelivery, delivery_view};
 use super::settings::{FAILURES_BINDING, Settings};
-use crate::account::{AccountView, ProfileSettings};
-use crate::http::{ApiResult, args, fail, now_ms, rpc, rpc_answer, rpc_request};
-use crate::model::{Profile as AccountProfile, account_stub};
-use folio_core::ErrorCode;
+use crate::account::{AccountClient, GetAccount, ProfileArgs};
+use crate::http::{ApiResult, now_ms};
+use crate::model::Profile as AccountProfile;
+use crate::rpc::{Client, answer, decode, operations, reply};
 use folio_core::ids::new_delivery_id;
 use folio_core::time::rfc3339_millis;
 use folio_core::webhook::{AdminDigest, Delivery, admin_notification_event};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use worker::{DurableObject, Env, Request, Response, SqlStorage, State, Stub, durable_object};
+use worker::{DurableObject, Env, Request, Response, SqlStorage, State, durable_object};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS failures (delivery_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL);
@@ -50,8 +50,33 @@ const VIEW_LIMIT: i64 = 100;
 /// Retry delay when the admin notification cannot be prepared (the Account DO is unavailable).
 const RETRY_MS: i64 = 5_000;
 
-pub fn failures_stub(env: &Env, org_id: &str, profile: AccountProfile) -> worker::Result<Stub> {
-    env.durable_object(FAILURES_BINDING)?.id_from_name(&format!("{org_id}:{}", profile.as_str()))?.get_stub()
+/// Whether a failure was new to the ledger (`record`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recorded {
+    pub recorded: bool,
+}
+
+/// The ledger as `GET /v1/webhooks/failures` shows it (`view`).
+#[derive(Serialize, Deserialize)]
+pub struct ViewFailures;
+
+operations! {
+    /// The WebhookFailures DO's operations.
+    pub enum FailuresRequest for FailuresObject (FAILURES_BINDING) {
+        Record(RecordArgs) -> Recorded,
+        View(ViewFailures) -> Value,
+    }
+}
+
+/// An organisation profile's failure ledger.
+pub type FailuresClient = Client<FailuresObject>;
+
+impl FailuresClient {
+    /// The ledger of `org_id`'s `profile` (named `{orgId}:{live|sandbox}`).
+    pub fn of(env: &Env, org_id: &str, profile: AccountProfile) -> worker::Result<Self> {
+        Self::named(env, &format!("{org_id}:{}", profile.as_str()))
+    }
 }
 
 #[durable_object]
@@ -151,17 +176,10 @@ impl DurableObject for WebhookFailures {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let (op, body) = match rpc_request(&mut req).await {
-            Ok(x) => x,
-            Err(f) => return rpc_answer::<()>(Err(f)),
-        };
-        match op.as_str() {
-            "record" => rpc_answer(match args(body) {
-                Ok(a) => self.record(a).await,
-                Err(f) => Err(f),
-            }),
-            "view" => rpc_answer(self.view()),
-            _ => rpc_answer::<()>(Err(fail(ErrorCode::NotFound, format!("unknown webhook failures op {op}")))),
+        match decode::<FailuresRequest>(&mut req).await {
+            Err(f) => answer::<()>(Err(f)),
+            Ok(FailuresRequest::Record(a)) => reply::<RecordArgs>(self.record(a).await),
+            Ok(FailuresRequest::View(ViewFailures)) => reply::<ViewFailures>(self.view()),
         }
     }
 
@@ -244,7 +262,7 @@ impl WebhookFailures {
         Ok(self.meta("digest")?.unwrap_or_default())
     }
 
-    async fn record(&self, a: RecordArgs) -> ApiResult<Value> {
+    async fn record(&self, a: RecordArgs) -> ApiResult<Recorded> {
         let settings = Settings::from_env(&self.env);
         let sql = self.sql();
         #[derive(Deserialize)]
@@ -273,7 +291,7 @@ impl WebhookFailures {
         }
         let notified = self.notify_if_due(&settings).await;
         self.reschedule(&settings, notified.is_err()).await;
-        Ok(json!({"recorded": !known}))
+        Ok(Recorded { recorded: !known })
     }
 
     /// Takes the digest if one is due and queues its notification.
@@ -286,15 +304,12 @@ impl WebhookFailures {
         let url = settings.admin_notification_url(&owner.org_id, owner.profile);
         // The signing secret and the admin's address first: everything after
         // them is one synchronous batch.
-        let account = account_stub(&self.env, &owner.org_id)?;
+        let account = AccountClient::named(&self.env, &owner.org_id)?;
         let secret = match &url {
-            Some(_) => {
-                let p: ProfileSettings = rpc(&account, "profile", &crate::account::ProfileArgs { profile: owner.profile }).await?;
-                Some(p.client_secret)
-            }
+            Some(_) => Some(account.call(&ProfileArgs { profile: owner.profile }).await?.client_secret),
             None => None,
         };
-        let view: AccountView = rpc(&account, "get", &()).await?;
+        let view = account.call(&GetAccount).await?;
         let now = now_ms();
         let mut digest = self.digest()?;
         let Some(ids) = digest.take_due(now, settings.scale) else { return Ok(()) };

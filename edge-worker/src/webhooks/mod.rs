@@ -48,21 +48,14 @@ mod settings;
 
 pub use routes::{failures as failures_route, list, redeliver};
 
-use crate::account::ProfileSettings;
-use crate::http::{ApiResult, now_ms, rpc};
-use crate::model::{DocumentRecord, account_stub};
-use deliveries::{NewDelivery, Purged, StartArgs};
+use crate::account::{AccountClient, ProfileArgs};
+use crate::http::{ApiResult, now_ms};
+use crate::model::DocumentRecord;
+use deliveries::{NewDelivery, Purge, StartArgs, WebhooksClient};
 use folio_core::webhook::{VeryfiOutcome, docurift_event, veryfi_event};
 use folio_core::{DocumentStatus, ErrorCode};
 use outbox::DeliveryKind;
-use serde_json::Value;
-use settings::WEBHOOKS_BINDING;
-use worker::{Env, Result, Stub};
-
-/// The document's `DocumentWebhooks` object.
-pub fn webhooks_stub(env: &Env, doc_id: &str) -> worker::Result<Stub> {
-    env.durable_object(WEBHOOKS_BINDING)?.id_from_name(doc_id)?.get_stub()
-}
+use worker::{Env, Result};
 
 /// Called by the Document DO once per final state, until it succeeds (so
 /// it must be, and is, idempotent: the deliveries object keeps the first
@@ -73,7 +66,7 @@ pub async fn document_finished(env: &Env, doc: &DocumentRecord) -> Result<()> {
         if deliveries.is_empty() {
             return Ok(());
         }
-        let _: Vec<Value> = rpc(&webhooks_stub(env, &doc.id)?, "start", &StartArgs { deliveries }).await?;
+        WebhooksClient::named(env, &doc.id)?.call(&StartArgs { deliveries }).await?;
         Ok(())
     }
     .await;
@@ -83,7 +76,7 @@ pub async fn document_finished(env: &Env, doc: &DocumentRecord) -> Result<()> {
 /// Called by the Document DO's delete: stops the document's pending
 /// deliveries and deletes them with their payloads, secrets and log, for good.
 pub async fn purge_deliveries(env: &Env, doc_id: &str) -> ApiResult<()> {
-    let _: Purged = rpc(&webhooks_stub(env, doc_id)?, "purge", &()).await?;
+    WebhooksClient::named(env, doc_id)?.call(&Purge).await?;
     Ok(())
 }
 
@@ -107,8 +100,7 @@ pub(crate) async fn plan_deliveries(env: &Env, doc: &DocumentRecord) -> ApiResul
         let event = docurift_event(&doc.data(), doc.options.callback_metadata.as_ref(), at)?;
         out.push(new(DeliveryKind::DocumentWebhook, url.clone(), doc.options.webhook_secret.clone(), event));
     }
-    let profile: ProfileSettings =
-        rpc(&account_stub(env, &doc.org_id)?, "profile", &crate::account::ProfileArgs { profile: doc.profile }).await?;
+    let profile = AccountClient::named(env, &doc.org_id)?.call(&ProfileArgs { profile: doc.profile }).await?;
     if let Some(url) = profile.webhook_url {
         let reason;
         let outcome = match doc.status {

@@ -15,11 +15,9 @@
 
 use super::send::{Sent, send_attempt};
 use super::settings::Settings;
-use crate::account::SigningKeys;
+use crate::account::{AccountClient, GetSigningKeys, SigningKeys};
 use crate::http::now_ms;
-use crate::http::rpc;
 use crate::model::Profile as AccountProfile;
-use crate::model::account_stub;
 use folio_core::time::rfc3339_millis;
 use folio_core::webhook::{Delivery, DeliveryState, NextStep};
 use futures_util::future::join_all;
@@ -226,8 +224,8 @@ async fn organisation_keys<'a>(env: &Env, deliveries: impl Iterator<Item = &'a S
     orgs.dedup();
     let mut out = HashMap::new();
     for org in orgs {
-        let keys: crate::http::ApiResult<SigningKeys> = match account_stub(env, org) {
-            Ok(stub) => rpc(&stub, "signing_keys", &()).await,
+        let keys = match AccountClient::named(env, org) {
+            Ok(account) => account.call(&GetSigningKeys).await,
             Err(e) => Err(e.into()),
         };
         match keys {

@@ -20,26 +20,26 @@
 //!   the ids waiting for the next admin notification, and the
 //!   notifications taken (with their delivery logs).
 
-use super::deliveries::RedeliverArgs;
-use super::failures::failures_stub;
+use super::deliveries::{ListDeliveries, RedeliverArgs, WebhooksClient};
+use super::failures::{FailuresClient, ViewFailures};
+use super::plan_deliveries;
 use super::settings::Settings;
-use super::{plan_deliveries, webhooks_stub};
 use crate::auth::authenticate;
 use crate::config::Config;
+use crate::document::{DocumentClient, GetRecord};
 use crate::documents::snapshot;
-use crate::http::{ApiResult, fail, json_response, parse_json, read_body_limited, rpc};
-use crate::model::{DocumentRecord, document_stub};
+use crate::http::{ApiResult, fail, json_response, parse_json, read_body_limited};
 use folio_core::ErrorCode;
 use folio_core::api::ok_envelope;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use worker::{Env, Request};
 
 /// `GET /v1/documents/{id}/webhooks`.
 pub async fn list(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
     snapshot(&env, &principal, doc_id).await?;
-    let deliveries: Vec<Value> = rpc(&webhooks_stub(&env, doc_id)?, "list", &Value::Null).await?;
+    let deliveries = WebhooksClient::named(&env, doc_id)?.call(&ListDeliveries).await?;
     json_response(200, &ok_envelope(json!({"documentId": doc_id, "deliveries": deliveries})))
 }
 
@@ -65,7 +65,7 @@ pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) ->
         return Err(not_final(status));
     }
     // Final, so its Document DO holds the authoritative record.
-    let rec: DocumentRecord = rpc(&document_stub(&env, doc_id)?, "get", &Value::Null).await?;
+    let rec = DocumentClient::named(&env, doc_id)?.call(&GetRecord).await?;
     if !rec.status.is_final() {
         return Err(not_final(rec.status));
     }
@@ -73,15 +73,15 @@ pub async fn redeliver(mut req: Request, env: Env, cfg: Config, doc_id: &str) ->
     if deliveries.is_empty() {
         return Err(fail(ErrorCode::InvalidState, "No webhook is configured for this document"));
     }
-    let created: Vec<Value> =
-        rpc(&webhooks_stub(&env, doc_id)?, "redeliver", &RedeliverArgs { org_id: principal.org_id.clone(), deliveries, only_like }).await?;
+    let created =
+        WebhooksClient::named(&env, doc_id)?.call(&RedeliverArgs { org_id: principal.org_id.clone(), deliveries, only_like }).await?;
     json_response(202, &ok_envelope(json!({"documentId": doc_id, "deliveries": created})))
 }
 
 /// `GET /v1/webhooks/failures`.
 pub async fn failures(req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    let mut view: Value = rpc(&failures_stub(&env, &principal.org_id, principal.profile)?, "view", &Value::Null).await?;
+    let mut view = FailuresClient::of(&env, &principal.org_id, principal.profile)?.call(&ViewFailures).await?;
     let configured = Settings::from_env(&env).admin_notification_url(&principal.org_id, principal.profile).is_some();
     view["profile"] = json!(principal.profile);
     view["adminNotificationUrlConfigured"] = json!(configured);
