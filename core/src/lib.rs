@@ -1,6 +1,7 @@
 //! Types and rules shared by the Folio edge worker (wasm32) and host (native).
 //! No I/O lives here, so everything is unit-tested natively.
 
+pub mod contract;
 pub mod document;
 pub mod email;
 pub mod error;
@@ -23,5 +24,5 @@ pub use error::{ApiError, ErrorCode};
 pub use filetype::FileKind;
 pub use jobs::OcrEngineChoice;
 
-/// The contract version of `wit/extractor.wit` this build of Folio speaks.
-pub const PLUGIN_CONTRACT_VERSION: &str = "0.1.0";
+/// The newest plugin contract version (see [`contract`]).
+pub use contract::CONTRACT_VERSION as PLUGIN_CONTRACT_VERSION;

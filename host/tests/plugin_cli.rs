@@ -31,7 +31,7 @@ fn check_accepts_a_good_plugin_and_prints_its_metadata() {
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("is a valid Folio extractor plugin"), "{stdout}");
     assert!(stdout.contains("name:        template-purchase-order"), "{stdout}");
-    assert!(stdout.contains("contract:    folio:extractor@0.1.0 (this host: 0.1.0)"), "{stdout}");
+    assert!(stdout.contains("contract:    folio:extractor@0.2.0 (this host: 0.1.0, 0.2.0)"), "{stdout}");
     assert!(stdout.contains("types:       purchase-order"), "{stdout}");
     assert!(stdout.contains("compiled:    compiled now, cached for next time"), "{stdout}");
     assert!(stdout.contains("smoke test:  ok"), "{stdout}");
@@ -46,8 +46,8 @@ fn check_fails_clearly_on_bad_files() {
     let notes = scratch.file("notes.txt", b"hello");
     let cases = [
         (notes, "is not a WebAssembly file"),
-        (test_plugin(WRONG_WORLD), "does not implement the folio:extractor@0.1.0 `extractor` world"),
-        (test_plugin(FUTURE_CONTRACT), "folio:extractor@0.2.0, but this host supports folio:extractor@0.1.0"),
+        (test_plugin(WRONG_WORLD), "does not implement the folio:extractor `extractor` world of any contract version"),
+        (test_plugin(FUTURE_CONTRACT), "folio:extractor@0.3.0, but this host supports contract versions 0.1.0, 0.2.0"),
         (test_plugin(BAD_METADATA), "has invalid metadata"),
     ];
     for (path, reason) in cases {
@@ -91,7 +91,7 @@ fn list_shows_loaded_plugins_and_failures() {
     let json = folio(&scratch, &["plugins", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["plugins"][0]["name"], "template-purchase-order");
-    assert_eq!(v["plugins"][0]["contractVersion"], "0.1.0");
+    assert_eq!(v["plugins"][0]["contractVersion"], "0.2.0");
     assert_eq!(v["failed"].as_array().unwrap().len(), 1);
 }
 
