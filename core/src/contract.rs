@@ -86,48 +86,87 @@ pub mod output {
     /// A box in page pixels: left, top, width, height.
     pub type Bbox = [f32; 4];
 
+    /// A field's or cell's value (WIT `field-value`).
     #[derive(Clone, Debug, PartialEq)]
     pub enum Value {
+        /// Text.
         Text(String),
+        /// A number; must be finite.
         Number(f64),
-        Money { amount: f64, currency: Option<String> },
-        Date { year: i32, month: u8, day: u8 },
+        /// An amount; `currency` an ISO 4217 code when known.
+        Money {
+            /// The amount; must be finite.
+            amount: f64,
+            /// ISO 4217 code (`EUR`).
+            currency: Option<String>,
+        },
+        /// A calendar date.
+        Date {
+            /// 1..=9999.
+            year: i32,
+            /// 1..=12.
+            month: u8,
+            /// 1..=31, and a day of that month.
+            day: u8,
+        },
+        /// Yes or no.
         Boolean(bool),
     }
 
+    /// Where a value was read (WIT `source-ref`).
     #[derive(Clone, Copy, Debug, PartialEq)]
     pub struct SourceRef {
+        /// 1-based page number; the page must exist.
         pub page: u32,
+        /// Must lie inside the page (within [`EDGE_TOLERANCE`]).
         pub bbox: Bbox,
     }
 
+    /// One extracted value (WIT `field`).
     #[derive(Clone, Debug, PartialEq)]
     pub struct Field {
+        /// camelCase, unique among fields and tables.
         pub key: String,
+        /// The value.
         pub value: Value,
+        /// 0..1.
         pub confidence: f32,
+        /// Where it was read, if known.
         pub source: Option<SourceRef>,
     }
 
+    /// One row of a table (WIT `table-row`).
     #[derive(Clone, Debug, PartialEq)]
     pub struct TableRow {
+        /// One per column; `None` for an empty cell.
         pub cells: Vec<Option<Value>>,
+        /// 0..1.
         pub confidence: f32,
+        /// Where it was read, if known.
         pub source: Option<SourceRef>,
     }
 
+    /// A table such as `lineItems` (WIT `table`).
     #[derive(Clone, Debug, PartialEq)]
     pub struct Table {
+        /// camelCase, unique among fields and tables.
         pub name: String,
+        /// camelCase column keys, each once.
         pub columns: Vec<String>,
+        /// The rows.
         pub rows: Vec<TableRow>,
     }
 
+    /// What `extract` returned (WIT `extraction`).
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct Extraction {
+        /// The fields.
         pub fields: Vec<Field>,
+        /// The tables.
         pub tables: Vec<Table>,
+        /// 0..1, the overall confidence.
         pub confidence: f32,
+        /// Warnings for the API user.
         pub warnings: Vec<String>,
     }
 
@@ -136,19 +175,28 @@ pub mod output {
     pub struct PageSize {
         /// 1-based.
         pub number: u32,
+        /// Pixels.
         pub width: f32,
+        /// Pixels.
         pub height: f32,
     }
 
     /// The limits validation applies ([`Default`]: the contract's, from [`limits`]).
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct Limits {
+        /// Fields per document.
         pub max_fields: usize,
+        /// Tables per document.
         pub max_tables: usize,
+        /// Rows per table.
         pub max_table_rows: usize,
+        /// Columns per table.
         pub max_table_columns: usize,
+        /// Warnings per document.
         pub max_warnings: usize,
+        /// Bytes of one text value or warning.
         pub max_text_bytes: usize,
+        /// Text bytes in all.
         pub max_output_bytes: usize,
     }
 

@@ -59,8 +59,6 @@
 //! (keys are unique camelCase, confidences are in 0..1, boxes lie inside their
 //! page, numbers are finite, table rows have one cell per column).
 
-#![warn(missing_docs)]
-
 // The generated code names this crate by its path so that the export macro
 // works from the plugin crate; this makes the same path work inside the SDK.
 extern crate self as folio_plugin_sdk;
