@@ -1,4 +1,4 @@
-//! Extractor plugins: WASI components implementing `wit/extractor.wit`
+//! Extractor plugins: WASI components implementing `plugins/sdk/wit/since_v*/extractor.wit`
 //! (`folio:extractor`), loaded into a registry and run sandboxed.
 //!
 //! ```no_run
@@ -12,9 +12,10 @@
 //!
 //! **Loading** ([`PluginHost::load_file`], [`PluginHost::load_dir`]): a file is
 //! accepted when it is a WebAssembly component (not a core module, not some
-//! other file), targets the `extractor` world, was built against a contract
-//! version compatible with [`folio_core::PLUGIN_CONTRACT_VERSION`] (same major;
-//! for 0.x the same minor) and its `metadata()` is sane (lowercase name,
+//! other file), targets the `extractor` world of a contract version in
+//! [`folio_core::contract::SUPPORTED_CONTRACT_VERSIONS`] (one bindings module
+//! each, see [`bindings`] and [`versions`]; compatible: same major, for 0.x
+//! the same minor) and its `metadata()` is sane (lowercase name,
 //! semver version, valid document types). Otherwise a [`PluginLoadError`]
 //! says which rule failed. Compiled code is cached on disk (see [`cache`]),
 //! keyed by the wasm's sha256 and the engine configuration.
