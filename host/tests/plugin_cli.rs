@@ -76,6 +76,8 @@ fn list_shows_loaded_plugins_and_failures() {
     let builtin = scratch.path().join("builtin");
     std::fs::create_dir_all(&builtin).unwrap();
     std::fs::copy(test_plugin(TEMPLATE), builtin.join("template.wasm")).unwrap();
+    // Loaded first (name order), so the template takes purchase-order over.
+    std::fs::copy(test_plugin(CONTRACT_V0_1), builtin.join("a-legacy.wasm")).unwrap();
     std::fs::write(builtin.join("broken.wasm"), b"nope").unwrap();
     let out = folio(&scratch, &["plugins", "list"]);
     let stdout = text(&out.stdout);
@@ -86,12 +88,17 @@ fn list_shows_loaded_plugins_and_failures() {
         assert!(row.contains(cell), "{row}");
     }
     assert!(stdout.contains("no generic fallback"), "{stdout}");
+    // Two plugins for one type: the list says which one serves it.
+    let legacy = stdout.lines().find(|l| l.starts_with("contract-v0-1")).expect(&stdout);
+    assert!(legacy.contains("legacy,purchase-order (served by template-purchase-order)"), "{legacy}");
+    assert!(stdout.contains("edge setting for these types: DOCUMENT_TYPES=legacy,purchase-order"), "{stdout}");
     assert!(stdout.contains("not loaded:") && stdout.contains("broken.wasm is not a WebAssembly file"), "{stdout}");
 
     let json = folio(&scratch, &["plugins", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["plugins"][0]["name"], "template-purchase-order");
-    assert_eq!(v["plugins"][0]["contractVersion"], "0.2.0");
+    assert_eq!(v["plugins"][1]["name"], "template-purchase-order");
+    assert_eq!(v["plugins"][1]["contractVersion"], "0.2.0");
+    assert_eq!(v["plugins"][0]["contractVersion"], "0.1.0");
     assert_eq!(v["failed"].as_array().unwrap().len(), 1);
 }
 

@@ -18,7 +18,9 @@ impl Guest for Legacy {
         PluginInfo {
             name: "contract-v0-1".into(),
             version: "0.1.0".into(),
-            document_types: vec!["legacy".into()],
+            // Also purchase-order, which the template serves when loaded after it
+            // (`plugins list` says so: host/tests/plugin_cli.rs).
+            document_types: vec!["legacy".into(), "purchase-order".into()],
             contract_version: "0.1.0".into(),
             description: "Test plugin of contract 0.1.0: counts lines and reads `Total:` from a line".into(),
         }
