@@ -123,3 +123,29 @@ fn run_extracts_from_a_text_file() {
     assert_eq!(v["success"], false);
     assert_eq!(v["error"]["code"], "PLUGIN_FAILED");
 }
+
+#[test]
+fn folio_finds_its_built_in_plugins_without_any_environment() {
+    // As a user runs it without sourcing scripts/env.sh: no FOLIO_* or
+    // CARGO_* variables, another working directory. The built-ins
+    // (scripts/build-plugins) sit next to the binary's target directory.
+    let scratch = Scratch::new("plugin-cli-noenv");
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_folio")).canonicalize().unwrap();
+    let target = exe.parent().and_then(|p| p.parent()).unwrap();
+    let builtins = target.join("wasm32-wasip2/release");
+    assert!(builtins.join("folio_plugin_invoice.wasm").is_file(), "run scripts/build-plugins first ({})", builtins.display());
+    let out = Command::new(&exe)
+        .args(["plugins", "list"])
+        .current_dir(scratch.path())
+        .env_clear()
+        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(&format!("built-in plugins: {}", builtins.display())), "{stdout}");
+    for name in ["generic", "invoice", "receipt"] {
+        assert!(stdout.lines().any(|l| l.starts_with(name)), "{name} missing:\n{stdout}");
+    }
+}
