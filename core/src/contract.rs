@@ -43,10 +43,10 @@ pub fn supported_version_for(plugin: &str) -> Option<&'static str> {
 
 /// What a plugin may return, and how big a stored result may get.
 ///
-/// The chain, smallest first: a plugin's output text ([`MAX_OUTPUT_TEXT_BYTES`])
+/// The chain, smallest first: a plugin's output text ([`MAX_OUTPUT_TEXT_BYTES`](limits::MAX_OUTPUT_TEXT_BYTES))
 /// becomes one document record at the edge, JSON and per-field detail
-/// included ([`MAX_DOCUMENT_RECORD_BYTES`]), and a host's `complete` request
-/// carries the records of one job ([`MAX_COMPLETE_BODY_BYTES`]). The
+/// included ([`MAX_DOCUMENT_RECORD_BYTES`](limits::MAX_DOCUMENT_RECORD_BYTES)), and a host's `complete` request
+/// carries the records of one job ([`MAX_COMPLETE_BODY_BYTES`](limits::MAX_COMPLETE_BODY_BYTES)). The
 /// compile-time checks below keep that order.
 pub mod limits {
     /// Fields per document.
