@@ -32,6 +32,7 @@ impl<T, A> Default for Coalescer<T, A> {
 }
 
 impl<T, A> Coalescer<T, A> {
+    /// An empty coalescer, no flush in flight.
     pub fn new() -> Self {
         Self::default()
     }

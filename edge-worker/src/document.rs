@@ -34,8 +34,10 @@ use worker::{Delay, DurableObject, Env, Request, Response, State, durable_object
 const RECORD: &str = "record";
 const DELETED: &str = "deleted";
 /// The largest result a document keeps: its record is one value in the
-/// object's storage (at most 2 MB), next to the rest of the record.
-pub const MAX_RESULT_BYTES: usize = 1_500_000;
+/// object's storage (at most 2 MB), next to the rest of the record. The
+/// limit's owner is core (`contract::limits`), which checks the chain
+/// plugin output < document record < complete body.
+pub const MAX_RESULT_BYTES: usize = folio_core::contract::limits::MAX_DOCUMENT_RECORD_BYTES;
 /// Retry delay for pending final-state effects.
 const EFFECT_RETRY_MS: i64 = 5_000;
 

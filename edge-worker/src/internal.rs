@@ -34,8 +34,9 @@ use folio_core::{ApiError, DocumentStatus, ErrorCode};
 
 use worker::{Env, Headers, Request, Response};
 
-/// Result JSON can be large (OCR output when asked for), but not unbounded.
-const RESULT_BODY_LIMIT: u64 = 16 * 1024 * 1024;
+/// Result JSON can be large (OCR output when asked for), but not unbounded
+/// (owner: core's `contract::limits`).
+const RESULT_BODY_LIMIT: u64 = folio_core::contract::limits::MAX_COMPLETE_BODY_BYTES as u64;
 
 fn lease_lost() -> crate::http::Failure {
     fail(ErrorCode::LeaseLost, "The lease has expired or was never granted")

@@ -13,13 +13,38 @@ pub fn data_dir() -> PathBuf {
     home().join(".cache/folio/data")
 }
 
-/// The directory holding the first-party plugin components: `$FOLIO_BUILTIN_PLUGINS`,
-/// else `<data dir>/plugins` (where `scripts/build-plugins` installs them).
+/// The directory holding the first-party plugin components, so that `folio`
+/// finds them from any directory without `scripts/env.sh`:
+/// 1. `$FOLIO_BUILTIN_PLUGINS`, when set;
+/// 2. the build's own: cargo puts `folio` in `<target>/debug/` or
+///    `<target>/release/`, and `scripts/build-plugins` the built-ins in
+///    `<target>/wasm32-wasip2/release/`, so a binary run by path (or through
+///    a symlink on the PATH) finds the plugins built next to it;
+/// 3. `<data dir>/plugins`, for a binary installed elsewhere with the
+///    plugins copied there.
 pub fn builtin_plugins_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("FOLIO_BUILTIN_PLUGINS") {
         return PathBuf::from(d);
     }
+    if let Some(d) = plugins_next_to_the_binary()
+        && has_wasm(&d)
+    {
+        return d;
+    }
     data_dir().join("plugins")
+}
+
+/// `<target>/wasm32-wasip2/release` for a binary at `<target>/<profile>/folio`.
+fn plugins_next_to_the_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    // Test binaries live one level deeper (`<target>/debug/deps/`).
+    let profile_dir = exe.parent()?;
+    let target = if profile_dir.ends_with("deps") { profile_dir.parent()?.parent()? } else { profile_dir.parent()? };
+    Some(target.join("wasm32-wasip2/release"))
+}
+
+fn has_wasm(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "wasm"))))
 }
 
 /// Extra third-party plugin directories: `$FOLIO_PLUGINS_DIR` (colon-separated).

@@ -1,5 +1,5 @@
 //! The host's document model: what the input/OCR stages produce and the
-//! plugin runtime converts into the WIT `document` (see `wit/extractor.wit`).
+//! plugin runtime converts into the WIT `document` (see `plugins/sdk/wit/since_v*/extractor.wit`).
 //! Kept as plain Rust so OCR, PDF text extraction and tests don't depend on
 //! generated bindings.
 

@@ -32,6 +32,34 @@ fn the_template_plugin_loads_with_its_metadata() {
 }
 
 #[test]
+fn plugins_of_contract_0_1_0_and_0_2_0_load_and_run_in_one_host() {
+    let cache = Scratch::new("plugin-cache");
+    let mut host = empty_host(&cache);
+    let old = host.load_file(&test_plugin(CONTRACT_V0_1)).unwrap();
+    let new = host.load_file(&test_plugin(TEMPLATE)).unwrap();
+    assert_eq!(old.contract_version, "0.1.0");
+    assert_eq!(new.contract_version, "0.2.0");
+    assert_eq!(host.document_types(), vec!["legacy".to_string(), "purchase-order".to_string()]);
+
+    // The 0.1.0 plugin gets its pages without rows and still reads them
+    // (its log line crosses the 0.1.0 `host` interface).
+    let out = host.extract(&sample::document("legacy", &["Hello\nTotal: 3.00"])).unwrap();
+    assert_eq!(out.plugin, "contract-v0-1");
+    assert_eq!(out.extracted_data["lineCount"], 2.0);
+    assert_eq!(out.extracted_data["totalLine"], "Total: 3.00");
+    assert_eq!(out.logs[0].message, "doc_sample: 2 lines");
+    // The 0.2.0 plugin reads a total whose label and amount OCR read apart,
+    // from the page's rows.
+    let mut po = purchase_order();
+    split_total_into_two_lines(&mut po);
+    let out = host.extract(&po).unwrap();
+    assert_eq!(out.plugin, "template-purchase-order");
+    assert_eq!(out.extracted_data["totalAmount"], 25.0);
+    // And the old plugin still runs after the new one.
+    assert_eq!(host.extract(&sample::document("legacy", &["a"])).unwrap().extracted_data["lineCount"], 1.0);
+}
+
+#[test]
 fn extraction_comes_back_in_docurift_shape() {
     let cache = Scratch::new("plugin-cache");
     let host = host_with(config(&cache));
@@ -128,7 +156,12 @@ fn a_component_of_another_world_is_refused() {
     let err = host.inspect_file(&test_plugin(WRONG_WORLD)).unwrap_err();
     assert!(matches!(err, PluginLoadError::WrongWorld { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("is not a Folio extractor: it does not implement the folio:extractor@0.1.0 `extractor` world"), "{message}");
+    assert!(
+        message.contains(
+            "is not a Folio extractor: it does not implement the folio:extractor `extractor` world of any contract version this host supports (0.1.0, 0.2.0)"
+        ),
+        "{message}"
+    );
     assert!(message.contains("it exports [greet]"), "{message}");
 }
 
@@ -140,7 +173,7 @@ fn another_contract_version_is_refused_naming_both_versions() {
     assert!(matches!(err, PluginLoadError::ContractVersion { .. }), "{err}");
     let message = err.to_string();
     assert!(
-        message.contains("was built against plugin contract folio:extractor@0.2.0, but this host supports folio:extractor@0.1.0"),
+        message.contains("was built against plugin contract folio:extractor@0.3.0, but this host supports contract versions 0.1.0, 0.2.0"),
         "{message}"
     );
 }

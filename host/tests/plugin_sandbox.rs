@@ -35,6 +35,8 @@ fn infinite_loop_hits_the_default_two_second_deadline() {
     let elapsed = started.elapsed();
     assert!(message.contains("deadline exceeded: still running after 2."), "{message}");
     assert!(message.contains("(limit 2.00 s)"), "{message}");
+    // Where the guest was: its wasm backtrace, by function name.
+    assert!(message.contains("(limit 2.00 s) in <folio_plugin_hostile::") && message.contains("::extract"), "{message}");
     // One tick late at most on a quiet machine; allow for a loaded one.
     assert!(elapsed >= Duration::from_secs(2) && elapsed < Duration::from_millis(2500), "{elapsed:?}");
 }

@@ -3,7 +3,7 @@
 use crate::plugins::cache::CacheStatus;
 use crate::plugins::{PluginHost, PluginInfo, SandboxConfig, sample};
 use anyhow::{Context, Result, bail};
-use folio_core::{ErrorCode, PLUGIN_CONTRACT_VERSION};
+use folio_core::ErrorCode;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// A caller hint such as currency=EUR (repeatable).
     #[arg(long = "hint", value_name = "KEY=VALUE", value_parser = parse_hint)]
     hints: Vec<(String, String)>,
+    /// Whether the document asks for tables (`extractTables` of the API).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    extract_tables: bool,
 }
 
 pub fn run(c: Command) -> Result<ExitCode> {
@@ -84,11 +87,21 @@ fn list(args: ListArgs) -> Result<ExitCode> {
     if plugins.is_empty() {
         println!("\nno plugins loaded (build the built-ins with scripts/build-plugins)");
     } else {
+        // A type two plugins declare is served by one (the later loaded):
+        // say which, next to the other.
+        let types = |p: &PluginInfo| {
+            p.document_types
+                .iter()
+                .map(|t| match host.plugin_for(t) {
+                    Some(server) if server.name != p.name && t != "*" => format!("{t} (served by {})", server.name),
+                    _ => t.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         let rows: Vec<[String; 5]> = plugins
             .iter()
-            .map(|p| {
-                [p.name.clone(), p.version.clone(), p.contract_version.clone(), p.document_types.join(","), p.path.display().to_string()]
-            })
+            .map(|p| [p.name.clone(), p.version.clone(), p.contract_version.clone(), types(p), p.path.display().to_string()])
             .collect();
         println!();
         print_table(&["NAME", "VERSION", "CONTRACT", "TYPES", "PATH"], &rows);
@@ -96,6 +109,9 @@ fn list(args: ListArgs) -> Result<ExitCode> {
             Some(p) => println!("\nother document types fall back to: {}", p.name),
             None => println!("\nno generic fallback: documents of other types are refused"),
         }
+        // The edge accepts the types of its DOCUMENT_TYPES setting (wrangler.toml
+        // [vars]); hosts serving these plugins need the edge to name them.
+        println!("edge setting for these types: DOCUMENT_TYPES={}", host.document_types().join(","));
     }
     if !host.failed_loads().is_empty() {
         println!("\nnot loaded:");
@@ -108,34 +124,51 @@ fn list(args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The sample `plugins check` runs a plugin on (printed with the result).
+const SMOKE_SAMPLE: &str = "Folio plugin check\nInvoice Number: CHECK-1\nDate: 2024-01-31\nTotal: 12.50 EUR";
+
+/// Prints what it checked as it goes and the verdict last: `ok: ...` and
+/// exit 0, or the reason on stderr and a non-zero exit.
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let mut host = PluginHost::new(SandboxConfig::default())?;
+    println!("checking {}", args.path.display());
     let info = host.load_file(&args.path).map_err(|e| anyhow::anyhow!("plugin refused: {e}"))?;
-    println!("ok: {} is a valid Folio extractor plugin", args.path.display());
     print_info(&info);
+    let verdict = || println!("ok: {} is a valid Folio extractor plugin", args.path.display());
     if args.no_smoke_test {
+        verdict();
         return Ok(ExitCode::SUCCESS);
     }
     let document_type = smoke_test_type(&info);
-    let mut doc = sample::document(&document_type, &["Folio plugin check\nInvoice Number: CHECK-1\nDate: 2024-01-31\nTotal: 12.50 EUR"]);
+    let mut doc = sample::document(&document_type, &[SMOKE_SAMPLE]);
     doc.id = "doc_plugin_check".into();
+    println!(
+        "  sample:      a {}-line {document_type} document (try your own with `folio plugins run --text FILE`):",
+        doc.pages[0].lines.len()
+    );
+    for line in SMOKE_SAMPLE.lines() {
+        println!("                 | {line}");
+    }
     match host.extract(&doc) {
         Ok(x) => {
             println!(
-                "  smoke test:  ok: {} keys, confidence {} from a 4-line {document_type} sample in {:.2} ms",
+                "  smoke test:  ok: {} keys, confidence {} in {:.2} ms",
                 x.extracted_data.len(),
                 x.confidence,
                 x.elapsed.as_secs_f64() * 1000.0
             );
-            Ok(ExitCode::SUCCESS)
         }
         // The plugin is allowed to turn the sample down; only crashes count.
         Err(e) if e.code != ErrorCode::PluginFailed => {
             println!("  smoke test:  ok: the plugin declined the sample ({}: {})", e.code, e.message);
-            Ok(ExitCode::SUCCESS)
         }
-        Err(e) => bail!("smoke test failed: {e}"),
+        Err(e) => {
+            println!("  smoke test:  FAILED");
+            bail!("smoke test failed: {e}");
+        }
     }
+    verdict();
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_plugin(args: RunArgs) -> Result<ExitCode> {
@@ -146,6 +179,7 @@ fn run_plugin(args: RunArgs) -> Result<ExitCode> {
     let pages: Vec<&str> = text.split('\x0c').collect();
     let mut doc = sample::document(&document_type, &pages);
     doc.hints = args.hints;
+    doc.extract_tables = args.extract_tables;
     match host.extract(&doc) {
         Ok(x) => {
             println!("{}", serde_json::to_string_pretty(&x)?);
@@ -161,7 +195,7 @@ fn run_plugin(args: RunArgs) -> Result<ExitCode> {
 fn print_info(info: &PluginInfo) {
     println!("  name:        {}", info.name);
     println!("  version:     {}", info.version);
-    println!("  contract:    folio:extractor@{} (this host: {PLUGIN_CONTRACT_VERSION})", info.contract_version);
+    println!("  contract:    folio:extractor@{} (this host: {})", info.contract_version, crate::plugins::contract::supported_versions());
     println!("  types:       {}", info.document_types.join(", "));
     println!("  description: {}", info.description);
     println!("  sha256:      {}", info.sha256);

@@ -1,8 +1,11 @@
-//! Reading order for engines that read text in separate segments (PP-OCR
-//! detects a receipt's `TOTAL` on the left and its `12.50` on the right as two
-//! regions): segments on one printed row become one line, left to right, and
-//! rows go top to bottom. The extractors then see the same rows whichever
-//! engine read the page.
+//! Printed rows: the one owner of "these pieces of text sit on one row".
+//! Engines read text in separate segments (PP-OCR detects a receipt's
+//! `TOTAL` on the left and its `12.50` on the right as two regions;
+//! Tesseract splits columns into lines; a PDF text layer has loose words):
+//! segments on one printed row are grouped, left to right, and rows go top
+//! to bottom. Used for PP-OCR's lines ([`rows`]), the PDF text layer's lines
+//! (`input::pdf::text`) and the `rows` of contract 0.2.0 pages
+//! ([`line_rows`]), so every consumer sees the same rows.
 //!
 //! Photos are rarely level, so rows are found after undoing the page's skew
 //! (the median direction of its segments): on a page tilted by 3°, a label and
@@ -26,7 +29,8 @@ pub struct Segment {
 }
 
 struct Placed {
-    words: Vec<Word>,
+    /// Index of the segment.
+    index: usize,
     /// Deskewed centre and extent.
     x0: f32,
     x1: f32,
@@ -71,14 +75,50 @@ fn page_skew(segments: &[Segment]) -> f32 {
     0.0
 }
 
-/// Joins segments into rows in reading order.
+/// Joins segments into rows in reading order, each row one line.
 pub fn rows(segments: Vec<Segment>) -> Vec<Line> {
-    let skew = page_skew(&segments);
-    let (sin, cos) = skew.sin_cos();
-    let mut placed: Vec<Placed> = segments
+    let groups = group(&segments);
+    let mut slots: Vec<Option<Segment>> = segments.into_iter().map(Some).collect();
+    groups
         .into_iter()
-        .filter(|s| !s.words.is_empty())
-        .map(|s| {
+        .map(|members| line_from_words(members.into_iter().filter_map(|i| slots[i].take()).flat_map(|s| s.words).collect()))
+        .collect()
+}
+
+/// The printed rows of a page's lines: indices into `lines`, left to right,
+/// rows top to bottom. Every line is in exactly one row.
+pub fn line_rows(lines: &[Line]) -> Vec<Vec<usize>> {
+    let segments: Vec<Segment> = lines.iter().map(|l| Segment { words: words_or_box(l), angle: line_angle(l) }).collect();
+    group(&segments)
+}
+
+/// A line's words, or its box as one word when it has none.
+fn words_or_box(l: &Line) -> Vec<Word> {
+    if l.words.is_empty() { vec![Word { text: l.text.clone(), bbox: l.bbox, confidence: l.confidence }] } else { l.words.clone() }
+}
+
+/// The direction of a line from its first and last word centres (0 for one word).
+fn line_angle(l: &Line) -> f32 {
+    match (l.words.first(), l.words.last()) {
+        (Some(a), Some(b)) if l.words.len() > 1 => {
+            let (ax, ay) = (a.bbox.left + a.bbox.width / 2.0, a.bbox.top + a.bbox.height / 2.0);
+            let (bx, by) = (b.bbox.left + b.bbox.width / 2.0, b.bbox.top + b.bbox.height / 2.0);
+            if bx - ax > 1.0 { (by - ay).atan2(bx - ax) } else { 0.0 }
+        }
+        _ => 0.0,
+    }
+}
+
+/// The grouping itself: indices of `segments` per row, rows top to bottom,
+/// members left to right. Empty segments are left out.
+pub fn group(segments: &[Segment]) -> Vec<Vec<usize>> {
+    let skew = page_skew(segments);
+    let (sin, cos) = skew.sin_cos();
+    let mut placed: Vec<(usize, Placed)> = segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.words.is_empty())
+        .map(|(i, s)| {
             let b = s.words.iter().skip(1).fold(s.words[0].bbox, |b, w| b.union(&w.bbox));
             // Rotate the centre by -skew: the row's own coordinates.
             let (cx, cy) = (b.left + b.width / 2.0, b.top + b.height / 2.0);
@@ -86,12 +126,12 @@ pub fn rows(segments: Vec<Segment>) -> Vec<Line> {
             let width = b.width * cos.abs() - b.height * sin.abs();
             let height = (b.height * cos.abs() - b.width * sin.abs()).max(b.height * 0.5).max(1.0);
             let half = width.max(b.width * 0.5) / 2.0;
-            Placed { words: s.words, x0: x - half, x1: x + half, yc: y, height }
+            (i, Placed { index: i, x0: x - half, x1: x + half, yc: y, height })
         })
         .collect();
-    placed.sort_by(|a, b| a.yc.total_cmp(&b.yc));
+    placed.sort_by(|a, b| a.1.yc.total_cmp(&b.1.yc));
     let mut rows: Vec<Row> = Vec::new();
-    for p in placed {
+    for (_, p) in placed {
         let best = rows
             .iter_mut()
             .filter(|r| (r.yc - p.yc).abs() < SAME_ROW * r.height.min(p.height) && !r.overlaps_horizontally(&p))
@@ -110,7 +150,7 @@ pub fn rows(segments: Vec<Segment>) -> Vec<Line> {
     rows.into_iter()
         .map(|mut row| {
             row.members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-            line_from_words(row.members.into_iter().flat_map(|m| m.words).collect())
+            row.members.into_iter().map(|m| m.index).collect()
         })
         .collect()
 }
@@ -160,6 +200,16 @@ mod tests {
         ]);
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["TOTAL 99.00", "CASH 100.00"]);
+    }
+
+    #[test]
+    fn page_rows_index_the_lines_read_apart() {
+        let lines: Vec<Line> =
+            [seg("Total:", 40.0, 100.0, 50.0, 0.0), seg("ACME", 40.0, 10.0, 50.0, 0.0), seg("25.00 EUR", 900.0, 102.0, 110.0, 0.0)]
+                .into_iter()
+                .map(|s| line_from_words(s.words))
+                .collect();
+        assert_eq!(line_rows(&lines), vec![vec![1], vec![0, 2]]);
     }
 
     #[test]

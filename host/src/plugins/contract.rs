@@ -18,10 +18,12 @@ const MAX_NAME_BYTES: usize = 64;
 const MAX_DESCRIPTION_BYTES: usize = 1024;
 const MAX_DOCUMENT_TYPES: usize = 64;
 
-/// Semver compatibility of contract versions: same major version, and for
-/// 0.x (where every minor release may break) the same minor version.
-pub fn contract_compatible(plugin: &Version, host: &Version) -> bool {
-    if host.major == 0 { plugin.major == 0 && plugin.minor == host.minor } else { plugin.major == host.major }
+pub use folio_core::contract::output::clip;
+pub use folio_core::contract::{SUPPORTED_CONTRACT_VERSIONS, contract_compatible, parse_version, supported_version_for};
+
+/// The supported versions for messages: `0.1.0, 0.2.0`.
+pub fn supported_versions() -> String {
+    SUPPORTED_CONTRACT_VERSIONS.join(", ")
 }
 
 /// The contract versions in the component's `folio:extractor/...@x.y.z`
@@ -86,38 +88,9 @@ fn is_plugin_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// A plugin-supplied string, shortened for an error message.
-pub fn clip(s: &str) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(80).collect();
-    if out.len() < s.len() && s.chars().count() > 80 {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> Version {
-        Version::parse(s).unwrap()
-    }
-
-    #[test]
-    fn zero_major_needs_the_same_minor() {
-        assert!(contract_compatible(&v("0.1.0"), &v("0.1.0")));
-        assert!(contract_compatible(&v("0.1.7"), &v("0.1.0")));
-        assert!(!contract_compatible(&v("0.2.0"), &v("0.1.0")));
-        assert!(!contract_compatible(&v("1.1.0"), &v("0.1.0")));
-    }
-
-    #[test]
-    fn nonzero_major_needs_the_same_major() {
-        assert!(contract_compatible(&v("1.0.0"), &v("1.3.0")));
-        assert!(contract_compatible(&v("1.9.2"), &v("1.3.0")));
-        assert!(!contract_compatible(&v("2.0.0"), &v("1.3.0")));
-        assert!(!contract_compatible(&v("0.3.0"), &v("1.3.0")));
-    }
 
     fn info(name: &str, version: &str, types: &[&str]) -> wit::PluginInfo {
         wit::PluginInfo {

@@ -27,7 +27,26 @@ fn page(p: &model::Page) -> wit::Page {
         },
         text: p.text.clone(),
         lines: p.lines.iter().map(line).collect(),
+        rows: rows(&p.lines),
     }
+}
+
+/// The page's printed rows (contract 0.2.0), grouped by the one owner of
+/// rows, `ocr::layout`.
+fn rows(lines: &[model::Line]) -> Vec<wit::Row> {
+    crate::ocr::layout::line_rows(lines)
+        .into_iter()
+        .filter_map(|members| {
+            let first = &lines[*members.first()?];
+            let picked = || members.iter().map(|&i| &lines[i]);
+            Some(wit::Row {
+                text: picked().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" "),
+                bbox: bbox(&picked().fold(first.bbox, |b, l| b.union(&l.bbox))),
+                confidence: picked().map(|l| l.confidence).fold(1.0, f32::min),
+                lines: members.iter().map(|&i| i as u32).collect(),
+            })
+        })
+        .collect()
 }
 
 fn line(l: &model::Line) -> wit::Line {

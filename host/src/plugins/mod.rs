@@ -1,4 +1,4 @@
-//! Extractor plugins: WASI components implementing `wit/extractor.wit`
+//! Extractor plugins: WASI components implementing `plugins/sdk/wit/since_v*/extractor.wit`
 //! (`folio:extractor`), loaded into a registry and run sandboxed.
 //!
 //! ```no_run
@@ -12,9 +12,10 @@
 //!
 //! **Loading** ([`PluginHost::load_file`], [`PluginHost::load_dir`]): a file is
 //! accepted when it is a WebAssembly component (not a core module, not some
-//! other file), targets the `extractor` world, was built against a contract
-//! version compatible with [`folio_core::PLUGIN_CONTRACT_VERSION`] (same major;
-//! for 0.x the same minor) and its `metadata()` is sane (lowercase name,
+//! other file), targets the `extractor` world of a contract version in
+//! [`folio_core::contract::SUPPORTED_CONTRACT_VERSIONS`] (one bindings module
+//! each, see [`bindings`] and [`versions`]; compatible: same major, for 0.x
+//! the same minor) and its `metadata()` is sane (lowercase name,
 //! semver version, valid document types). Otherwise a [`PluginLoadError`]
 //! says which rule failed. Compiled code is cached on disk (see [`cache`]),
 //! keyed by the wasm's sha256 and the engine configuration.
@@ -55,16 +56,19 @@ pub mod input;
 pub mod output;
 pub mod sample;
 pub mod sandbox;
+pub mod versions;
 
-use bindings::{ExtractorPre, wit};
+use bindings::wit;
 use cache::{CacheStatus, CompiledCache};
-use folio_core::{ApiError, ErrorCode, PLUGIN_CONTRACT_VERSION};
-use sandbox::{CallOutcome, Sandbox, StoreState};
+use folio_core::contract::limits;
+use folio_core::{ApiError, ErrorCode};
+use sandbox::{CallOutcome, Sandbox};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use versions::VersionedPre;
 
 pub use sandbox::{CallFailure, PluginLogLine};
 
@@ -111,17 +115,32 @@ impl Default for SandboxConfig {
             max_log_bytes: 64 << 10,
             max_log_calls: 1_000,
             max_stderr_bytes: 16 << 10,
-            // The contract's output limits, shared with the first-party extractors.
-            max_fields: folio_extract::limits::MAX_FIELDS,
-            max_tables: folio_extract::limits::MAX_TABLES,
-            max_table_rows: folio_extract::limits::MAX_TABLE_ROWS,
-            max_table_columns: folio_extract::limits::MAX_TABLE_COLUMNS,
-            max_warnings: folio_extract::limits::MAX_WARNINGS,
-            max_text_bytes: 16 << 10,
-            max_output_bytes: 1 << 20,
+            // The contract's output limits (owner: folio_core::contract::limits).
+            max_fields: limits::MAX_FIELDS,
+            max_tables: limits::MAX_TABLES,
+            max_table_rows: limits::MAX_TABLE_ROWS,
+            max_table_columns: limits::MAX_TABLE_COLUMNS,
+            max_warnings: limits::MAX_WARNINGS,
+            max_text_bytes: limits::MAX_TEXT_BYTES,
+            max_output_bytes: limits::MAX_OUTPUT_TEXT_BYTES,
             max_concurrent_calls: 32,
             keep_resident_bytes: 8 << 20,
             cache_dir: Some(default_cache_dir()),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The output limits validation applies.
+    pub fn output_limits(&self) -> folio_core::contract::output::Limits {
+        folio_core::contract::output::Limits {
+            max_fields: self.max_fields,
+            max_tables: self.max_tables,
+            max_table_rows: self.max_table_rows,
+            max_table_columns: self.max_table_columns,
+            max_warnings: self.max_warnings,
+            max_text_bytes: self.max_text_bytes,
+            max_output_bytes: self.max_output_bytes,
         }
     }
 }
@@ -164,11 +183,13 @@ pub enum PluginLoadError {
     CoreModule { path: PathBuf },
     #[error("{path} is not a valid WebAssembly component: {reason}")]
     InvalidComponent { path: PathBuf, reason: String },
-    #[error("{path} is not a Folio extractor: it does not implement the folio:extractor@{host} `extractor` world ({reason})")]
+    #[error(
+        "{path} is not a Folio extractor: it does not implement the folio:extractor `extractor` world of any contract version this host supports ({host}) ({reason})"
+    )]
     WrongWorld { path: PathBuf, host: String, reason: String },
     #[error(
-        "{path} was built against plugin contract folio:extractor@{plugin}, but this host supports folio:extractor@{host} \
-         (compatible: the same major version, for 0.x the same minor): rebuild it with a folio-plugin-sdk for {host}"
+        "{path} was built against plugin contract folio:extractor@{plugin}, but this host supports contract versions {host} \
+         (compatible: the same major version, for 0.x the same minor): rebuild it with a folio-plugin-sdk for one of them"
     )]
     ContractVersion { path: PathBuf, plugin: String, host: String },
     #[error("{path} has invalid metadata: {reason}")]
@@ -211,7 +232,7 @@ fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Er
 
 struct LoadedPlugin {
     info: PluginInfo,
-    pre: ExtractorPre<StoreState>,
+    pre: VersionedPre,
 }
 
 /// The plugin registry and the sandbox that runs its plugins.
@@ -294,7 +315,7 @@ impl PluginHost {
         self.prepare_file(path).map(|(info, _)| info)
     }
 
-    fn prepare_file(&self, path: &Path) -> Result<(PluginInfo, ExtractorPre<StoreState>), PluginLoadError> {
+    fn prepare_file(&self, path: &Path) -> Result<(PluginInfo, VersionedPre), PluginLoadError> {
         let path_buf = path.to_path_buf();
         let wasm = std::fs::read(path).map_err(|source| PluginLoadError::Io { path: path_buf.clone(), source })?;
         // Magic bytes, then the version/layer field: 1 = core module, 0x0d.. = component.
@@ -311,37 +332,60 @@ impl PluginHost {
             .load_or_compile(engine, &wasm, &sha256)
             .map_err(|e| PluginLoadError::InvalidComponent { path: path_buf.clone(), reason: format!("{e:#}") })?;
 
-        let host_version = semver::Version::parse(PLUGIN_CONTRACT_VERSION).expect("PLUGIN_CONTRACT_VERSION is semver");
-        // A component built against another contract version imports the
-        // host interfaces at that version: say so instead of "wrong world".
-        for imported in contract::imported_contract_versions(engine, &component) {
-            let compatible = semver::Version::parse(&imported).is_ok_and(|v| contract::contract_compatible(&v, &host_version));
-            if !compatible {
-                return Err(PluginLoadError::ContractVersion { path: path_buf, plugin: imported, host: PLUGIN_CONTRACT_VERSION.into() });
+        // A component built against contract X imports the host interfaces
+        // at version X (`folio:extractor/host@X`): that picks the bindings,
+        // and an unsupported X gets a message naming both versions instead
+        // of "wrong world". A component importing none of them (it never
+        // logs) is tried against each version's world, newest first.
+        let imported = contract::imported_contract_versions(engine, &component);
+        let mut candidates: Vec<&'static str> = Vec::new();
+        for v in &imported {
+            match contract::supported_version_for(v) {
+                Some(s) if !candidates.contains(&s) => candidates.push(s),
+                Some(_) => {}
+                None => {
+                    return Err(PluginLoadError::ContractVersion {
+                        path: path_buf,
+                        plugin: v.clone(),
+                        host: contract::supported_versions(),
+                    });
+                }
             }
         }
-        let pre = self.sandbox.prepare(&component).map_err(|reason| {
+        if candidates.is_empty() {
+            candidates = contract::SUPPORTED_CONTRACT_VERSIONS.iter().rev().copied().collect();
+        }
+        let wrong_world = |reason: String| {
             let exports = contract::export_names(engine, &component);
             PluginLoadError::WrongWorld {
                 path: path_buf.clone(),
-                host: PLUGIN_CONTRACT_VERSION.into(),
+                host: contract::supported_versions(),
                 reason: format!("it exports [{}]; {reason}", exports.join(", ")),
             }
-        })?;
+        };
+        let instance_pre = self.sandbox.prepare(&component).map_err(wrong_world)?;
+        let mut reasons = Vec::new();
+        let pre = candidates
+            .iter()
+            .find_map(|v| VersionedPre::new(v, instance_pre.clone()).map_err(|e| reasons.push(format!("{v}: {e}"))).ok())
+            .ok_or_else(|| wrong_world(reasons.join("; ")))?;
 
-        let outcome = self.sandbox.call(&pre, |instance, store| instance.call_metadata(store));
+        let outcome = pre.metadata(&self.sandbox);
         let meta = outcome
             .result
             .map_err(|failure| PluginLoadError::MetadataCallFailed { path: path_buf.clone(), reason: failure.to_string() })?;
-        let plugin_contract = semver::Version::parse(&meta.contract_version).map_err(|_| PluginLoadError::Metadata {
-            path: path_buf.clone(),
-            reason: format!("contract version {:?} is not a semver version", contract::clip(&meta.contract_version)),
-        })?;
-        if !contract::contract_compatible(&plugin_contract, &host_version) {
+        if contract::parse_version(&meta.contract_version).is_none() {
+            return Err(PluginLoadError::Metadata {
+                path: path_buf.clone(),
+                reason: format!("contract version {:?} is not a semver version", contract::clip(&meta.contract_version)),
+            });
+        }
+        // The version the plugin claims must be the one its interfaces speak.
+        if !contract::contract_compatible(&meta.contract_version, pre.version()) {
             return Err(PluginLoadError::ContractVersion {
                 path: path_buf,
                 plugin: meta.contract_version,
-                host: PLUGIN_CONTRACT_VERSION.into(),
+                host: contract::supported_versions(),
             });
         }
         contract::validate_metadata(&meta).map_err(|reason| PluginLoadError::Metadata { path: path_buf.clone(), reason })?;
@@ -402,8 +446,7 @@ impl PluginHost {
         })?;
         let info = &plugin.info;
         let wit_doc = input::to_wit(doc);
-        let CallOutcome { result, elapsed, logs, .. } =
-            self.sandbox.call(&plugin.pre, |instance, store| instance.call_extract(store, &wit_doc));
+        let CallOutcome { result, elapsed, logs, .. } = plugin.pre.extract(&self.sandbox, &wit_doc);
         let failed =
             |reason: String| ApiError::new(ErrorCode::PluginFailed, format!("Plugin {} {} failed: {reason}", info.name, info.version));
         let extraction = match result {

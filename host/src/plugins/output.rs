@@ -12,180 +12,57 @@
 use super::SandboxConfig;
 use super::bindings::wit;
 use crate::model;
+use folio_core::contract::output as contract;
 use folio_core::document::FieldDetail;
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
 
-/// OCR boxes are floats; a box may overhang its page by this much (pixels).
-const EDGE_TOLERANCE: f32 = 1.0;
-const MAX_KEY_BYTES: usize = 64;
-
-/// Checks everything the host relies on before converting. The error names
-/// the first problem found.
+/// Checks everything the host relies on before converting, with the
+/// contract's one validator (`folio_core::contract::output::validate`, which
+/// the SDK's test helpers run too). The error names the first problem found.
 pub fn validate(x: &wit::Extraction, doc: &model::Document, cfg: &SandboxConfig) -> Result<(), String> {
-    let mut v = Validator { doc, cfg, keys: HashSet::new(), bytes: 0 };
-    if x.fields.len() > cfg.max_fields {
-        return Err(format!("too many fields: {} (limit {})", x.fields.len(), cfg.max_fields));
-    }
-    if x.tables.len() > cfg.max_tables {
-        return Err(format!("too many tables: {} (limit {})", x.tables.len(), cfg.max_tables));
-    }
-    if x.warnings.len() > cfg.max_warnings {
-        return Err(format!("too many warnings: {} (limit {})", x.warnings.len(), cfg.max_warnings));
-    }
-    confidence("the overall confidence", x.confidence)?;
-    for f in &x.fields {
-        let what = format!("field `{}`", clip_key(&f.key));
-        v.new_key(&f.key, "field")?;
-        v.value(&what, &f.value)?;
-        confidence(&what, f.confidence)?;
-        v.source(&what, f.source.as_ref())?;
-    }
-    for t in &x.tables {
-        let what = format!("table `{}`", clip_key(&t.name));
-        v.new_key(&t.name, "table")?;
-        if t.columns.is_empty() || t.columns.len() > cfg.max_table_columns {
-            return Err(format!("{what} has {} columns (allowed 1..={})", t.columns.len(), cfg.max_table_columns));
-        }
-        for (i, c) in t.columns.iter().enumerate() {
-            key_syntax(c).map_err(|e| format!("{what} column: {e}"))?;
-            if t.columns[..i].contains(c) {
-                return Err(format!("{what} has column `{c}` twice"));
-            }
-        }
-        if t.rows.len() > cfg.max_table_rows {
-            return Err(format!("{what} has too many rows: {} (limit {})", t.rows.len(), cfg.max_table_rows));
-        }
-        for (i, row) in t.rows.iter().enumerate() {
-            let row_what = format!("{what} row {}", i + 1);
-            if row.cells.len() != t.columns.len() {
-                return Err(format!("{row_what} has {} cells for {} columns", row.cells.len(), t.columns.len()));
-            }
-            for (cell, column) in row.cells.iter().zip(&t.columns) {
-                if let Some(value) = cell {
-                    v.value(&format!("{row_what} column `{column}`"), value)?;
-                }
-            }
-            confidence(&row_what, row.confidence)?;
-            v.source(&row_what, row.source.as_ref())?;
-        }
-    }
-    for (i, w) in x.warnings.iter().enumerate() {
-        v.text(&format!("warning {}", i + 1), w)?;
-    }
-    Ok(())
+    let pages: Vec<contract::PageSize> =
+        doc.pages.iter().map(|p| contract::PageSize { number: p.number, width: p.width, height: p.height }).collect();
+    contract::validate(&to_contract(x), &pages, &cfg.output_limits())
 }
 
-struct Validator<'a> {
-    doc: &'a model::Document,
-    cfg: &'a SandboxConfig,
-    keys: HashSet<&'a str>,
-    /// Text bytes seen so far, against `max_output_bytes`.
-    bytes: usize,
-}
-
-impl<'a> Validator<'a> {
-    fn new_key(&mut self, key: &'a str, kind: &str) -> Result<(), String> {
-        key_syntax(key).map_err(|e| format!("{kind} key: {e}"))?;
-        if !self.keys.insert(key) {
-            return Err(format!("key `{key}` is used twice"));
-        }
-        Ok(())
+/// The WIT extraction in the contract's plain shape.
+fn to_contract(x: &wit::Extraction) -> contract::Extraction {
+    let source = |s: &Option<wit::SourceRef>| {
+        s.as_ref().map(|s| contract::SourceRef { page: s.page, bbox: [s.bbox.left, s.bbox.top, s.bbox.width, s.bbox.height] })
+    };
+    let value = |v: &wit::FieldValue| match v {
+        wit::FieldValue::Text(s) => contract::Value::Text(s.clone()),
+        wit::FieldValue::Number(n) => contract::Value::Number(*n),
+        wit::FieldValue::Money(m) => contract::Value::Money { amount: m.amount, currency: m.currency.clone() },
+        wit::FieldValue::Date(d) => contract::Value::Date { year: d.year, month: d.month, day: d.day },
+        wit::FieldValue::Boolean(b) => contract::Value::Boolean(*b),
+    };
+    contract::Extraction {
+        fields: x
+            .fields
+            .iter()
+            .map(|f| contract::Field { key: f.key.clone(), value: value(&f.value), confidence: f.confidence, source: source(&f.source) })
+            .collect(),
+        tables: x
+            .tables
+            .iter()
+            .map(|t| contract::Table {
+                name: t.name.clone(),
+                columns: t.columns.clone(),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|r| contract::TableRow {
+                        cells: r.cells.iter().map(|c| c.as_ref().map(value)).collect(),
+                        confidence: r.confidence,
+                        source: source(&r.source),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        confidence: x.confidence,
+        warnings: x.warnings.clone(),
     }
-
-    fn value(&mut self, what: &str, value: &wit::FieldValue) -> Result<(), String> {
-        match value {
-            wit::FieldValue::Text(s) => self.text(what, s),
-            wit::FieldValue::Number(n) => finite(what, *n),
-            wit::FieldValue::Money(m) => {
-                finite(what, m.amount)?;
-                match &m.currency {
-                    Some(c) if !is_currency_code(c) => {
-                        Err(format!("{what}: currency {:?} is not an ISO 4217 code such as EUR", clip_key(c)))
-                    }
-                    _ => Ok(()),
-                }
-            }
-            wit::FieldValue::Date(d) => {
-                if calendar_date(d).is_none() {
-                    return Err(format!("{what}: {}-{}-{} is not a calendar date", d.year, d.month, d.day));
-                }
-                Ok(())
-            }
-            wit::FieldValue::Boolean(_) => Ok(()),
-        }
-    }
-
-    fn text(&mut self, what: &str, s: &str) -> Result<(), String> {
-        if s.len() > self.cfg.max_text_bytes {
-            return Err(format!("{what}: text is {} bytes (limit {})", s.len(), self.cfg.max_text_bytes));
-        }
-        self.bytes += s.len();
-        if self.bytes > self.cfg.max_output_bytes {
-            return Err(format!("output text exceeds {} bytes in total", self.cfg.max_output_bytes));
-        }
-        Ok(())
-    }
-
-    fn source(&self, what: &str, source: Option<&wit::SourceRef>) -> Result<(), String> {
-        let Some(src) = source else { return Ok(()) };
-        let Some(page) = self.doc.pages.iter().find(|p| p.number == src.page) else {
-            return Err(format!("{what}: source page {} does not exist (the document has {} pages)", src.page, self.doc.pages.len()));
-        };
-        let b = &src.bbox;
-        let numbers = [b.left, b.top, b.width, b.height];
-        if numbers.iter().any(|n| !n.is_finite()) || b.width < 0.0 || b.height < 0.0 {
-            return Err(format!("{what}: box {} is not a box", fmt_box(b)));
-        }
-        let inside = b.left >= -EDGE_TOLERANCE
-            && b.top >= -EDGE_TOLERANCE
-            && b.left + b.width <= page.width + EDGE_TOLERANCE
-            && b.top + b.height <= page.height + EDGE_TOLERANCE;
-        if !inside {
-            return Err(format!("{what}: box {} is not inside page {} ({} x {})", fmt_box(b), page.number, page.width, page.height));
-        }
-        Ok(())
-    }
-}
-
-/// camelCase: a lowercase letter, then ASCII letters and digits.
-fn key_syntax(key: &str) -> Result<(), String> {
-    let ok = !key.is_empty()
-        && key.len() <= MAX_KEY_BYTES
-        && key.as_bytes()[0].is_ascii_lowercase()
-        && key.bytes().all(|b| b.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{}` is not a camelCase key (such as invoiceNumber, at most {MAX_KEY_BYTES} bytes)", clip_key(key)))
-    }
-}
-
-fn confidence(what: &str, c: f32) -> Result<(), String> {
-    if c.is_finite() && (0.0..=1.0).contains(&c) { Ok(()) } else { Err(format!("{what}: confidence {c} is not within 0..1")) }
-}
-
-fn finite(what: &str, n: f64) -> Result<(), String> {
-    if n.is_finite() { Ok(()) } else { Err(format!("{what}: number {n} is not finite")) }
-}
-
-fn is_currency_code(c: &str) -> bool {
-    c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-fn calendar_date(d: &wit::Date) -> Option<chrono::NaiveDate> {
-    if !(1..=9999).contains(&d.year) {
-        return None;
-    }
-    chrono::NaiveDate::from_ymd_opt(d.year, d.month.into(), d.day.into())
-}
-
-fn fmt_box(b: &wit::Bbox) -> String {
-    format!("[{}, {}, {}, {}]", b.left, b.top, b.width, b.height)
-}
-
-fn clip_key(s: &str) -> String {
-    super::contract::clip(s)
 }
 
 // ------------------------------------------------------------------ conversion

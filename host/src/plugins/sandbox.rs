@@ -17,10 +17,10 @@
 //!   would let a plugin outlive its deadline.
 
 use super::SandboxConfig;
-use super::bindings::{Extractor, ExtractorPre, LogLevel, folio};
+use super::bindings::{v0_1_0, v0_2_0};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::cli::stderr;
 use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
@@ -45,8 +45,9 @@ pub struct PluginLogLine {
 /// not failures of the call; they come back as `Ok`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum CallFailure {
-    /// Still running at the deadline.
-    Timeout { deadline: Duration, elapsed: Duration },
+    /// Still running at the deadline; `at`: the guest's innermost frames
+    /// (wasm function names, innermost first), when wasmtime captured them.
+    Timeout { deadline: Duration, elapsed: Duration, at: Option<String> },
     /// Tried to grow its linear memory past the cap.
     MemoryLimit { limit: usize, requested: usize },
     /// More log calls than allowed for one document.
@@ -64,8 +65,12 @@ pub enum CallFailure {
 impl std::fmt::Display for CallFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallFailure::Timeout { deadline, elapsed } => {
-                write!(f, "deadline exceeded: still running after {:.2} s (limit {:.2} s)", elapsed.as_secs_f64(), deadline.as_secs_f64())
+            CallFailure::Timeout { deadline, elapsed, at } => {
+                write!(f, "deadline exceeded: still running after {:.2} s (limit {:.2} s)", elapsed.as_secs_f64(), deadline.as_secs_f64())?;
+                match at {
+                    Some(at) => write!(f, " in {at}"),
+                    None => Ok(()),
+                }
             }
             CallFailure::MemoryLimit { limit, requested } => write!(
                 f,
@@ -86,6 +91,8 @@ impl std::fmt::Display for CallFailure {
 
 const MIB: f64 = (1 << 20) as f64;
 
+use super::bindings::LogLevel;
+
 /// What one sandboxed call produced, besides its result.
 pub struct CallOutcome<R> {
     pub result: Result<R, CallFailure>,
@@ -96,6 +103,19 @@ pub struct CallOutcome<R> {
     pub logs_dropped: usize,
     /// What the plugin wrote to stderr (bounded).
     pub stderr: String,
+}
+
+impl<R> CallOutcome<R> {
+    /// Converts the result, keeping the rest.
+    pub fn map<S>(self, f: impl FnOnce(R) -> S) -> CallOutcome<S> {
+        CallOutcome {
+            result: self.result.map(f),
+            elapsed: self.elapsed,
+            logs: self.logs,
+            logs_dropped: self.logs_dropped,
+            stderr: self.stderr,
+        }
+    }
 }
 
 /// The engine, linker and limits shared by every plugin of a
@@ -139,25 +159,22 @@ impl Sandbox {
         &self.engine
     }
 
-    /// Links a component against the host. Fails when the component imports
-    /// something the host does not provide or lacks the `extractor` exports.
-    pub fn prepare(&self, component: &Component) -> Result<ExtractorPre<StoreState>, String> {
-        let pre = self.linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
-        ExtractorPre::new(pre).map_err(|e| format!("{e:#}"))
+    /// Links a component against the host (every supported contract
+    /// version's imports are in the linker). Fails when the component imports
+    /// something the host does not provide; the exports are checked against a
+    /// version's world by [`super::versions::VersionedPre::new`].
+    pub fn prepare(&self, component: &Component) -> Result<InstancePre<StoreState>, String> {
+        self.linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))
     }
 
-    /// Instantiates the plugin in a fresh store and runs `call` on it, within
-    /// the deadline, memory cap and log budget. Blocks while all pool slots
-    /// are in use.
-    pub fn call<R>(
-        &self,
-        pre: &ExtractorPre<StoreState>,
-        call: impl FnOnce(&Extractor, &mut Store<StoreState>) -> wasmtime::Result<R>,
-    ) -> CallOutcome<R> {
+    /// Runs `call` (which instantiates the plugin and calls it) in a fresh
+    /// store, within the deadline, memory cap and log budget. Blocks while
+    /// all pool slots are in use.
+    pub fn call<R>(&self, call: impl FnOnce(&mut Store<StoreState>) -> wasmtime::Result<R>) -> CallOutcome<R> {
         let _slot = self.slots.acquire();
         let mut store = self.new_store();
         let started = Instant::now();
-        let result = pre.instantiate(&mut store).and_then(|instance| call(&instance, &mut store));
+        let result = call(&mut store);
         let elapsed = started.elapsed();
         let state = store.data_mut();
         let stderr = state.stderr.text();
@@ -200,7 +217,7 @@ impl Sandbox {
             return CallFailure::LogFlood { max_calls: self.limits.max_log_calls };
         }
         match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => CallFailure::Timeout { deadline: self.limits.deadline, elapsed },
+            Some(Trap::Interrupt) => CallFailure::Timeout { deadline: self.limits.deadline, elapsed, at: guest_frames(&error) },
             Some(Trap::StackOverflow) => CallFailure::StackOverflow { detail: "the call stack is exhausted".into() },
             // Rust keeps its stack in linear memory below the data; running
             // off its bottom is an out-of-bounds access.
@@ -215,6 +232,29 @@ impl Sandbox {
             None => CallFailure::Other { detail: first_line(&format!("{error:#}")) },
         }
     }
+}
+
+/// Where the guest was when it trapped: up to five innermost wasm frames by
+/// function name (`folio_plugin_hostile::spin <- ...`), from the backtrace
+/// wasmtime attaches to traps. Names come from the component's name section
+/// (kept by default in Rust's wasm builds); unnamed frames show their index.
+fn guest_frames(error: &wasmtime::Error) -> Option<String> {
+    let bt = error.downcast_ref::<wasmtime::WasmBacktrace>()?;
+    let frames: Vec<String> = bt
+        .frames()
+        .iter()
+        .take(5)
+        .map(|f| match f.func_name() {
+            Some(name) => rustc_demangle::demangle(name).to_string().split("::h").next().unwrap_or(name).to_string(),
+            None => format!("wasm function {}", f.func_index()),
+        })
+        .collect();
+    if frames.is_empty() {
+        return None;
+    }
+    let mut at = frames.join(" <- ");
+    truncate_at_char_boundary(&mut at, 400);
+    Some(at)
 }
 
 /// Converts wasmtime's error type (not `std::error::Error`) for `anyhow`.
@@ -272,7 +312,10 @@ fn sandbox_linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
     monotonic_clock::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
     stderr::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
     linker.allow_shadowing(false);
-    Extractor::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
+    // Each supported contract version's host interfaces, under their own
+    // versioned names (`folio:extractor/host@0.1.0`, `...@0.2.0`).
+    v0_1_0::Extractor::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
+    v0_2_0::Extractor::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 
@@ -294,9 +337,25 @@ impl WasiView for StoreState {
     }
 }
 
-impl folio::extractor::types::Host for StoreState {}
+impl v0_1_0::folio::extractor::types::Host for StoreState {}
 
-impl folio::extractor::host::Host for StoreState {
+impl v0_1_0::folio::extractor::host::Host for StoreState {
+    fn log(&mut self, level: v0_1_0::folio::extractor::host::LogLevel, message: String) -> wasmtime::Result<()> {
+        use v0_1_0::folio::extractor::host::LogLevel as L;
+        let level = match level {
+            L::Trace => LogLevel::Trace,
+            L::Debug => LogLevel::Debug,
+            L::Info => LogLevel::Info,
+            L::Warn => LogLevel::Warn,
+            L::Error => LogLevel::Error,
+        };
+        self.log.log(level, message)
+    }
+}
+
+impl v0_2_0::folio::extractor::types::Host for StoreState {}
+
+impl v0_2_0::folio::extractor::host::Host for StoreState {
     fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
         self.log.log(level, message)
     }

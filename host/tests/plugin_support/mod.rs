@@ -14,6 +14,7 @@ use std::time::Duration;
 pub const TEMPLATE: &str = "folio_plugin_template.wasm";
 pub const HOSTILE: &str = "folio_plugin_hostile.wasm";
 pub const WRONG_WORLD: &str = "folio_plugin_wrong_world.wasm";
+pub const CONTRACT_V0_1: &str = "folio_plugin_contract_v0_1.wasm";
 pub const FUTURE_CONTRACT: &str = "examples/future_contract.wasm";
 pub const BAD_METADATA: &str = "examples/bad_metadata.wasm";
 
@@ -82,6 +83,31 @@ pub const PURCHASE_ORDER: &str = "ACME Corp\nPO Number: PO-7731\nOrder Date: 202
 
 pub fn purchase_order() -> Document {
     sample::document("purchase-order", &[PURCHASE_ORDER])
+}
+
+/// Splits the purchase order's `Total: 25.00 EUR` line into the two lines
+/// OCR makes of a label on the left and its amount far to the right.
+pub fn split_total_into_two_lines(doc: &mut Document) {
+    use folio_host::model::{BBox, Line};
+    let page = &mut doc.pages[0];
+    let i = page.lines.iter().position(|l| l.text.starts_with("Total")).expect("a Total line");
+    let total = page.lines.remove(i);
+    let (label, amount) = total.words.split_at(1);
+    let line = |words: &[folio_host::model::Word], shift: f32| {
+        let words: Vec<_> = words
+            .iter()
+            .cloned()
+            .map(|mut w| {
+                w.bbox.left += shift;
+                w
+            })
+            .collect();
+        let bbox = words.iter().skip(1).fold(words[0].bbox, |b: BBox, w| b.union(&w.bbox));
+        Line { text: words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "), bbox, confidence: total.confidence, words }
+    };
+    page.lines.insert(i, line(label, 0.0));
+    page.lines.push(line(amount, 1200.0));
+    page.text = page.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
 }
 
 /// A document for the hostile plugin; `attack` picks its misbehaviour.

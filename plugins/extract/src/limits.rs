@@ -1,21 +1,11 @@
-//! The contract's output limits: what the host accepts from a plugin by
-//! default (`SandboxConfig` in `host/src/plugins` takes its defaults from
-//! here, and docs/writing-plugins.md lists them). Output beyond them fails the
-//! whole document with `PLUGIN_FAILED`, so an extractor that can find more
-//! than this on a long document must choose what to keep.
+//! Fitting an extraction into the contract's output limits. The limits
+//! themselves belong to `folio_core::contract::limits` (the host enforces
+//! them, the SDK re-exports them); output beyond them fails the whole
+//! document with `PLUGIN_FAILED`, so an extractor that can find more than
+//! this on a long document must choose what to keep.
 
 use crate::model::Extraction;
-
-/// Fields per document.
-pub const MAX_FIELDS: usize = 256;
-/// Tables per document.
-pub const MAX_TABLES: usize = 16;
-/// Rows per table.
-pub const MAX_TABLE_ROWS: usize = 5_000;
-/// Columns per table.
-pub const MAX_TABLE_COLUMNS: usize = 32;
-/// Warnings per document.
-pub const MAX_WARNINGS: usize = 64;
+pub use folio_core::contract::limits::{MAX_FIELDS, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, MAX_TABLES, MAX_WARNINGS};
 
 /// Trims `out` to the limits: keeps every field named in `keep`, then the
 /// others in the order they were found; drops tables and rows beyond the

@@ -1,6 +1,6 @@
 //! The crate's own input and output model.
 //!
-//! Mirrors the WIT contract (`wit/extractor.wit`) closely enough that a plugin
+//! Mirrors the WIT contract (`plugins/sdk/wit/`) closely enough that a plugin
 //! adapter is a field-by-field copy, without depending on generated bindings,
 //! so everything here is testable natively.
 

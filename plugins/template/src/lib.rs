@@ -8,9 +8,14 @@
 //! PO Number: PO-7731
 //! Order Date: 2024-03-15
 //! 2 x Blue widget @ 12.50
-//! Total: 25.00 EUR
+//! Total:                     25.00 EUR
 //! ```
+//!
+//! Labels and values are read from the page's *rows* (`doc.rows()`): OCR
+//! often reads `Total:` and an amount far to its right as two lines, and
+//! a row holds both.
 
+use folio_plugin_sdk::parse::DateOrder;
 use folio_plugin_sdk::prelude::*;
 
 struct PurchaseOrders;
@@ -27,26 +32,28 @@ impl Extractor for PurchaseOrders {
             return Err(ExtractError::invalid_input("the document has no pages"));
         }
         let currency = doc.hint("currency").map(str::to_string);
+        // `de` documents write 1.234,56 and 15.03.2024.
+        let decimal_comma = doc.language == "de";
         let mut out = Extraction::new();
         let mut items = Table::new("lineItems", &["description", "quantity", "unitPrice"]);
 
-        for (page, line) in doc.lines() {
-            if let Some(value) = labelled(&line.text, "PO Number") {
-                out.push(Field::text("poNumber", value).from_line(page, line));
-            } else if let Some(value) = labelled(&line.text, "Order Date") {
-                match parse_iso_date(value) {
-                    Some((y, m, d)) => out.push(Field::date("orderDate", y, m, d).from_line(page, line)),
+        for (page, row) in doc.rows() {
+            if let Some(value) = parse::label_value(&row.text, &["PO Number", "PO No", "Order Number"]) {
+                out.push(Field::text("poNumber", value).from_row(page, row));
+            } else if let Some(value) = parse::label_value(&row.text, &["Order Date", "Date"]) {
+                match parse::date(value, DateOrder::DayMonthYear) {
+                    Some(date) => out.push(Field::new("orderDate", date).from_row(page, row)),
                     None => out.warn(format!("unreadable order date {value:?}")),
                 }
-            } else if let Some(value) = labelled(&line.text, "Total") {
-                if let Some((amount, code)) = parse_money(value) {
-                    let code = code.or(currency.as_deref());
-                    out.push(Field::money("totalAmount", amount, code).from_line(page, line));
+            } else if let Some(value) = parse::label_value(&row.text, &["Total", "Total Amount"]) {
+                if let Some(mut money) = parse::money(value, decimal_comma) {
+                    money.currency = money.currency.or(currency.clone());
+                    out.push(Field::new("totalAmount", money).from_row(page, row));
                 }
             } else if doc.extract_tables
-                && let Some(row) = parse_item(&line.text)
+                && let Some(item) = parse_item(&row.text, decimal_comma)
             {
-                items.push(row.from_line(page, line));
+                items.push(item.from_row(page, row));
             }
         }
         if !items.rows.is_empty() {
@@ -62,55 +69,28 @@ impl Extractor for PurchaseOrders {
 
 folio_plugin_sdk::export_extractor!(PurchaseOrders);
 
-/// `"Label: value"` -> `value` (label matched case-insensitively).
-fn labelled<'a>(line: &'a str, label: &str) -> Option<&'a str> {
-    let (head, value) = line.split_once(':')?;
-    (head.trim().eq_ignore_ascii_case(label) && !value.trim().is_empty()).then(|| value.trim())
-}
-
-/// `2024-03-15` -> (2024, 3, 15).
-fn parse_iso_date(s: &str) -> Option<(i32, u8, u8)> {
-    let mut parts = s.splitn(3, '-');
-    let y = parts.next()?.parse().ok()?;
-    let m = parts.next()?.parse().ok().filter(|m| (1..=12).contains(m))?;
-    let d = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
-    Some((y, m, d))
-}
-
-/// `1,234.50 EUR` -> (1234.5, Some("EUR")).
-fn parse_money(s: &str) -> Option<(f64, Option<&str>)> {
-    let mut amount = None;
-    let mut code = None;
-    for token in s.split_whitespace() {
-        if token.len() == 3 && token.chars().all(|c| c.is_ascii_uppercase()) {
-            code = Some(token);
-        } else if let Ok(v) = token.replace(',', "").parse::<f64>() {
-            amount = Some(v);
-        }
-    }
-    Some((amount?, code))
-}
-
 /// `2 x Blue widget @ 12.50` -> a row (description, quantity, unit price).
-fn parse_item(line: &str) -> Option<TableRow> {
-    let (qty, rest) = line.split_once(" x ")?;
+fn parse_item(text: &str, decimal_comma: bool) -> Option<TableRow> {
+    let (qty, rest) = text.split_once(" x ")?;
     let (description, price) = rest.rsplit_once(" @ ")?;
     let qty: f64 = qty.trim().parse().ok()?;
-    let (price, _) = parse_money(price)?;
-    Some(TableRow::new(vec![Some(description.trim().into()), Some(qty.into()), Some(price.into())]))
+    let price = parse::money(price, decimal_comma)?;
+    Some(TableRow::new(vec![Some(description.trim().into()), Some(qty.into()), Some(price.amount.into())]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use folio_plugin_sdk::testing::DocumentBuilder;
+    use folio_plugin_sdk::testing::{self, DocumentBuilder};
 
-    const SAMPLE: &str = "ACME Corp\nPO Number: PO-7731\nOrder Date: 2024-03-15\n2 x Blue widget @ 12.50\nTotal: 25.00 EUR";
+    // A tab: OCR read the label and the amount as two lines on one row.
+    const SAMPLE: &str = "ACME Corp\nPO Number: PO-7731\nOrder Date: 2024-03-15\n2 x Blue widget @ 12.50\nTotal:\t25.00 EUR";
 
     #[test]
     fn extracts_the_sample_purchase_order() {
         let doc = DocumentBuilder::new("purchase-order").page(SAMPLE).build();
-        let out = PurchaseOrders::extract(doc).unwrap();
+        // `testing::extract` also checks the output as the host will.
+        let out = testing::extract::<PurchaseOrders>(doc).unwrap();
         assert_eq!(out.get("poNumber").unwrap().value, FieldValue::Text("PO-7731".into()));
         assert_eq!(out.get("orderDate").unwrap().value, FieldValue::Date(Date::new(2024, 3, 15)));
         assert_eq!(out.get("totalAmount").unwrap().value, FieldValue::Money(Money::new(25.0, Some("EUR"))));
@@ -123,7 +103,7 @@ mod tests {
     #[test]
     fn missing_total_lowers_confidence_and_warns() {
         let doc = DocumentBuilder::new("purchase-order").page("PO Number: PO-1").build();
-        let out = PurchaseOrders::extract(doc).unwrap();
+        let out = testing::extract::<PurchaseOrders>(doc).unwrap();
         assert_eq!(out.warnings, vec!["no total found".to_string()]);
         assert!(out.confidence < 0.5);
     }

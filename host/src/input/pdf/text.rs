@@ -523,37 +523,14 @@ fn starts_new_word(prev: &Glyph, next: &Glyph) -> bool {
     along > WORD_GAP_EM * size || along < -0.5 * size || across.abs() > 0.3 * size
 }
 
-/// Groups words sharing a baseline band into lines, left to right, lines top to bottom.
-pub(crate) fn words_to_lines(mut words: Vec<Word>) -> Vec<Line> {
-    words.sort_by(|a, b| center_y(a).total_cmp(&center_y(b)).then(a.bbox.left.total_cmp(&b.bbox.left)));
-    let mut lines: Vec<Vec<Word>> = Vec::new();
-    for w in words {
-        // Join the nearest line whose vertical band holds this word's centre.
-        let target = lines.iter_mut().rev().take(8).find(|line| {
-            let (top, bottom) =
-                line.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(t, b), x| (t.min(x.bbox.top), b.max(x.bbox.bottom())));
-            let c = center_y(&w);
-            let overlap = w.bbox.bottom().min(bottom) - w.bbox.top.max(top);
-            c > top && c < bottom && overlap > 0.5 * w.bbox.height.min(bottom - top)
-        });
-        match target {
-            Some(line) => line.push(w),
-            None => lines.push(vec![w]),
-        }
-    }
-    let mut out: Vec<Line> = lines
-        .into_iter()
-        .map(|mut ws| {
-            ws.sort_by(|a, b| a.bbox.left.total_cmp(&b.bbox.left));
-            crate::ocr::line_from_words(ws)
-        })
-        .collect();
-    out.sort_by(|a, b| a.bbox.top.total_cmp(&b.bbox.top).then(a.bbox.left.total_cmp(&b.bbox.left)));
-    out
-}
-
-fn center_y(w: &Word) -> f32 {
-    w.bbox.top + w.bbox.height / 2.0
+/// Groups words on one printed row into lines, left to right, lines top to
+/// bottom, with the one row grouping the OCR engines use too
+/// (`ocr::layout`): each word is a segment of its own, level (a text layer's
+/// rotation is already undone by the page geometry).
+pub(crate) fn words_to_lines(words: Vec<Word>) -> Vec<Line> {
+    let segments: Vec<crate::ocr::layout::Segment> =
+        words.into_iter().map(|w| crate::ocr::layout::Segment { words: vec![w], angle: 0.0 }).collect();
+    crate::ocr::layout::rows(segments)
 }
 
 #[cfg(test)]

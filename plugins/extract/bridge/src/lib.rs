@@ -158,6 +158,7 @@ mod tests {
                         words: vec![],
                     })
                     .collect(),
+                rows: vec![],
             }],
         }
     }
