@@ -190,6 +190,8 @@ pub struct RawSubmission<'a> {
     pub webhook_secret: Option<&'a str>,
     /// `auto` (the default), `tesseract` or `ppocr`, any case.
     pub ocr_engine: Option<&'a str>,
+    /// Comma-separated output names (`searchable-pdf,hocr,text,ocr-json`).
+    pub outputs: Option<&'a str>,
 }
 
 /// Validated submission options.
@@ -210,6 +212,11 @@ pub struct SubmissionOptions {
     /// written, so fingerprints of requests without it are unchanged.
     #[serde(default, skip_serializing_if = "OcrEngineChoice::is_auto")]
     pub ocr_engine: OcrEngineChoice,
+    /// Outputs to make besides the JSON result (issue #14), in
+    /// `OutputName::ALL` order; not written when empty (fingerprints of
+    /// requests without it are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<crate::outputs::OutputName>,
 }
 
 fn present(v: Option<&str>) -> Option<&str> {
@@ -234,6 +241,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     let extract_tables = present(raw.extract_tables).map(parse_extract_tables).transpose()?.unwrap_or(true);
     let callback_metadata = present(raw.callback_metadata).map(parse_callback_metadata).transpose()?;
     let ocr_engine = present(raw.ocr_engine).map(str::parse::<OcrEngineChoice>).transpose()?.unwrap_or_default();
+    let outputs = present(raw.outputs).map(crate::outputs::parse_outputs).transpose()?.unwrap_or_default();
     let webhook_url = present(raw.webhook_url).map(|u| validate_webhook_url(u, policy.allow_loopback)).transpose()?;
     let webhook_secret = present(raw.webhook_secret).map(str::to_string);
     if webhook_secret.as_ref().is_some_and(|s| s.len() > MAX_WEBHOOK_SECRET_LEN) {
@@ -248,6 +256,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
         webhook_secret,
         callback_metadata,
         ocr_engine,
+        outputs,
     })
 }
 

@@ -8,6 +8,8 @@ pub mod faults;
 pub mod filetype;
 pub mod ids;
 pub mod language;
+// Searchable PDF, hOCR, text and OCR JSON made after OCR (issue #14).
+pub mod outputs;
 // Edge API (issue #5): submission rules, edge<->host jobs, secrets, time, URL guard, Veryfi compat.
 pub mod api;
 pub mod jobs;
@@ -22,6 +24,7 @@ pub use document::{DocumentData, DocumentStatus, PageMetadata, ProcessingMetadat
 pub use error::{ApiError, ErrorCode};
 pub use filetype::FileKind;
 pub use jobs::OcrEngineChoice;
+pub use outputs::OutputName;
 
 /// The contract version of `wit/extractor.wit` this build of Folio speaks.
 pub const PLUGIN_CONTRACT_VERSION: &str = "0.1.0";

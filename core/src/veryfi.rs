@@ -54,12 +54,39 @@ pub struct VeryfiSubmission {
     /// Folio extension: `auto` (default), `tesseract` or `ppocr`.
     #[serde(default)]
     pub ocr_engine: Option<String>,
+    /// Folio extension: outputs to make, `["searchable-pdf", "hocr"]` or `"hocr,text"`.
+    #[serde(default)]
+    pub outputs: Option<Value>,
 }
 
 /// The extractor Veryfi submissions use unless they say otherwise.
 pub const DEFAULT_VERYFI_DOCUMENT_TYPE: &str = "receipt";
 
 impl VeryfiSubmission {
+    /// `outputs` as the comma-separated text the DocuRift form sends;
+    /// `INVALID_OUTPUTS` when it is neither a string nor a list of strings.
+    pub fn outputs_text(&self) -> Result<Option<String>, crate::ApiError> {
+        let wrong = || {
+            crate::ApiError::new(
+                crate::ErrorCode::InvalidOutputs,
+                format!("outputs must be a list of output names ({})", crate::outputs::OutputName::names()),
+            )
+        };
+        match &self.outputs {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => {
+                let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                let names = names.ok_or_else(wrong)?;
+                if names.iter().any(|n| n.contains(',')) {
+                    return Err(crate::outputs::parse_output_list(names).unwrap_err());
+                }
+                Ok(Some(names.join(",")))
+            }
+            Some(_) => Err(wrong()),
+        }
+    }
+
     /// v8 uses true/false; v7 clients send 1/0.
     pub fn wants_async(&self) -> bool {
         match &self.is_async {
