@@ -144,7 +144,9 @@ pub const MAX_PREVIEW_PAGE: u32 = 2000;
 pub enum Artifact {
     Output(OutputName),
     /// A PNG raster of page `page` (1-based).
-    Preview { page: u32 },
+    Preview {
+        page: u32,
+    },
 }
 
 impl Artifact {

@@ -392,6 +392,10 @@ pub fn to_veryfi_document(data: &DocumentData, veryfi_id: u64, created_ms: i64, 
         meta.insert("model_version".into(), json!(m.model_version));
     }
     doc.insert("meta".into(), Value::Object(meta));
+    // Folio's addition: the outputs asked for (API paths, read with the `frc_` key).
+    if let Some(outputs) = &data.outputs {
+        doc.insert("outputs".into(), json!(outputs));
+    }
     Value::Object(doc)
 }
 

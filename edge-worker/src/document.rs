@@ -372,10 +372,7 @@ impl Document {
             self.put_record(&rec).await?;
             return Err(fail(
                 ErrorCode::OutputTooLarge,
-                format!(
-                    "{} ({} bytes) would take the document's outputs past {MAX_ARTIFACTS_BYTES_PER_DOCUMENT} bytes",
-                    a.name, a.size
-                ),
+                format!("{} ({} bytes) would take the document's outputs past {MAX_ARTIFACTS_BYTES_PER_DOCUMENT} bytes", a.name, a.size),
             ));
         }
         rec.artifacts.push(StoredArtifact { name: a.name, size: a.size });

@@ -255,7 +255,10 @@ pub async fn release(req: Request, env: Env, cfg: Config, lease_id: &str) -> Api
 pub async fn artifact(req: Request, env: Env, cfg: Config, lease_id: &str, name: &str) -> ApiResult {
     require_host(&req, &cfg)?;
     let artifact = Artifact::parse(name).ok_or_else(|| {
-        fail(ErrorCode::InvalidRequest, format!("Unknown artifact {name:?}: outputs are {}; previews preview-{{page}}.png", OutputName::names()))
+        fail(
+            ErrorCode::InvalidRequest,
+            format!("Unknown artifact {name:?}: outputs are {}; previews preview-{{page}}.png", OutputName::names()),
+        )
     })?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     let job = check(&env, lease_id).await?;

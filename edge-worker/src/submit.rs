@@ -87,8 +87,7 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         Some(FormEntry::Field(_)) => return Err(fail(ErrorCode::InvalidRequest, "file must be a file upload")),
         None => return Err(fail(ErrorCode::InvalidRequest, "Missing required field: file")),
     }
-    let fields: Vec<Option<String>> =
-        [
+    let fields: Vec<Option<String>> = [
         "documentType",
         "language",
         "priority",
@@ -100,8 +99,8 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         "outputs",
     ]
     .iter()
-            .map(|n| text_field(&form, n))
-            .collect::<ApiResult<_>>()?;
+    .map(|n| text_field(&form, n))
+    .collect::<ApiResult<_>>()?;
     let raw = RawSubmission {
         document_type: fields[0].as_deref(),
         language: fields[1].as_deref(),

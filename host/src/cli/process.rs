@@ -176,9 +176,8 @@ fn process_file(pipeline: &Pipeline, path: &Path, options: &ProcessOptions, ocr_
         // One OCR pass, every output from it.
         for (name, out) in outputs {
             let made = crate::outputs::make(*name, &document, &bytes, &file_name)?;
-            std::fs::write(out, made).map_err(|e| {
-                ApiError::new(folio_core::ErrorCode::InternalError, format!("cannot write {}: {e}", out.display()))
-            })?;
+            std::fs::write(out, made)
+                .map_err(|e| ApiError::new(folio_core::ErrorCode::InternalError, format!("cannot write {}: {e}", out.display())))?;
         }
     }
     Ok(DocumentData::completed(id, file_name, result, now()))

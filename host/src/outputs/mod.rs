@@ -65,7 +65,10 @@ mod tests {
 
     #[test]
     fn text_pages_are_separated_by_form_feeds() {
-        let pages = vec![page(1, &[("Hello", [10.0, 10.0, 60.0, 30.0]), ("world", [70.0, 10.0, 120.0, 30.0])]), page(2, &[("Two", [1.0, 1.0, 2.0, 2.0])])];
+        let pages = vec![
+            page(1, &[("Hello", [10.0, 10.0, 60.0, 30.0]), ("world", [70.0, 10.0, 120.0, 30.0])]),
+            page(2, &[("Two", [1.0, 1.0, 2.0, 2.0])]),
+        ];
         assert_eq!(text(&pages), "Hello world\n\u{c}Two\n");
     }
 }

@@ -125,7 +125,12 @@ fn reals(v: &[f32]) -> Vec<Object> {
 fn text_layer(page: &Page, upright_pts: (f32, f32), cm: [f32; 6]) -> Vec<Operation> {
     let (uw, uh) = upright_pts;
     let (sx, sy) = (uw / page.width.max(1.0), uh / page.height.max(1.0));
-    let mut ops = vec![Operation::new("q", vec![]), Operation::new("cm", reals(&cm)), Operation::new("BT", vec![]), Operation::new("Tr", vec![3.into()])];
+    let mut ops = vec![
+        Operation::new("q", vec![]),
+        Operation::new("cm", reals(&cm)),
+        Operation::new("BT", vec![]),
+        Operation::new("Tr", vec![3.into()]),
+    ];
     for word in page.lines.iter().flat_map(|l| &l.words) {
         let units: Vec<u16> = word.text.chars().map(|c| if (c as u32) < 0x10000 { c as u32 as u16 } else { 0xFFFD }).collect();
         let (w, h) = (word.bbox.width * sx, word.bbox.height * sy);
@@ -218,7 +223,8 @@ fn jpeg_as_is(bytes: &[u8]) -> Option<PageImage> {
 /// Pixels, losslessly (Flate): gray when the image has no colour.
 fn pixels(img: DynamicImage) -> PageImage {
     let (w, h) = (img.width(), img.height());
-    let (color, data) = if img.color().has_color() { ("DeviceRGB", img.into_rgb8().into_raw()) } else { ("DeviceGray", img.into_luma8().into_raw()) };
+    let (color, data) =
+        if img.color().has_color() { ("DeviceRGB", img.into_rgb8().into_raw()) } else { ("DeviceGray", img.into_luma8().into_raw()) };
     let dict = dictionary! {
         "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
         "ColorSpace" => color, "BitsPerComponent" => 8,

@@ -15,10 +15,10 @@ pub mod client;
 pub mod log;
 pub mod metrics;
 
+pub use crate::outputs::MadeOutput;
 use client::{EdgeClient, EdgeError};
 use folio_core::jobs::{JobOptions, Lease, LeaseRequest};
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
-pub use crate::outputs::MadeOutput;
 use metrics::Metrics;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
