@@ -359,7 +359,8 @@ mod tests {
     use super::*;
 
     fn apply(m: [f32; 6], x: f32, y: f32) -> (f32, f32) {
-        (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+        let r = |v: f32| (v * 100.0).round() / 100.0;
+        (r(m[0] * x + m[2] * y + m[4]), r(m[1] * x + m[3] * y + m[5]))
     }
 
     #[test]
