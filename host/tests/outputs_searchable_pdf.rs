@@ -146,6 +146,11 @@ fn page_read_turned_comes_out_upright() {
     let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
     assert_eq!(doc.get_dictionary(page_id).unwrap().get(b"Rotate").unwrap().as_i64().unwrap(), 90);
     assert_matches(&pdftotext(&pdf)[0], &page, 2.0);
+    // The PNG's data is embedded as it is: poppler decodes the same pixels.
+    let dir = tempdir();
+    std::fs::write(dir.join("s.pdf"), &pdf).unwrap();
+    assert!(Command::new(tool("pdfimages")).arg("-png").arg(dir.join("s.pdf")).arg(dir.join("img")).status().unwrap().success());
+    assert_eq!(image::open(dir.join("img-000.png")).unwrap().into_luma8(), img.into_luma8());
 }
 
 #[test]

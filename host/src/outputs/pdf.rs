@@ -1,6 +1,6 @@
 //! The searchable PDF, written with `lopdf`: each OCR'd page is the original
-//! image (a JPEG upload is embedded byte for byte; other rasters losslessly,
-//! Flate) or the original PDF page (a scan keeps its own image), with an
+//! image (a JPEG upload is embedded byte for byte, an 8-bit PNG's compressed
+//! data as it is; other rasters decoded and stored losslessly, Flate) or the original PDF page (a scan keeps its own image), with an
 //! invisible text layer (text render mode 3) whose words sit on their OCR
 //! boxes in reading order. Born-digital PDF pages pass through unchanged.
 //!
@@ -204,20 +204,64 @@ fn jpeg_as_is(bytes: &[u8]) -> Option<PageImage> {
         3 => "DeviceRGB",
         _ => return None,
     };
-    let mut d = ImageReader::with_format(Cursor::new(bytes), image::ImageFormat::Jpeg).into_decoder().ok()?;
-    use image::metadata::Orientation::*;
-    let turn = match d.orientation().unwrap_or(NoTransforms) {
-        NoTransforms => 0,
-        Rotate90 => 90,
-        Rotate180 => 180,
-        Rotate270 => 270,
-        _ => return None, // mirrored: drawn from decoded pixels instead
-    };
+    // Mirrored orientations: drawn from decoded pixels instead.
+    let turn = exif_turn(bytes, image::ImageFormat::Jpeg)?;
     let dict = dictionary! {
         "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
         "ColorSpace" => color, "BitsPerComponent" => 8, "Filter" => "DCTDecode",
     };
     Some(PageImage { stream: Stream::new(dict, bytes.to_vec()), turn })
+}
+
+/// The clockwise turn an EXIF orientation asks for; `None` for mirrored ones.
+fn exif_turn(bytes: &[u8], format: image::ImageFormat) -> Option<u32> {
+    use image::metadata::Orientation::*;
+    let mut d = ImageReader::with_format(Cursor::new(bytes), format).into_decoder().ok()?;
+    match d.orientation().unwrap_or(NoTransforms) {
+        NoTransforms => Some(0),
+        Rotate90 => Some(90),
+        Rotate180 => Some(180),
+        Rotate270 => Some(270),
+        _ => None,
+    }
+}
+
+/// A PNG's compressed data as it is (as img2pdf does): PDF's FlateDecode
+/// with the PNG predictors reads it directly, so nothing is decoded or
+/// compressed again. 8-bit gray or RGB, not interlaced; else `None`.
+fn png_as_is(bytes: &[u8]) -> Option<PageImage> {
+    let mut at = 8;
+    let (mut header, mut data) = (None, Vec::new());
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().ok()?) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        let body = bytes.get(at + 8..at + 8 + len)?;
+        match kind {
+            b"IHDR" if len >= 13 => header = Some(body.to_vec()),
+            b"IDAT" => data.extend_from_slice(body),
+            b"IEND" => break,
+            _ => {}
+        }
+        at += 12 + len;
+    }
+    let h = header?;
+    let (w, ht) = (u32::from_be_bytes(h[0..4].try_into().ok()?), u32::from_be_bytes(h[4..8].try_into().ok()?));
+    let (depth, color_type, interlace) = (h[8], h[9], h[12]);
+    let (space, colors) = match color_type {
+        0 => ("DeviceGray", 1),
+        2 => ("DeviceRGB", 3),
+        _ => return None, // palette, alpha
+    };
+    if depth != 8 || interlace != 0 || data.is_empty() {
+        return None;
+    }
+    let turn = exif_turn(bytes, image::ImageFormat::Png)?;
+    let dict = dictionary! {
+        "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => ht as i64,
+        "ColorSpace" => space, "BitsPerComponent" => 8, "Filter" => "FlateDecode",
+        "DecodeParms" => dictionary! { "Predictor" => 15, "Colors" => colors, "BitsPerComponent" => 8, "Columns" => w as i64 },
+    };
+    Some(PageImage { stream: Stream::new(dict, data), turn })
 }
 
 /// Pixels, losslessly (Flate): gray when the image has no colour.
@@ -239,6 +283,11 @@ fn pixels(img: DynamicImage) -> PageImage {
 fn page_images(document: &Document, file: &[u8], kind: FileKind) -> Result<Vec<PageImage>, ApiError> {
     if kind == FileKind::Jpeg
         && let Some(image) = jpeg_as_is(file)
+    {
+        return Ok(vec![image]);
+    }
+    if kind == FileKind::Png
+        && let Some(image) = png_as_is(file)
     {
         return Ok(vec![image]);
     }
