@@ -349,3 +349,17 @@ def test_scanned_pdf_and_veryfi_submission(edge, tenant, host):
     r = download(edge, key, plain, "searchable-pdf")
     assert r.status_code == 404 and r.json() == {"success": False, "error": {
         "code": "OUTPUT_NOT_FOUND", "message": "The document has no searchable-pdf output (outputs are made when asked for at submission)"}}
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing: run scripts/setup")
+def test_ppocr_reading_makes_the_same_outputs(edge, tenant, host):
+    _, key = tenant
+    r = submit(edge, key, scan_jpeg(), "scan.jpg", ocrEngine="ppocr", outputs="searchable-pdf,ocr-json")
+    assert r.status_code == 202, r.text
+    doc_id = r.json()["data"]["id"]
+    data = wait_final(edge, key, doc_id)
+    assert data["status"] == "completed", data
+    assert data["metadata"]["pages"][0]["ocrEngine"] == "ppocr"
+    ocr_pages = json.loads(download(edge, key, doc_id, "ocr-json").content)
+    assert " ".join(w["text"] for line in ocr_pages[0]["lines"] for w in line["words"]) == " ".join(LINES)
+    assert_pdf_matches_ocr(download(edge, key, doc_id, "searchable-pdf").content, ocr_pages)
