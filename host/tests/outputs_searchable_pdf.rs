@@ -200,3 +200,51 @@ fn scanned_pdf_gets_a_text_layer_and_born_digital_pages_pass_through() {
     assert_eq!(std::fs::read(dir.join("img-000.jpg")).unwrap(), scan);
     assert!(!Path::new(&dir.join("img-001.jpg")).exists());
 }
+
+/// `folio process FILE --output ...`: every output from one OCR pass, the
+/// PDF's words those of the OCR JSON written beside it.
+fn cli_outputs(input: &Path) -> (Vec<u8>, Vec<Page>, String, String) {
+    let dir = tempdir();
+    let out = |ext: &str| dir.join(format!("out.{ext}"));
+    let status = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["process", "--ocr-only"])
+        .arg(input)
+        .args(["--output".as_ref(), out("pdf").as_os_str(), "-o".as_ref(), out("hocr").as_os_str()])
+        .args(["-o".as_ref(), out("txt").as_os_str(), "-o".as_ref(), out("ocr.json").as_os_str()])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let pages: Vec<Page> = serde_json::from_slice(&std::fs::read(out("ocr.json")).unwrap()).unwrap();
+    let text = std::fs::read_to_string(out("txt")).unwrap();
+    let hocr = std::fs::read_to_string(out("hocr")).unwrap();
+    (std::fs::read(out("pdf")).unwrap(), pages, text, hocr)
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good").join(name)
+}
+
+#[test]
+fn cli_writes_every_output_of_a_multi_page_tiff() {
+    let (pdf, pages, text, hocr) = cli_outputs(&fixture("two-pages.tiff"));
+    assert_eq!(pages.len(), 2);
+    let read = pdftotext(&pdf);
+    assert_eq!(read.len(), 2);
+    for (got, page) in read.iter().zip(&pages) {
+        assert!(!page.lines.is_empty());
+        assert_matches(got, page, 2.0);
+    }
+    assert_eq!(text.split('\u{c}').count(), 2);
+    assert_eq!(hocr.matches("class=\"ocr_page\"").count(), 2);
+}
+
+#[test]
+fn cli_keeps_an_exif_rotated_jpeg_and_shows_it_upright() {
+    let input = fixture("exif-rotated.jpg");
+    let (pdf, pages, _, _) = cli_outputs(&input);
+    assert_matches(&pdftotext(&pdf)[0], &pages[0], 2.0);
+    let dir = tempdir();
+    std::fs::write(dir.join("s.pdf"), &pdf).unwrap();
+    assert!(Command::new(tool("pdfimages")).arg("-all").arg(dir.join("s.pdf")).arg(dir.join("img")).status().unwrap().success());
+    assert_eq!(std::fs::read(dir.join("img-000.jpg")).unwrap(), std::fs::read(&input).unwrap());
+}
