@@ -623,4 +623,16 @@ mod tests {
         assert_eq!(rate_give_back(0, 0, 0), 0);
         assert_eq!(rate_give_back(0, 10_000, 1), 1);
     }
+
+    #[test]
+    fn outputs_option() {
+        use crate::outputs::OutputName;
+        let parse = |v: Option<&str>| parse_submission(&RawSubmission { outputs: v, ..Default::default() }, &policy());
+        assert_eq!(parse(None).unwrap().outputs, vec![]);
+        assert_eq!(parse(Some("text,hocr,text")).unwrap().outputs, vec![OutputName::Hocr, OutputName::Text]);
+        assert_eq!(parse(Some("nope")).unwrap_err().code, ErrorCode::InvalidOutputs);
+        // Not written when empty: fingerprints of requests without it are unchanged.
+        assert!(serde_json::to_value(parse(None).unwrap()).unwrap().get("outputs").is_none());
+        assert_eq!(serde_json::to_value(parse(Some("text")).unwrap()).unwrap()["outputs"], serde_json::json!(["text"]));
+    }
 }

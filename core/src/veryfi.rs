@@ -527,4 +527,15 @@ mod tests {
         assert_eq!(v["external_id"], "ext-1");
         assert_eq!(v["meta"]["folio_id"], "doc_abc123xyz456");
     }
+
+    #[test]
+    fn outputs_member_as_list_or_text() {
+        let sub = |v: Value| serde_json::from_value::<VeryfiSubmission>(json!({"outputs": v})).unwrap().outputs_text();
+        assert_eq!(sub(json!(["searchable-pdf", "hocr"])).unwrap().as_deref(), Some("searchable-pdf,hocr"));
+        assert_eq!(sub(json!("text")).unwrap().as_deref(), Some("text"));
+        assert_eq!(sub(Value::Null).unwrap(), None);
+        for bad in [json!(["hocr", 3]), json!({"a": 1}), json!(["hocr,pdf"])] {
+            assert_eq!(sub(bad.clone()).unwrap_err().code, crate::ErrorCode::InvalidOutputs, "{bad}");
+        }
+    }
 }
