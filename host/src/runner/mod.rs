@@ -222,9 +222,17 @@ impl Worker {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             s.spawn(|| self.heartbeat_until_done(&lease, done_rx, &lost));
             let outcome = self.fetch_and_process(&lease, &lost, &refused);
+            // Outputs go up while the heartbeat still runs (a large PDF may
+            // take a while): the completion lists them, and the edge lists
+            // only what it stored.
+            let uploaded = match &outcome {
+                Ok(job) if !lost.load(Ordering::SeqCst) => Some(self.upload_outputs(&lease, job)),
+                _ => None,
+            };
             drop(done_tx);
-            outcome
+            (outcome, uploaded)
         });
+        let (outcome, uploaded) = outcome;
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
         if lost.load(Ordering::SeqCst) {
             self.metrics.leases_lost.fetch_add(1, Ordering::Relaxed);
@@ -239,10 +247,9 @@ impl Worker {
             log::warn("job refused at re-admission", &[("docId", doc.into()), ("error", reason.into())]);
             return;
         }
-        // Outputs go up first: the completion lists them, and the edge lists
-        // only what it stored. A refused upload (too large) fails the job.
+        // A refused upload (too large) fails the job.
         let outcome = match outcome {
-            Ok(job) => match self.upload_outputs(&lease, &job) {
+            Ok(job) => match uploaded.unwrap_or(Ok(())) {
                 Ok(()) => Ok(job),
                 Err(EdgeError::Api { error, .. }) => Err(JobError { error, retryable: false }),
                 Err(e) => {
