@@ -126,8 +126,10 @@ pub fn parse_output_list<'a>(names: impl IntoIterator<Item = &'a str>) -> Result
     Ok(chosen)
 }
 
-/// Most bytes one artifact upload may have.
-pub const MAX_ARTIFACT_BYTES: u64 = crate::filetype::MAX_FILE_BYTES * 2;
+/// Most bytes one artifact upload may have: the searchable PDF of the
+/// largest upload (about its size) with room for the text layer. The edge
+/// holds an upload as a JavaScript Blob, within the isolate's 128 MB.
+pub const MAX_ARTIFACT_BYTES: u64 = 64 * 1024 * 1024;
 /// Most bytes a document's stored artifacts may have together, counted with
 /// its other limits: twice the largest upload (a searchable PDF of a 50 MB
 /// scan is about as large as the scan, hOCR and text are small).
