@@ -190,6 +190,8 @@ pub struct RawSubmission<'a> {
     pub webhook_secret: Option<&'a str>,
     /// `auto` (the default), `tesseract` or `ppocr`, any case.
     pub ocr_engine: Option<&'a str>,
+    /// Comma-separated output names (`searchable-pdf,hocr,text,ocr-json`).
+    pub outputs: Option<&'a str>,
 }
 
 /// Validated submission options.
@@ -210,6 +212,11 @@ pub struct SubmissionOptions {
     /// written, so fingerprints of requests without it are unchanged.
     #[serde(default, skip_serializing_if = "OcrEngineChoice::is_auto")]
     pub ocr_engine: OcrEngineChoice,
+    /// Outputs to make besides the JSON result (issue #14), in
+    /// `OutputName::ALL` order; not written when empty (fingerprints of
+    /// requests without it are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<crate::outputs::OutputName>,
 }
 
 fn present(v: Option<&str>) -> Option<&str> {
@@ -234,6 +241,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
     let extract_tables = present(raw.extract_tables).map(parse_extract_tables).transpose()?.unwrap_or(true);
     let callback_metadata = present(raw.callback_metadata).map(parse_callback_metadata).transpose()?;
     let ocr_engine = present(raw.ocr_engine).map(str::parse::<OcrEngineChoice>).transpose()?.unwrap_or_default();
+    let outputs = present(raw.outputs).map(crate::outputs::parse_outputs).transpose()?.unwrap_or_default();
     let webhook_url = present(raw.webhook_url).map(|u| validate_webhook_url(u, policy.allow_loopback)).transpose()?;
     let webhook_secret = present(raw.webhook_secret).map(str::to_string);
     if webhook_secret.as_ref().is_some_and(|s| s.len() > MAX_WEBHOOK_SECRET_LEN) {
@@ -248,6 +256,7 @@ pub fn parse_submission(raw: &RawSubmission, policy: &SubmissionPolicy) -> Resul
         webhook_secret,
         callback_metadata,
         ocr_engine,
+        outputs,
     })
 }
 
@@ -613,5 +622,17 @@ mod tests {
         assert_eq!(rate_give_back(0, 0, 2), 1);
         assert_eq!(rate_give_back(0, 0, 0), 0);
         assert_eq!(rate_give_back(0, 10_000, 1), 1);
+    }
+
+    #[test]
+    fn outputs_option() {
+        use crate::outputs::OutputName;
+        let parse = |v: Option<&str>| parse_submission(&RawSubmission { outputs: v, ..Default::default() }, &policy());
+        assert_eq!(parse(None).unwrap().outputs, vec![]);
+        assert_eq!(parse(Some("text,hocr,text")).unwrap().outputs, vec![OutputName::Hocr, OutputName::Text]);
+        assert_eq!(parse(Some("nope")).unwrap_err().code, ErrorCode::InvalidOutputs);
+        // Not written when empty: fingerprints of requests without it are unchanged.
+        assert!(serde_json::to_value(parse(None).unwrap()).unwrap().get("outputs").is_none());
+        assert_eq!(serde_json::to_value(parse(Some("text")).unwrap()).unwrap()["outputs"], serde_json::json!(["text"]));
     }
 }

@@ -146,6 +146,10 @@ pub struct DocumentData {
     /// The message an `email` document came in.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub email: Option<EmailOrigin>,
+    /// The outputs asked for at submission that exist, with their API paths
+    /// (completed documents that asked for any; Folio's addition).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outputs: Option<Vec<crate::outputs::OutputLink>>,
 }
 
 /// The e-mail a document was attached to.
@@ -180,6 +184,7 @@ impl DocumentData {
             ocr: result.ocr,
             source: None,
             email: None,
+            outputs: None,
         }
     }
 
@@ -203,6 +208,7 @@ impl DocumentData {
             ocr: None,
             source: None,
             email: None,
+            outputs: None,
         }
     }
 }

@@ -73,6 +73,12 @@ error_codes! {
     InvalidCallbackMetadata = ("INVALID_CALLBACK_METADATA", 400),
     /// `extractTables` is not a boolean.
     InvalidExtractTables = ("INVALID_EXTRACT_TABLES", 400),
+    /// `outputs` names an output Folio does not make (the message lists the valid ones).
+    InvalidOutputs = ("INVALID_OUTPUTS", 400),
+    /// The document has no such output: not asked for at submission, not made yet, or unknown.
+    OutputNotFound = ("OUTPUT_NOT_FOUND", 404),
+    /// A host's output upload is larger than a document may store.
+    OutputTooLarge = ("OUTPUT_TOO_LARGE", 413),
     /// The same `Idempotency-Key` was reused with a different request.
     IdempotencyConflict = ("IDEMPOTENCY_CONFLICT", 409),
     /// The key is valid but its role may not do this (e.g. a member changing webhook settings).

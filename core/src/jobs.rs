@@ -6,6 +6,7 @@
 //! | lease     | `POST /internal/v1/leases` [`LeaseRequest`]      | 200 [`Lease`] or 204      |
 //! | file      | `GET  /internal/v1/leases/{leaseId}/file`        | the uploaded bytes        |
 //! | heartbeat | `POST /internal/v1/leases/{leaseId}/heartbeat`   | [`HeartbeatResponse`]     |
+//! | artifact  | `PUT  /internal/v1/leases/{leaseId}/artifacts/{name}` raw body, `Content-Type` | [`ArtifactStored`] |
 //! | complete  | `POST /internal/v1/leases/{leaseId}/complete` [`CompleteRequest`] | [`LeaseOutcome`] |
 //! | fail      | `POST /internal/v1/leases/{leaseId}/fail` [`FailRequest`]         | [`LeaseOutcome`] |
 //!
@@ -17,6 +18,7 @@
 use crate::document::ProcessingResult;
 use crate::error::{ApiError, ErrorCode};
 use crate::filetype::FileKind;
+use crate::outputs::OutputName;
 use serde::{Deserialize, Serialize};
 
 /// Longest long-poll a host may ask for.
@@ -104,6 +106,9 @@ pub struct JobOptions {
     /// Always sent; messages from edges before this option parse as `auto`.
     #[serde(default)]
     pub ocr_engine: OcrEngineChoice,
+    /// Outputs to make and upload (`PUT .../artifacts/{name}`) before `complete`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<OutputName>,
 }
 
 /// Where and what the uploaded file is.
@@ -150,11 +155,15 @@ pub struct PagesRequest {
     pub pages: u32,
 }
 
-/// `complete`: the result, exactly as the public `data` object will show it.
+/// `complete`: the result, exactly as the public `data` object will show it,
+/// and the outputs uploaded for it (each must have been uploaded under this
+/// document; the document then lists exactly these).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompleteRequest {
     pub result: ProcessingResult,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<OutputName>,
 }
 
 /// `fail`: why processing failed. `retryable` failures (a crashed host, a
@@ -166,6 +175,15 @@ pub struct FailRequest {
     pub error: ApiError,
     #[serde(default)]
     pub retryable: bool,
+}
+
+/// Answer to an artifact upload (see [`crate::outputs::Artifact`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactStored {
+    pub doc_id: String,
+    pub name: String,
+    pub size: u64,
 }
 
 /// What became of the document after `complete` or `fail`.
@@ -267,6 +285,7 @@ mod tests {
                 language: "en".into(),
                 extract_tables: true,
                 ocr_engine: OcrEngineChoice::Ppocr,
+                outputs: vec![OutputName::Hocr],
             },
             file: JobFile { url: "https://e/x".into(), size: 10, kind: FileKind::Png, file_name: "a.png".into() },
         };

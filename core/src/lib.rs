@@ -20,6 +20,8 @@ pub mod filetype;
 pub mod ids;
 #[allow(missing_docs)]
 pub mod language;
+// Searchable PDF, hOCR, text and OCR JSON made after OCR (issue #14).
+pub mod outputs;
 // Edge API (issue #5): submission rules, edge<->host jobs, secrets, time, URL guard, Veryfi compat.
 #[allow(missing_docs)]
 pub mod api;
@@ -40,6 +42,7 @@ pub use document::{DocumentData, DocumentStatus, PageMetadata, ProcessingMetadat
 pub use error::{ApiError, ErrorCode};
 pub use filetype::FileKind;
 pub use jobs::OcrEngineChoice;
+pub use outputs::OutputName;
 
 /// The newest plugin contract version (see [`contract`]).
 pub use contract::CONTRACT_VERSION as PLUGIN_CONTRACT_VERSION;

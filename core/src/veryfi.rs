@@ -54,12 +54,39 @@ pub struct VeryfiSubmission {
     /// Folio extension: `auto` (default), `tesseract` or `ppocr`.
     #[serde(default)]
     pub ocr_engine: Option<String>,
+    /// Folio extension: outputs to make, `["searchable-pdf", "hocr"]` or `"hocr,text"`.
+    #[serde(default)]
+    pub outputs: Option<Value>,
 }
 
 /// The extractor Veryfi submissions use unless they say otherwise.
 pub const DEFAULT_VERYFI_DOCUMENT_TYPE: &str = "receipt";
 
 impl VeryfiSubmission {
+    /// `outputs` as the comma-separated text the DocuRift form sends;
+    /// `INVALID_OUTPUTS` when it is neither a string nor a list of strings.
+    pub fn outputs_text(&self) -> Result<Option<String>, crate::ApiError> {
+        let wrong = || {
+            crate::ApiError::new(
+                crate::ErrorCode::InvalidOutputs,
+                format!("outputs must be a list of output names ({})", crate::outputs::OutputName::names()),
+            )
+        };
+        match &self.outputs {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => {
+                let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                let names = names.ok_or_else(wrong)?;
+                if names.iter().any(|n| n.contains(',')) {
+                    return Err(crate::outputs::parse_output_list(names).unwrap_err());
+                }
+                Ok(Some(names.join(",")))
+            }
+            Some(_) => Err(wrong()),
+        }
+    }
+
     /// v8 uses true/false; v7 clients send 1/0.
     pub fn wants_async(&self) -> bool {
         match &self.is_async {
@@ -365,6 +392,10 @@ pub fn to_veryfi_document(data: &DocumentData, veryfi_id: u64, created_ms: i64, 
         meta.insert("model_version".into(), json!(m.model_version));
     }
     doc.insert("meta".into(), Value::Object(meta));
+    // Folio's addition: the outputs asked for (API paths, read with the `frc_` key).
+    if let Some(outputs) = &data.outputs {
+        doc.insert("outputs".into(), json!(outputs));
+    }
     Value::Object(doc)
 }
 
@@ -495,5 +526,16 @@ mod tests {
         assert_eq!(v["invoice_number"], "INV-1");
         assert_eq!(v["external_id"], "ext-1");
         assert_eq!(v["meta"]["folio_id"], "doc_abc123xyz456");
+    }
+
+    #[test]
+    fn outputs_member_as_list_or_text() {
+        let sub = |v: Value| serde_json::from_value::<VeryfiSubmission>(json!({"outputs": v})).unwrap().outputs_text();
+        assert_eq!(sub(json!(["searchable-pdf", "hocr"])).unwrap().as_deref(), Some("searchable-pdf,hocr"));
+        assert_eq!(sub(json!("text")).unwrap().as_deref(), Some("text"));
+        assert_eq!(sub(Value::Null).unwrap(), None);
+        for bad in [json!(["hocr", 3]), json!({"a": 1}), json!(["hocr,pdf"])] {
+            assert_eq!(sub(bad.clone()).unwrap_err().code, crate::ErrorCode::InvalidOutputs, "{bad}");
+        }
     }
 }

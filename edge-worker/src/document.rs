@@ -18,9 +18,11 @@
 use crate::account::{AccountClient, Forget, ReadmitAnswer, ReadmitArgs, RecordOf, StatusArgs};
 use crate::config::{FILES, KV};
 use crate::http::{ApiResult, fail, kv_delete, kv_put_json, now_ms};
-use crate::model::{DocumentRecord, PendingEffects, doc_kv_key, file_r2_key, queue_shard_for};
+use crate::model::{DocumentRecord, PendingEffects, StoredArtifact, doc_kv_key, file_r2_key, queue_shard_for};
 use crate::queue::{CancelArgs, QueueClient};
 use crate::rpc::{Client, answer, decode, operations, reply};
+use folio_core::jobs::ArtifactStored;
+use folio_core::outputs::{MAX_ARTIFACTS_BYTES_PER_DOCUMENT, OutputName, artifacts_r2_prefix};
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
 use futures_channel::oneshot;
 use futures_util::future::select;
@@ -65,6 +67,27 @@ pub struct StartArgs {
 pub struct CompleteArgs {
     pub lease_id: String,
     pub result: ProcessingResult,
+    /// The outputs the host uploaded for this result.
+    #[serde(default)]
+    pub outputs: Vec<OutputName>,
+}
+
+/// An artifact stored in R2 by the internal upload, to be recorded.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactArgs {
+    pub lease_id: String,
+    pub name: String,
+    pub size: u64,
+}
+
+/// What became of an artifact upload.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum ArtifactAnswer {
+    Stored(ArtifactStored),
+    /// The document was deleted: the caller removes the object it stored.
+    Gone,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -136,6 +159,7 @@ operations! {
         Wait(WaitArgs) -> Option<DocumentRecord>,
         Start(StartArgs) -> DocumentRecord,
         Pages(PagesArgs) -> Outcome,
+        Artifact(ArtifactArgs) -> ArtifactAnswer,
         Complete(CompleteArgs) -> Outcome,
         Fail(FailArgs) -> Outcome,
         Requeue(LeaseRef) -> Outcome,
@@ -166,6 +190,7 @@ impl DurableObject for Document {
                 match changing {
                     DocumentRequest::Start(a) => reply::<StartArgs>(self.start(a).await),
                     DocumentRequest::Pages(a) => reply::<PagesArgs>(self.pages(a).await),
+                    DocumentRequest::Artifact(a) => reply::<ArtifactArgs>(self.artifact(a).await),
                     DocumentRequest::Complete(a) => reply::<CompleteArgs>(self.complete(a).await),
                     DocumentRequest::Fail(a) => reply::<FailArgs>(self.fail(a).await),
                     DocumentRequest::Requeue(a) => reply::<LeaseRef>(self.requeue(&a.lease_id).await),
@@ -331,6 +356,37 @@ impl Document {
         }
     }
 
+    /// Records an artifact the internal API stored in R2 for this lease.
+    /// Over the document's budget for artifacts it is dropped from the
+    /// record (the caller deletes the object) with `OUTPUT_TOO_LARGE`.
+    async fn artifact(&self, a: ArtifactArgs) -> ApiResult<ArtifactAnswer> {
+        let mut rec = match self.stored().await? {
+            Stored::Deleted => return Ok(ArtifactAnswer::Gone),
+            Stored::NotCreated => return Err(lease_lost()),
+            Stored::Record(rec) => rec,
+        };
+        let same_lease = rec.lease_id.as_deref() == Some(a.lease_id.as_str());
+        let stored = ArtifactStored { doc_id: rec.id.clone(), name: a.name.clone(), size: a.size };
+        let known = rec.artifacts.iter().any(|x| x.name == a.name && x.size == a.size);
+        if rec.status.is_final() && same_lease && known {
+            return Ok(ArtifactAnswer::Stored(stored)); // a retried upload
+        }
+        if rec.status != DocumentStatus::Processing || !same_lease {
+            return Err(lease_lost());
+        }
+        rec.artifacts.retain(|x| x.name != a.name);
+        if rec.artifact_bytes() + a.size > MAX_ARTIFACTS_BYTES_PER_DOCUMENT {
+            self.put_record(&rec).await?;
+            return Err(fail(
+                ErrorCode::OutputTooLarge,
+                format!("{} ({} bytes) would take the document's outputs past {MAX_ARTIFACTS_BYTES_PER_DOCUMENT} bytes", a.name, a.size),
+            ));
+        }
+        rec.artifacts.push(StoredArtifact { name: a.name, size: a.size });
+        self.put_record(&rec).await?;
+        Ok(ArtifactAnswer::Stored(stored))
+    }
+
     async fn complete(&self, a: CompleteArgs) -> ApiResult<Outcome> {
         let mut rec = self.load().await.map_err(|_| lease_lost())?;
         let same_lease = rec.lease_id.as_deref() == Some(a.lease_id.as_str());
@@ -340,6 +396,14 @@ impl Document {
         if rec.status != DocumentStatus::Processing || !same_lease {
             return Err(lease_lost());
         }
+        // Only outputs that were uploaded are listed: never a link to nothing.
+        if let Some(missing) = a.outputs.iter().find(|o| !rec.artifacts.iter().any(|x| x.name == o.as_str())) {
+            return Err(fail(ErrorCode::InvalidState, format!("Output {missing} was not uploaded; upload it before complete")));
+        }
+        let mut outputs = a.outputs.clone();
+        outputs.sort();
+        outputs.dedup();
+        rec.outputs = outputs;
         // A host that processed more pages than were admitted (it did not
         // report its count first) is re-admitted now: never a free page.
         if let Err(f) = self.readmit(&mut rec, a.result.pages_processed).await {
@@ -463,7 +527,7 @@ impl Document {
     }
 
     /// Deletes the document: out of the queue, reservation refunded, file,
-    /// snapshot and results gone. A tombstone refuses later host calls; it is
+    /// outputs, snapshot and results gone. A tombstone refuses later host calls; it is
     /// written first when the object was never created, so a lease racing the
     /// delete cannot bring the document back.
     async fn delete(&self, a: DeleteArgs) -> ApiResult<Deleted> {
@@ -485,6 +549,21 @@ impl Document {
         AccountClient::named(&self.env, &org_id)?.call(&Forget { doc_id: doc_id.clone() }).await?;
         let bucket = self.env.bucket(FILES)?;
         crate::faults::guard("r2.delete", async { Ok(bucket.delete(&file_r2_key(&org_id, &doc_id)).await?) }).await?;
+        // Every artifact under the document's prefix, recorded or not (an
+        // upload whose record lost the race with this delete is removed by
+        // its own handler, see `internal::artifact`).
+        let prefix = artifacts_r2_prefix(&org_id, &doc_id);
+        loop {
+            let listed = bucket.list().prefix(prefix.clone()).limit(1000).execute().await?;
+            let keys: Vec<String> = listed.objects().iter().map(|o| o.key()).collect();
+            if keys.is_empty() {
+                break;
+            }
+            bucket.delete_multiple(keys).await?;
+            if !listed.truncated() {
+                break;
+            }
+        }
         kv_delete(&self.env.kv(KV)?, &doc_kv_key(&org_id, &doc_id)).await?;
         let _ = storage.delete_alarm().await;
         crate::webhooks::purge_deliveries(&self.env, &doc_id).await?;

@@ -1,6 +1,7 @@
 //! Reading and deleting documents, and the caller's account:
 //! `GET /v1/documents/{id}`, `GET /v1/documents`, `DELETE /v1/documents/{id}`,
-//! `GET /v1/account`, `GET|PUT /v1/account/webhook`.
+//! `GET /v1/documents/{id}/outputs/{name}`, `GET /v1/account`,
+//! `GET|PUT /v1/account/webhook`.
 //!
 //! Every lookup is scoped to the caller's organisation and profile: snapshots
 //! live under `doc:{orgId}:{docId}` and the list index in the org's Account
@@ -9,18 +10,19 @@
 
 use crate::account::{AccountClient, AccountView, GetAccount, ListArgs, ListPage, ProfileSettings, RecordOf, WebhookSetArgs};
 use crate::auth::{Principal, authenticate};
-use crate::config::{Config, KV};
+use crate::config::{Config, FILES, KV};
 use crate::document::{DocumentClient, GetRecord};
 use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited};
 use crate::model::{DocumentRecord, DocumentSnapshot, Profile, doc_kv_key};
 use folio_core::api::{ok_envelope, parse_list_query};
+use folio_core::outputs::{Artifact, OutputName, artifact_r2_key, content_disposition};
 use folio_core::url_guard::validate_webhook_url;
 use folio_core::{ErrorCode, ids};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use worker::{Env, Request};
+use worker::{Env, Headers, Request, Response};
 
 fn not_found() -> crate::http::Failure {
     fail(ErrorCode::DocumentNotFound, "Document not found")
@@ -73,6 +75,39 @@ pub async fn get(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult
     let principal = authenticate(&req, &env, &cfg).await?;
     let snap = snapshot(&env, &principal, doc_id).await?;
     json_response(200, &ok_envelope(snap.data))
+}
+
+/// `GET /v1/documents/{id}/outputs/{name}`: an output the document lists
+/// (`data.outputs`), streamed from R2 with its `Content-Type` and an
+/// attachment `Content-Disposition`. Scoped like every read; an output the
+/// document does not list (not asked for, not made yet, unknown name) is
+/// `OUTPUT_NOT_FOUND`.
+pub async fn get_output(req: Request, env: Env, cfg: Config, doc_id: &str, name: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let snap = snapshot(&env, &principal, doc_id).await?;
+    let data = snap.data;
+    let link = data.outputs.iter().flatten().find(|l| l.name.as_str() == name).cloned().ok_or_else(|| {
+        let why = match OutputName::parse(name) {
+            None => format!("Unknown output {name:?}: valid outputs are {}", OutputName::names()),
+            Some(_) if data.status != folio_core::DocumentStatus::Completed => {
+                format!("The document is {}; its outputs exist once it is completed", data.status.as_str())
+            }
+            Some(o) => format!("The document has no {o} output (outputs are made when asked for at submission)"),
+        };
+        fail(ErrorCode::OutputNotFound, why)
+    })?;
+    let key = artifact_r2_key(&principal.org_id, doc_id, &Artifact::Output(link.name));
+    let bucket = env.bucket(FILES)?;
+    let obj = crate::faults::guard("r2.get", async { Ok(bucket.get(key).execute().await?) })
+        .await?
+        .ok_or_else(|| fail(ErrorCode::OutputNotFound, format!("The {} output is gone", link.name)))?;
+    let headers = Headers::new();
+    headers.set("content-type", &link.content_type)?;
+    headers.set("content-length", &obj.size().to_string())?;
+    headers.set("content-disposition", &content_disposition(&link.file_name))?;
+    headers.set("cache-control", "private, no-store")?;
+    let body = obj.body().ok_or_else(|| fail(ErrorCode::InternalError, "Empty object"))?;
+    Ok(Response::from_body(body.response_body()?)?.with_headers(headers))
 }
 
 /// `GET /v1/documents?status=&documentType=&limit=&cursor=`, newest first.

@@ -7,7 +7,10 @@
 //! - `POST /internal/v1/leases/{leaseId}/pages` the true page count, before
 //!   any page is processed: re-admits the document (`200`), or fails it with
 //!   `402 INSUFFICIENT_CREDITS` / `400 TOO_MANY_PAGES` and the host stops;
-//! - `POST /internal/v1/leases/{leaseId}/complete` the result;
+//! - `PUT  /internal/v1/leases/{leaseId}/artifacts/{name}` an output (or a
+//!   page preview) made from the OCR, raw body, before `complete`: stored in
+//!   R2 under the document's prefix and recorded by the Document DO;
+//! - `POST /internal/v1/leases/{leaseId}/complete` the result (and the outputs uploaded for it);
 //! - `POST /internal/v1/leases/{leaseId}/fail` an error (retryable or not);
 //! - `POST /internal/v1/leases/{leaseId}/release` give the job back unprocessed.
 //!
@@ -20,8 +23,8 @@
 
 use crate::auth::require_host;
 use crate::config::{Config, FILES};
-use crate::document::{CompleteArgs, DocumentClient, FailArgs, LeaseRef, Outcome, PagesArgs, StartArgs};
-use crate::http::{ApiResult, fail, json_response, now_ms, parse_json, read_body_limited};
+use crate::document::{ArtifactAnswer, ArtifactArgs, CompleteArgs, DocumentClient, FailArgs, LeaseRef, Outcome, PagesArgs, StartArgs};
+use crate::http::{ApiResult, content_length, fail, json_response, now_ms, parse_json, read_body_limited};
 use crate::model::{DocumentRecord, file_r2_key, queue_shard_for, queue_shards};
 use crate::queue::{
     AckArgs, AckKind, AckOutcome, AckResult, CheckLease, HeartbeatAnswer, LeaseArgs, LeaseArgsRef, LeasedJob, LeasedJobView, QueueClient,
@@ -30,6 +33,7 @@ use folio_core::jobs::{
     CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest, MAX_LEASE_WAIT_SECONDS,
     PagesRequest, parse_lease_id,
 };
+use folio_core::outputs::{Artifact, MAX_ARTIFACT_BYTES, OutputName, artifact_r2_key};
 use folio_core::{ApiError, DocumentStatus, ErrorCode};
 
 use worker::{Env, Headers, Request, Response};
@@ -113,6 +117,7 @@ fn lease_message(origin: &str, job: &LeasedJob, rec: &DocumentRecord, lease_seco
             language: rec.options.language.clone(),
             extract_tables: rec.options.extract_tables,
             ocr_engine: rec.options.ocr_engine,
+            outputs: rec.options.outputs.clone(),
         },
         file: JobFile {
             url: format!("{origin}/internal/v1/leases/{}/file", job.lease_id),
@@ -194,8 +199,8 @@ pub async fn complete(mut req: Request, env: Env, cfg: Config, lease_id: &str) -
     let body: CompleteRequest = parse_json(&read_body_limited(&mut req, RESULT_BODY_LIMIT, "Result too large").await?)?;
     let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
     check(&env, lease_id).await?;
-    let done: Outcome =
-        DocumentClient::named(&env, doc_id)?.call(&CompleteArgs { lease_id: lease_id.to_string(), result: body.result }).await?;
+    let args = CompleteArgs { lease_id: lease_id.to_string(), result: body.result, outputs: body.outputs };
+    let done = DocumentClient::named(&env, doc_id)?.call(&args).await?;
     remove_job(&env, lease_id, doc_id).await;
     // `failed` when the result was too large to keep or its pages not covered.
     outcome(doc_id, done.status)
@@ -235,4 +240,55 @@ pub async fn release(req: Request, env: Env, cfg: Config, lease_id: &str) -> Api
     ack(&env, lease_id, AckKind::Release).await?;
     let _: ApiResult<Outcome> = DocumentClient::named(&env, doc_id)?.call(&LeaseRef { lease_id: lease_id.to_string() }).await;
     outcome(doc_id, DocumentStatus::Queued)
+}
+
+/// `PUT /internal/v1/leases/{leaseId}/artifacts/{name}`: one output (or page
+/// preview) of the leased document, raw body. Stored in R2 first, then
+/// recorded by the Document DO, which holds the document's operations in
+/// order: a delete that ran before the record (and so could not see the
+/// object) makes the DO answer `Gone`, and the object is removed here. A
+/// retried upload overwrites the same key with the same bytes (outputs are a
+/// function of the file and options) and is recorded once.
+pub async fn artifact(req: Request, env: Env, cfg: Config, lease_id: &str, name: &str) -> ApiResult {
+    require_host(&req, &cfg)?;
+    let artifact = Artifact::parse(name).ok_or_else(|| {
+        fail(
+            ErrorCode::InvalidRequest,
+            format!("Unknown artifact {name:?}: outputs are {}; previews preview-{{page}}.png", OutputName::names()),
+        )
+    })?;
+    let (doc_id, _) = parse_lease_id(lease_id).ok_or_else(lease_lost)?;
+    let job = check(&env, lease_id).await?;
+    let too_large = format!("An output may have at most {MAX_ARTIFACT_BYTES} bytes");
+    if content_length(&req).is_some_and(|len| len > MAX_ARTIFACT_BYTES) {
+        return Err(fail(ErrorCode::OutputTooLarge, too_large));
+    }
+    // Kept as a JavaScript Blob: never copied into wasm memory.
+    let blob = crate::upload::body_to_blob(&req, MAX_ARTIFACT_BYTES, &too_large)
+        .await
+        .map_err(|f| if f.error.code == ErrorCode::FileTooLarge { fail(ErrorCode::OutputTooLarge, too_large.clone()) } else { f })?;
+    let size = blob.size() as u64;
+    let key = artifact_r2_key(&job.org_id, doc_id, &artifact);
+    let bucket = env.bucket(FILES)?;
+    let meta = worker::HttpMetadata { content_type: Some(artifact.content_type().to_string()), ..Default::default() };
+    crate::faults::guard("r2.put", async {
+        bucket.put(key.clone(), worker::Data::ReadableStream(blob.stream())).http_metadata(meta).execute().await?;
+        Ok(())
+    })
+    .await?;
+    let args = ArtifactArgs { lease_id: lease_id.to_string(), name: artifact.name(), size };
+    let answer = DocumentClient::named(&env, doc_id)?.call(&args).await;
+    match answer {
+        Ok(ArtifactAnswer::Stored(stored)) => json_response(200, &stored),
+        Ok(ArtifactAnswer::Gone) => {
+            let _ = bucket.delete(key).await;
+            Err(fail(ErrorCode::LeaseLost, "The document was deleted"))
+        }
+        Err(f) => {
+            if f.error.code == ErrorCode::OutputTooLarge {
+                let _ = bucket.delete(key).await;
+            }
+            Err(f)
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! | what                         | where                                  |
 //! |------------------------------|----------------------------------------|
 //! | uploaded bytes               | R2 `files/{orgId}/{docId}`             |
+//! | outputs, previews (artifacts)| R2 `artifacts/{orgId}/{docId}/{name}` (`folio_core::outputs`) |
 //! | API key -> org, role, profile| KV `apikey:{sha256(key)}` ([`KeyRecord`]) |
 //! | Veryfi client id -> org      | KV `veryfi:{clientId}` ([`VeryfiClientRecord`]) |
 //! | document snapshot (reads)    | KV `doc:{orgId}:{docId}` ([`DocumentSnapshot`]), written by the Document DO |
@@ -11,6 +12,7 @@
 //! | job queue and leases         | Queue DO `shard` (one shard: `global`) |
 
 use folio_core::api::SubmissionOptions;
+use folio_core::outputs::{OutputLink, OutputName};
 use folio_core::{ApiError, DocumentData, DocumentStatus, FileKind, ProcessingResult};
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +177,21 @@ pub struct DocumentRecord {
     pub error: Option<ApiError>,
     #[serde(default)]
     pub pending: PendingEffects,
+    /// Artifacts the host uploaded under this document (any attempt): what
+    /// `complete` may list and what deleting the document removes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<StoredArtifact>,
+    /// The outputs the completion listed (each one uploaded): `data.outputs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<OutputName>,
+}
+
+/// One uploaded artifact (`folio_core::outputs::Artifact` by name).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredArtifact {
+    pub name: String,
+    pub size: u64,
 }
 
 /// Who and what a new document is, before admission.
@@ -222,7 +239,23 @@ impl DocumentRecord {
             result: None,
             error: None,
             pending: PendingEffects::default(),
+            artifacts: Vec::new(),
+            outputs: Vec::new(),
         }
+    }
+
+    /// `data.outputs`: the completion's outputs with their paths and sizes.
+    pub fn output_links(&self) -> Option<Vec<OutputLink>> {
+        if self.status != DocumentStatus::Completed || self.outputs.is_empty() {
+            return None;
+        }
+        let size = |o: OutputName| self.artifacts.iter().find(|a| a.name == o.as_str()).map_or(0, |a| a.size);
+        Some(self.outputs.iter().map(|o| OutputLink::new(&self.id, &self.file_name, *o, size(*o))).collect())
+    }
+
+    /// Bytes of all stored artifacts.
+    pub fn artifact_bytes(&self) -> u64 {
+        self.artifacts.iter().map(|a| a.size).sum()
     }
 
     /// The public `data` object (DocuRift shape).
@@ -257,9 +290,11 @@ impl DocumentRecord {
                 ocr: None,
                 source: None,
                 email: None,
+                outputs: None,
             },
         };
         d.organization_id = Some(self.org_id.clone());
+        d.outputs = self.output_links();
         d.created_at = Some(folio_core::time::rfc3339(self.created_at_ms));
         d.source = Some(self.source.as_str().to_string());
         d.email = self.email.clone();

@@ -65,6 +65,10 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
             Get => webhooks::failures_route(req, env, cfg).await,
             _ => not_allowed(),
         },
+        ["v1", "documents", id, "outputs", name] => match method {
+            Get => documents::get_output(req, env, cfg, id, name).await,
+            _ => not_allowed(),
+        },
         ["v1", "documents", id] => match method {
             Get => documents::get(req, env, cfg, id).await,
             Delete => documents::delete(req, env, cfg, id).await,
@@ -95,6 +99,10 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
         },
         ["internal", "v1", "leases"] => match method {
             Post => internal::lease(req, env, cfg).await,
+            _ => not_allowed(),
+        },
+        ["internal", "v1", "leases", lease_id, "artifacts", name] => match method {
+            Put => internal::artifact(req, env, cfg, lease_id, name).await,
             _ => not_allowed(),
         },
         ["internal", "v1", "leases", lease_id, action] => match (method.clone(), *action) {

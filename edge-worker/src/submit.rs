@@ -88,11 +88,20 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         Some(FormEntry::Field(_)) => return Err(fail(ErrorCode::InvalidRequest, "file must be a file upload")),
         None => return Err(fail(ErrorCode::InvalidRequest, "Missing required field: file")),
     }
-    let fields: Vec<Option<String>> =
-        ["documentType", "language", "priority", "extractTables", "callbackMetadata", "webhookUrl", "webhookSecret", "ocrEngine"]
-            .iter()
-            .map(|n| text_field(&form, n))
-            .collect::<ApiResult<_>>()?;
+    let fields: Vec<Option<String>> = [
+        "documentType",
+        "language",
+        "priority",
+        "extractTables",
+        "callbackMetadata",
+        "webhookUrl",
+        "webhookSecret",
+        "ocrEngine",
+        "outputs",
+    ]
+    .iter()
+    .map(|n| text_field(&form, n))
+    .collect::<ApiResult<_>>()?;
     let raw = RawSubmission {
         document_type: fields[0].as_deref(),
         language: fields[1].as_deref(),
@@ -102,6 +111,7 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         webhook_url: fields[5].as_deref(),
         webhook_secret: fields[6].as_deref(),
         ocr_engine: fields[7].as_deref(),
+        outputs: fields[8].as_deref(),
     };
     let options = parse_submission(&raw, &cfg.submission_policy())?;
     let file = form_file(form, "file").ok_or_else(|| fail(ErrorCode::InvalidRequest, "file must be a file upload"))?;

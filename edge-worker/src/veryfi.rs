@@ -72,10 +72,12 @@ async fn read_submission(req: &mut Request, cfg: &Config, principal: &Principal)
     let sub: VeryfiSubmission =
         serde_json::from_value(Value::Object(body.params)).map_err(|e| fail(ErrorCode::InvalidRequest, format!("Invalid request: {e}")))?;
 
+    let outputs = sub.outputs_text()?;
     let raw = RawSubmission {
         document_type: Some(sub.document_type.as_deref().unwrap_or(DEFAULT_VERYFI_DOCUMENT_TYPE)),
         language: sub.language.as_deref(),
         ocr_engine: sub.ocr_engine.as_deref(),
+        outputs: outputs.as_deref(),
         ..Default::default()
     };
     let options = parse_submission(&raw, &cfg.submission_policy())?;

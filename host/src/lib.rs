@@ -11,6 +11,7 @@ pub mod config;
 pub mod input;
 pub mod model;
 pub mod ocr;
+pub mod outputs;
 pub mod pipeline;
 pub mod plugins;
 pub mod runner;

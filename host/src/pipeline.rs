@@ -321,6 +321,18 @@ impl Pipeline {
         options: &ProcessOptions,
         admit: &PageAdmission<'_>,
     ) -> Result<(ProcessingResult, Timings), ApiError> {
+        self.process_document(id, bytes, options, admit).map(|(result, timings, _)| (result, timings))
+    }
+
+    /// [`Self::process_admitted`], keeping the document model (pages, words
+    /// and boxes) the outputs are made from (`crate::outputs`).
+    pub fn process_document(
+        &self,
+        id: &str,
+        bytes: Vec<u8>,
+        options: &ProcessOptions,
+        admit: &PageAdmission<'_>,
+    ) -> Result<(ProcessingResult, Timings, model::Document), ApiError> {
         let started = Instant::now();
         let extractor = self
             .extractor
@@ -354,7 +366,7 @@ impl Pipeline {
             },
             ocr: options.include_ocr.then(|| ocr_json(&document.pages)),
         };
-        Ok((result, timings))
+        Ok((result, timings, document))
     }
 
     /// Converts every page, recognising rasters, on up to `page_workers` threads.

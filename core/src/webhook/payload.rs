@@ -32,7 +32,8 @@ pub const WEBHOOKS_FAILED: &str = "webhooks.failed";
 /// Fields of DocuRift's webhook `data`, in the spec example's order; absent
 /// ones are left out (a failed document has no `extractedData`). Fields the
 /// document object has beyond the example (`fields`, `warnings`, `ocr`,
-/// `createdAt`) are API-only.
+/// `createdAt`) are API-only; `outputs` (paths of the outputs asked for) is
+/// sent too.
 const DOCURIFT_DATA_FIELDS: &[&str] = &[
     "id",
     "organizationId",
@@ -45,6 +46,8 @@ const DOCURIFT_DATA_FIELDS: &[&str] = &[
     "metadata",
     "processedAt",
     "error",
+    // Folio's addition (issue #14), present when outputs were asked for.
+    "outputs",
 ];
 
 /// DocuRift `document.completed` / `document.failed` for a document in a

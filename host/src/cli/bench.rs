@@ -14,12 +14,15 @@ pub enum Command {
     Plugins(PluginsArgs),
     /// OCR: CPU per page against the tesseract CLI, pipeline overhead, 2-core throughput, memory.
     Ocr(super::bench_ocr::Args),
+    /// Outputs (searchable PDF, hOCR, text, OCR JSON): time to make each beside the OCR time, PDF size.
+    Outputs(super::bench_outputs::Args),
 }
 
 pub fn run(c: Command) -> Result<ExitCode> {
     match c {
         Command::Plugins(a) => bench_plugins(a),
         Command::Ocr(a) => super::bench_ocr::run(a),
+        Command::Outputs(a) => super::bench_outputs::run(a),
     }
 }
 

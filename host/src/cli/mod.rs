@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_ocr;
+pub mod bench_outputs;
 pub mod eval;
 pub mod eval_languages;
 pub mod languages;

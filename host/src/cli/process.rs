@@ -6,7 +6,7 @@ use crate::ocr::OcrProfile;
 use crate::pipeline::{Extractor, Pipeline, ProcessOptions};
 use crate::plugins::{PluginHost, SandboxConfig};
 use anyhow::{Context, Result};
-use folio_core::{ApiError, DocumentData, OcrEngineChoice, ProcessingMetadata, ProcessingResult};
+use folio_core::{ApiError, DocumentData, OcrEngineChoice, OutputName, ProcessingMetadata, ProcessingResult};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -52,6 +52,19 @@ pub struct Args {
     /// Files processed at once (pages of each file are OCR'd in parallel as well).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
+    /// Also write an output made from the same OCR pass, chosen by the file's
+    /// extension (repeatable; one input file): `.pdf` searchable PDF (the
+    /// scan with an invisible text layer), `.hocr` hOCR 1.2, `.txt` text
+    /// (pages separated by form feeds), `.ocr.json` the OCR pages.
+    #[arg(long = "output", short = 'o', value_name = "PATH", value_parser = parse_output)]
+    outputs: Vec<(OutputName, PathBuf)>,
+}
+
+fn parse_output(s: &str) -> Result<(OutputName, PathBuf), String> {
+    let name = OutputName::for_path(s).ok_or_else(|| {
+        format!("{s:?}: the extension picks the output: .pdf (searchable-pdf), .hocr (hocr), .txt (text), .ocr.json (ocr-json)")
+    })?;
+    Ok((name, PathBuf::from(s)))
 }
 
 fn parse_hint(s: &str) -> Result<(String, String), String> {
@@ -59,6 +72,9 @@ fn parse_hint(s: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if !args.outputs.is_empty() && args.files.len() != 1 {
+        anyhow::bail!("--output writes the outputs of one file; give exactly one FILE (got {})", args.files.len());
+    }
     let extractor: Option<Arc<dyn Extractor>> = if args.ocr_only {
         None
     } else {
@@ -93,12 +109,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     std::thread::scope(|scope| -> Result<()> {
         for _ in 0..args.jobs.clamp(1, args.files.len()) {
             let tx = tx.clone();
-            let (next, pipeline, options, files, ocr_only) = (&next, &pipeline, &options, &args.files, args.ocr_only);
+            let (next, pipeline, options, files, ocr_only, outputs) =
+                (&next, &pipeline, &options, &args.files, args.ocr_only, &args.outputs);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    if tx.send((i, process_file(pipeline, path, options, ocr_only))).is_err() {
+                    if tx.send((i, process_file(pipeline, path, options, ocr_only, outputs))).is_err() {
                         break;
                     }
                 }
@@ -143,22 +160,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 type Outcome = Result<DocumentData, ApiError>;
 
-fn process_file(pipeline: &Pipeline, path: &Path, options: &ProcessOptions, ocr_only: bool) -> Outcome {
+fn process_file(pipeline: &Pipeline, path: &Path, options: &ProcessOptions, ocr_only: bool, outputs: &[(OutputName, PathBuf)]) -> Outcome {
     let id = folio_core::ids::new_document_id();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bytes = std::fs::read(path)
         .map_err(|e| ApiError::new(folio_core::ErrorCode::InvalidRequest, format!("cannot read {}: {e}", path.display())))?;
-    let result = if ocr_only { ocr_only_result(pipeline, &id, bytes, options)? } else { pipeline.process(&id, bytes, options)?.0 };
+    let keep = (!outputs.is_empty()).then(|| bytes.clone());
+    let (result, document) = if ocr_only {
+        ocr_only_result(pipeline, &id, bytes, options)?
+    } else {
+        let (result, _, document) = pipeline.process_document(&id, bytes, options, &|_| Ok(()))?;
+        (result, document)
+    };
+    if let Some(bytes) = keep {
+        // One OCR pass, every output from it.
+        for (name, out) in outputs {
+            let made = crate::outputs::make(*name, &document, &bytes, &file_name)?;
+            std::fs::write(out, made)
+                .map_err(|e| ApiError::new(folio_core::ErrorCode::InternalError, format!("cannot write {}: {e}", out.display())))?;
+        }
+    }
     Ok(DocumentData::completed(id, file_name, result, now()))
 }
 
 /// `--ocr-only`: the pages, with no extracted data; `confidence` is the mean
 /// word confidence and a warning says that no extractor ran.
-fn ocr_only_result(pipeline: &Pipeline, id: &str, bytes: Vec<u8>, options: &ProcessOptions) -> Result<ProcessingResult, ApiError> {
+fn ocr_only_result(
+    pipeline: &Pipeline,
+    id: &str,
+    bytes: Vec<u8>,
+    options: &ProcessOptions,
+) -> Result<(ProcessingResult, crate::model::Document), ApiError> {
     let (document, timings) = pipeline.read_document(id, bytes, options)?;
     let words: Vec<f32> = document.pages.iter().flat_map(|p| &p.lines).flat_map(|l| &l.words).map(|w| w.confidence).collect();
     let confidence = if words.is_empty() { 0.0 } else { words.iter().sum::<f32>() as f64 / words.len() as f64 };
-    Ok(ProcessingResult {
+    let result = ProcessingResult {
         document_type: document.document_type.clone(),
         pages_processed: document.pages.len() as u32,
         confidence: (confidence * 1000.0).round() / 1000.0,
@@ -171,7 +207,8 @@ fn ocr_only_result(pipeline: &Pipeline, id: &str, bytes: Vec<u8>, options: &Proc
         },
         ocr: Some(crate::pipeline::ocr_json(&document.pages)),
         ..ProcessingResult::default()
-    })
+    };
+    Ok((result, document))
 }
 
 fn now() -> String {

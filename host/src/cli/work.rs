@@ -2,9 +2,8 @@
 
 use crate::pipeline::{Extractor, PageAdmission, Pipeline, ProcessOptions};
 use crate::plugins::{PluginHost, SandboxConfig};
-use crate::runner::{JobError, JobProcessor, Runner, RunnerConfig};
+use crate::runner::{JobError, JobProcessor, ProcessedJob, Runner, RunnerConfig};
 use anyhow::Context;
-use folio_core::ProcessingResult;
 use folio_core::jobs::JobOptions;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,11 +70,12 @@ impl JobProcessor for PipelineProcessor {
     fn process(
         &self,
         doc_id: &str,
-        _file_name: &str,
+        file_name: &str,
         bytes: &[u8],
         options: &JobOptions,
         admit: &PageAdmission<'_>,
-    ) -> Result<ProcessingResult, JobError> {
+    ) -> Result<ProcessedJob, JobError> {
+        let outputs = options.outputs.clone();
         let options = ProcessOptions {
             document_type: options.document_type.clone(),
             language: options.language.clone(),
@@ -83,7 +83,10 @@ impl JobProcessor for PipelineProcessor {
             ocr_engine: options.ocr_engine,
             ..ProcessOptions::default()
         };
-        self.pipeline.process_admitted(doc_id, bytes.to_vec(), &options, admit).map(|(result, _)| result).map_err(JobError::from)
+        let (result, _, document) = self.pipeline.process_document(doc_id, bytes.to_vec(), &options, admit)?;
+        // The same OCR pass makes every output asked for.
+        let outputs = crate::outputs::make_all(&outputs, &document, bytes, file_name)?;
+        Ok(ProcessedJob { result, outputs })
     }
 
     fn document_types(&self) -> Vec<String> {

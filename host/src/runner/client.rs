@@ -1,6 +1,8 @@
 //! HTTP client for the edge's internal host API (see `folio_core::jobs`).
 
-use folio_core::jobs::{CompleteRequest, FailRequest, HeartbeatResponse, Lease, LeaseOutcome, LeaseRequest, PagesRequest};
+use folio_core::OutputName;
+use folio_core::jobs::{ArtifactStored, CompleteRequest, FailRequest, HeartbeatResponse, Lease, LeaseOutcome, LeaseRequest, PagesRequest};
+use folio_core::outputs::Artifact;
 use folio_core::{ApiError, ErrorCode, ProcessingResult};
 use std::time::Duration;
 
@@ -76,8 +78,23 @@ impl EdgeClient {
         self.post_json(&format!("/internal/v1/leases/{lease_id}/pages"), &PagesRequest { pages })
     }
 
-    pub fn complete(&self, lease_id: &str, result: ProcessingResult) -> Result<LeaseOutcome, EdgeError> {
-        self.post_json(&format!("/internal/v1/leases/{lease_id}/complete"), &CompleteRequest { result })
+    pub fn complete(&self, lease_id: &str, result: ProcessingResult, outputs: Vec<OutputName>) -> Result<LeaseOutcome, EdgeError> {
+        self.post_json(&format!("/internal/v1/leases/{lease_id}/complete"), &CompleteRequest { result, outputs })
+    }
+
+    /// Stores an output (or page preview) of the leased document at the edge.
+    pub fn put_artifact(&self, lease_id: &str, artifact: &Artifact, bytes: &[u8]) -> Result<ArtifactStored, EdgeError> {
+        let mut resp = self
+            .agent
+            .put(format!("{}/internal/v1/leases/{lease_id}/artifacts/{}", self.base, artifact.name()))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .header("Content-Type", artifact.content_type())
+            .send(bytes)
+            .map_err(transport)?;
+        match resp.status().as_u16() {
+            200 => resp.body_mut().read_json::<ArtifactStored>().map_err(transport),
+            status => Err(api_error(status, &mut resp)),
+        }
     }
 
     pub fn fail(&self, lease_id: &str, error: ApiError, retryable: bool) -> Result<LeaseOutcome, EdgeError> {

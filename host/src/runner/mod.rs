@@ -2,8 +2,9 @@
 //!
 //! Each of `concurrency` worker threads long-polls the edge for a lease,
 //! downloads the file, runs the [`JobProcessor`] (the OCR + plugin pipeline)
-//! while a heartbeat thread keeps the lease alive, then posts the result or a
-//! precise error. The edge owns all state: a host that dies simply stops
+//! while a heartbeat thread keeps the lease alive, uploads the outputs asked
+//! for (searchable PDF, hOCR, ...: `PUT .../artifacts/{name}`), then posts
+//! the result naming them, or a precise error. The edge owns all state: a host that dies simply stops
 //! heartbeating, its lease expires and another host gets the job. So the
 //! runner keeps nothing on disk and many runners can serve one edge.
 //!
@@ -14,6 +15,7 @@ pub mod client;
 pub mod log;
 pub mod metrics;
 
+pub use crate::outputs::MadeOutput;
 use client::{EdgeClient, EdgeError};
 use folio_core::jobs::{JobOptions, Lease, LeaseRequest};
 use folio_core::{ApiError, DocumentStatus, ErrorCode, ProcessingResult};
@@ -35,9 +37,17 @@ pub trait JobProcessor: Send + Sync {
         bytes: &[u8],
         options: &JobOptions,
         admit: &crate::pipeline::PageAdmission<'_>,
-    ) -> Result<ProcessingResult, JobError>;
+    ) -> Result<ProcessedJob, JobError>;
     /// Document types this host can extract (sent with lease requests).
     fn document_types(&self) -> Vec<String>;
+}
+
+/// What processing one file made: the result and the outputs asked for
+/// (`JobOptions::outputs`), uploaded before the result.
+#[derive(Clone, Debug)]
+pub struct ProcessedJob {
+    pub result: ProcessingResult,
+    pub outputs: Vec<crate::outputs::MadeOutput>,
 }
 
 /// A processing failure and whether another attempt could succeed.
@@ -212,9 +222,17 @@ impl Worker {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             s.spawn(|| self.heartbeat_until_done(&lease, done_rx, &lost));
             let outcome = self.fetch_and_process(&lease, &lost, &refused);
+            // Outputs go up while the heartbeat still runs (a large PDF may
+            // take a while): the completion lists them, and the edge lists
+            // only what it stored.
+            let uploaded = match &outcome {
+                Ok(job) if !lost.load(Ordering::SeqCst) => Some(self.upload_outputs(&lease, job)),
+                _ => None,
+            };
             drop(done_tx);
-            outcome
+            (outcome, uploaded)
         });
+        let (outcome, uploaded) = outcome;
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
         if lost.load(Ordering::SeqCst) {
             self.metrics.leases_lost.fetch_add(1, Ordering::Relaxed);
@@ -229,10 +247,29 @@ impl Worker {
             log::warn("job refused at re-admission", &[("docId", doc.into()), ("error", reason.into())]);
             return;
         }
+        // A refused upload (too large) fails the job.
+        let outcome = match outcome {
+            Ok(job) => match uploaded.unwrap_or(Ok(())) {
+                Ok(()) => Ok(job),
+                Err(EdgeError::Api { error, .. }) => Err(JobError { error, retryable: false }),
+                Err(e) => {
+                    if matches!(e, EdgeError::LeaseLost(_)) {
+                        self.metrics.leases_lost.fetch_add(1, Ordering::Relaxed);
+                    }
+                    log::warn(
+                        "could not upload outputs; the lease will expire and the job be retried",
+                        &[("docId", doc.into()), ("error", e.to_string().into())],
+                    );
+                    return;
+                }
+            },
+            Err(e) => Err(e),
+        };
         let report = match outcome {
-            Ok(result) => {
+            Ok(ProcessedJob { result, outputs }) => {
                 let pages = result.pages_processed;
-                let r = self.with_retries(|| self.client.complete(&lease.lease_id, result.clone()));
+                let names: Vec<folio_core::OutputName> = outputs.iter().map(|o| o.name).collect();
+                let r = self.with_retries(|| self.client.complete(&lease.lease_id, result.clone(), names.clone()));
                 match &r {
                     Ok(outcome) if outcome.status == DocumentStatus::Failed => {
                         // The edge refused to keep the result (too large).
@@ -280,6 +317,16 @@ impl Worker {
         }
     }
 
+    /// Uploads each output (retried on transport errors; a retried upload
+    /// overwrites the same object and is recorded once).
+    fn upload_outputs(&self, lease: &Lease, job: &ProcessedJob) -> Result<(), EdgeError> {
+        for out in &job.outputs {
+            let artifact = folio_core::outputs::Artifact::Output(out.name);
+            self.with_retries(|| self.client.put_artifact(&lease.lease_id, &artifact, &out.bytes))?;
+        }
+        Ok(())
+    }
+
     /// Reports the page count to the edge; a refusal (credits, page cap)
     /// means the edge already failed the document.
     fn admit_pages(&self, lease: &Lease, pages: u32, lost: &AtomicBool, refused: &AtomicBool) -> Result<(), ApiError> {
@@ -297,7 +344,7 @@ impl Worker {
         }
     }
 
-    fn fetch_and_process(&self, lease: &Lease, lost: &AtomicBool, refused: &AtomicBool) -> Result<ProcessingResult, JobError> {
+    fn fetch_and_process(&self, lease: &Lease, lost: &AtomicBool, refused: &AtomicBool) -> Result<ProcessedJob, JobError> {
         let bytes = self.with_retries(|| self.client.fetch_file(lease)).map_err(|e| JobError {
             error: ApiError::new(ErrorCode::InternalError, format!("could not download the file: {e}")),
             retryable: true,
