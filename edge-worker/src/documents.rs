@@ -1,5 +1,6 @@
 //! Reading and deleting documents, and the caller's account:
 //! `GET /v1/documents/{id}`, `GET /v1/documents`, `DELETE /v1/documents/{id}`,
+//! `GET /v1/documents/{id}/file`, `GET /v1/documents/{id}/pages/{n}/preview`,
 //! `GET /v1/account`, `GET|PUT /v1/account/webhook`.
 //!
 //! Every lookup is scoped to the caller's organisation and profile: snapshots
@@ -9,17 +10,17 @@
 
 use crate::account::{AccountView, DocArgs, ListArgs, ListPage, ProfileSettings, WebhookSetArgs};
 use crate::auth::{Principal, authenticate};
-use crate::config::{Config, KV};
+use crate::config::{Config, FILES, KV};
 use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited, rpc};
-use crate::model::{DocumentRecord, DocumentSnapshot, Profile, account_stub, doc_kv_key, document_stub};
+use crate::model::{DocumentRecord, DocumentSnapshot, Profile, account_stub, doc_kv_key, document_stub, file_r2_key};
 use folio_core::api::{ok_envelope, parse_list_query};
 use folio_core::url_guard::validate_webhook_url;
-use folio_core::{ErrorCode, ids};
+use folio_core::{ErrorCode, FileKind, ids};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use worker::{Env, Request};
+use worker::{Env, Headers, Request, Response};
 
 fn not_found() -> crate::http::Failure {
     fail(ErrorCode::DocumentNotFound, "Document not found")
@@ -197,4 +198,81 @@ pub async fn put_webhook(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     )
     .await?;
     json_response(200, &ok_envelope(webhook_view(&p)))
+}
+
+/// The uploaded bytes of a document the caller may reach, from R2, as an
+/// answer with the type decided at upload (magic bytes, `FileKind`).
+async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<(worker::Object, FileKind, String)> {
+    // Access first: another organisation's or profile's id is not found.
+    let snap = snapshot(env, principal, doc_id).await?;
+    let bucket = env.bucket(FILES)?;
+    let obj = crate::faults::guard("r2.get", async { Ok(bucket.get(file_r2_key(&principal.org_id, doc_id)).execute().await?) })
+        .await?
+        .ok_or_else(not_found)?;
+    let content_type = obj.http_metadata().content_type.unwrap_or_default();
+    let kind = [FileKind::Pdf, FileKind::Png, FileKind::Jpeg, FileKind::Webp, FileKind::Tiff]
+        .into_iter()
+        .find(|k| k.mime_type() == content_type)
+        .ok_or_else(|| fail(ErrorCode::InternalError, "The stored file has no known type"))?;
+    Ok((obj, kind, snap.data.file_name))
+}
+
+/// Streams a stored object with headers that keep a browser from treating
+/// it as anything but the file it is (no sniffing, no scripts, private).
+fn file_response(obj: worker::Object, kind: FileKind, disposition: &str) -> ApiResult {
+    let headers = Headers::new();
+    headers.set("content-type", kind.mime_type())?;
+    headers.set("content-length", &obj.size().to_string())?;
+    headers.set("content-disposition", disposition)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("content-security-policy", "default-src 'none'; sandbox")?;
+    headers.set("cache-control", "private, no-store")?;
+    let body = obj.body().ok_or_else(|| fail(ErrorCode::InternalError, "Empty object"))?;
+    Ok(Response::from_body(body.response_body()?)?.with_headers(headers))
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): a
+/// header-safe ASCII name (no quotes, backslashes or semicolons) and the
+/// exact name percent-encoded.
+fn attachment(file_name: &str, kind: FileKind) -> String {
+    let ascii: String = file_name.chars().filter(|c| (c.is_ascii_graphic() || *c == ' ') && !matches!(c, '"' | '\\' | ';')).collect();
+    let ascii = if ascii.trim().is_empty() { format!("document.{}", kind.extension()) } else { ascii };
+    let exact: String = file_name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
+}
+
+/// `GET /v1/documents/{id}/file`: the uploaded file as stored, with its
+/// detected `Content-Type` (any state; gone once the document is deleted).
+pub async fn file(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let (obj, kind, name) = stored_file(&env, &principal, doc_id).await?;
+    file_response(obj, kind, &attachment(&name, kind))
+}
+
+/// `GET /v1/documents/{id}/pages/{n}/preview`: an image of page `n` to draw
+/// `fields[].bbox` on (scaled by `metadata.pages[].width/height`). A PNG,
+/// JPEG or WebP upload is its own one-page preview. PDF and TIFF pages have
+/// none until the host stores preview rasters with the result:
+/// `404 PREVIEW_NOT_AVAILABLE`, as for a page the document does not have.
+pub async fn preview(req: Request, env: Env, cfg: Config, doc_id: &str, page: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let n: u32 = page
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| fail(ErrorCode::InvalidRequest, "The page number must be a whole number from 1"))?;
+    let (obj, kind, _) = stored_file(&env, &principal, doc_id).await?;
+    match kind {
+        FileKind::Png | FileKind::Jpeg | FileKind::Webp if n == 1 => file_response(obj, kind, "inline"),
+        FileKind::Png | FileKind::Jpeg | FileKind::Webp => {
+            Err(fail(ErrorCode::PreviewNotAvailable, format!("The document is a single image: it has no page {n}")))
+        }
+        FileKind::Pdf | FileKind::Tiff => Err(fail(
+            ErrorCode::PreviewNotAvailable,
+            format!("No preview image of page {n}: previews of {} pages are not stored yet", kind.extension().to_uppercase()),
+        )),
+    }
 }
