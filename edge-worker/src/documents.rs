@@ -200,9 +200,10 @@ pub async fn put_webhook(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     json_response(200, &ok_envelope(webhook_view(&p)))
 }
 
-/// The uploaded bytes of a document the caller may reach, from R2, as an
-/// answer with the type decided at upload (magic bytes, `FileKind`).
-async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<(worker::Object, FileKind, String)> {
+/// The uploaded bytes of a document the caller may reach, from R2, with the
+/// type decided at upload (magic bytes, kept as the object's content type;
+/// `None` for an object stored without one).
+async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<(worker::Object, Option<FileKind>, String)> {
     // Access first: another organisation's or profile's id is not found.
     let snap = snapshot(env, principal, doc_id).await?;
     let bucket = env.bucket(FILES)?;
@@ -210,18 +211,16 @@ async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResul
         .await?
         .ok_or_else(not_found)?;
     let content_type = obj.http_metadata().content_type.unwrap_or_default();
-    let kind = [FileKind::Pdf, FileKind::Png, FileKind::Jpeg, FileKind::Webp, FileKind::Tiff]
-        .into_iter()
-        .find(|k| k.mime_type() == content_type)
-        .ok_or_else(|| fail(ErrorCode::InternalError, "The stored file has no known type"))?;
+    let kind =
+        [FileKind::Pdf, FileKind::Png, FileKind::Jpeg, FileKind::Webp, FileKind::Tiff].into_iter().find(|k| k.mime_type() == content_type);
     Ok((obj, kind, snap.data.file_name))
 }
 
 /// Streams a stored object with headers that keep a browser from treating
 /// it as anything but the file it is (no sniffing, no scripts, private).
-fn file_response(obj: worker::Object, kind: FileKind, disposition: &str) -> ApiResult {
+fn file_response(obj: worker::Object, content_type: &str, disposition: &str) -> ApiResult {
     let headers = Headers::new();
-    headers.set("content-type", kind.mime_type())?;
+    headers.set("content-type", content_type)?;
     headers.set("content-length", &obj.size().to_string())?;
     headers.set("content-disposition", disposition)?;
     headers.set("x-content-type-options", "nosniff")?;
@@ -234,9 +233,9 @@ fn file_response(obj: worker::Object, kind: FileKind, disposition: &str) -> ApiR
 /// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): a
 /// header-safe ASCII name (no quotes, backslashes or semicolons) and the
 /// exact name percent-encoded.
-fn attachment(file_name: &str, kind: FileKind) -> String {
+fn attachment(file_name: &str) -> String {
     let ascii: String = file_name.chars().filter(|c| (c.is_ascii_graphic() || *c == ' ') && !matches!(c, '"' | '\\' | ';')).collect();
-    let ascii = if ascii.trim().is_empty() { format!("document.{}", kind.extension()) } else { ascii };
+    let ascii = if ascii.trim().is_empty() { "document".to_string() } else { ascii };
     let exact: String = file_name
         .bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
@@ -249,7 +248,7 @@ fn attachment(file_name: &str, kind: FileKind) -> String {
 pub async fn file(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
     let (obj, kind, name) = stored_file(&env, &principal, doc_id).await?;
-    file_response(obj, kind, &attachment(&name, kind))
+    file_response(obj, kind.map_or("application/octet-stream", FileKind::mime_type), &attachment(&name))
 }
 
 /// `GET /v1/documents/{id}/pages/{n}/preview`: an image of page `n` to draw
@@ -266,13 +265,14 @@ pub async fn preview(req: Request, env: Env, cfg: Config, doc_id: &str, page: &s
         .ok_or_else(|| fail(ErrorCode::InvalidRequest, "The page number must be a whole number from 1"))?;
     let (obj, kind, _) = stored_file(&env, &principal, doc_id).await?;
     match kind {
-        FileKind::Png | FileKind::Jpeg | FileKind::Webp if n == 1 => file_response(obj, kind, "inline"),
-        FileKind::Png | FileKind::Jpeg | FileKind::Webp => {
+        Some(k @ (FileKind::Png | FileKind::Jpeg | FileKind::Webp)) if n == 1 => file_response(obj, k.mime_type(), "inline"),
+        Some(FileKind::Png | FileKind::Jpeg | FileKind::Webp) => {
             Err(fail(ErrorCode::PreviewNotAvailable, format!("The document is a single image: it has no page {n}")))
         }
-        FileKind::Pdf | FileKind::Tiff => Err(fail(
+        Some(k @ (FileKind::Pdf | FileKind::Tiff)) => Err(fail(
             ErrorCode::PreviewNotAvailable,
-            format!("No preview image of page {n}: previews of {} pages are not stored yet", kind.extension().to_uppercase()),
+            format!("No preview image of page {n}: previews of {} pages are not stored yet", k.extension().to_uppercase()),
         )),
+        None => Err(fail(ErrorCode::PreviewNotAvailable, "No preview image: the stored file has no known type")),
     }
 }
