@@ -76,6 +76,14 @@ pub struct PageMetadata {
     /// Clockwise turn applied before OCR: 0, 90, 180 or 270.
     #[serde(default)]
     pub rotation: u32,
+    /// The upright page's size in the units of `fields[].bbox` (pixels of the
+    /// page as read: the OCR raster, or the text layer at 300 DPI), so a
+    /// viewer can scale boxes onto any rendering of the page. Absent in
+    /// results stored before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<f64>,
 }
 
 /// Per-field detail kept beside the flat `extractedData` values.

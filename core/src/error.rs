@@ -85,6 +85,9 @@ error_codes! {
     Forbidden = ("FORBIDDEN", 403),
     /// No such document in the caller's organisation.
     DocumentNotFound = ("DOCUMENT_NOT_FOUND", 404),
+    /// The document exists but has no preview image of this page (yet):
+    /// PDF and TIFF pages until the host stores previews, or no such page.
+    PreviewNotAvailable = ("PREVIEW_NOT_AVAILABLE", 404),
     /// No such route.
     NotFound = ("NOT_FOUND", 404),
     /// The route exists but not with this method.

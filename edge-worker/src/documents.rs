@@ -1,6 +1,7 @@
 //! Reading and deleting documents, and the caller's account:
 //! `GET /v1/documents/{id}`, `GET /v1/documents`, `DELETE /v1/documents/{id}`,
-//! `GET /v1/documents/{id}/outputs/{name}`, `GET /v1/account`,
+//! `GET /v1/documents/{id}/outputs/{name}`, `GET /v1/documents/{id}/file`,
+//! `GET /v1/documents/{id}/pages/{n}/preview`, `GET /v1/account`,
 //! `GET|PUT /v1/account/webhook`.
 //!
 //! Every lookup is scoped to the caller's organisation and profile: snapshots
@@ -13,11 +14,11 @@ use crate::auth::{Principal, authenticate};
 use crate::config::{Config, FILES, KV};
 use crate::document::{DocumentClient, GetRecord};
 use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited};
-use crate::model::{DocumentRecord, DocumentSnapshot, Profile, doc_kv_key};
+use crate::model::{DocumentRecord, DocumentSnapshot, Profile, doc_kv_key, file_r2_key};
 use folio_core::api::{ok_envelope, parse_list_query};
 use folio_core::outputs::{Artifact, OutputName, artifact_r2_key, content_disposition};
 use folio_core::url_guard::validate_webhook_url;
-use folio_core::{ErrorCode, ids};
+use folio_core::{ErrorCode, FileKind, ids};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -224,4 +225,81 @@ pub async fn put_webhook(mut req: Request, env: Env, cfg: Config) -> ApiResult {
         .call(&WebhookSetArgs { profile: principal.profile, url, secret: body.secret })
         .await?;
     json_response(200, &ok_envelope(webhook_view(&p)))
+}
+
+/// The uploaded bytes of a document the caller may reach, from R2, with the
+/// type decided at upload (magic bytes, kept as the object's content type;
+/// `None` for an object stored without one).
+async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<(worker::Object, Option<FileKind>, String)> {
+    // Access first: another organisation's or profile's id is not found.
+    let snap = snapshot(env, principal, doc_id).await?;
+    let bucket = env.bucket(FILES)?;
+    let obj = crate::faults::guard("r2.get", async { Ok(bucket.get(file_r2_key(&principal.org_id, doc_id)).execute().await?) })
+        .await?
+        .ok_or_else(not_found)?;
+    let content_type = obj.http_metadata().content_type.unwrap_or_default();
+    let kind =
+        [FileKind::Pdf, FileKind::Png, FileKind::Jpeg, FileKind::Webp, FileKind::Tiff].into_iter().find(|k| k.mime_type() == content_type);
+    Ok((obj, kind, snap.data.file_name))
+}
+
+/// Streams a stored object with headers that keep a browser from treating
+/// it as anything but the file it is (no sniffing, no scripts, private).
+fn file_response(obj: worker::Object, content_type: &str, disposition: &str) -> ApiResult {
+    let headers = Headers::new();
+    headers.set("content-type", content_type)?;
+    headers.set("content-length", &obj.size().to_string())?;
+    headers.set("content-disposition", disposition)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("content-security-policy", "default-src 'none'; sandbox")?;
+    headers.set("cache-control", "private, no-store")?;
+    let body = obj.body().ok_or_else(|| fail(ErrorCode::InternalError, "Empty object"))?;
+    Ok(Response::from_body(body.response_body()?)?.with_headers(headers))
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): a
+/// header-safe ASCII name (no quotes, backslashes or semicolons) and the
+/// exact name percent-encoded.
+fn attachment(file_name: &str) -> String {
+    let ascii: String = file_name.chars().filter(|c| (c.is_ascii_graphic() || *c == ' ') && !matches!(c, '"' | '\\' | ';')).collect();
+    let ascii = if ascii.trim().is_empty() { "document".to_string() } else { ascii };
+    let exact: String = file_name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
+}
+
+/// `GET /v1/documents/{id}/file`: the uploaded file as stored, with its
+/// detected `Content-Type` (any state; gone once the document is deleted).
+pub async fn file(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let (obj, kind, name) = stored_file(&env, &principal, doc_id).await?;
+    file_response(obj, kind.map_or("application/octet-stream", FileKind::mime_type), &attachment(&name))
+}
+
+/// `GET /v1/documents/{id}/pages/{n}/preview`: an image of page `n` to draw
+/// `fields[].bbox` on (scaled by `metadata.pages[].width/height`). A PNG,
+/// JPEG or WebP upload is its own one-page preview. PDF and TIFF pages have
+/// none until the host stores preview rasters with the result:
+/// `404 PREVIEW_NOT_AVAILABLE`, as for a page the document does not have.
+pub async fn preview(req: Request, env: Env, cfg: Config, doc_id: &str, page: &str) -> ApiResult {
+    let principal = authenticate(&req, &env, &cfg).await?;
+    let n: u32 = page
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| fail(ErrorCode::InvalidRequest, "The page number must be a whole number from 1"))?;
+    let (obj, kind, _) = stored_file(&env, &principal, doc_id).await?;
+    match kind {
+        Some(k @ (FileKind::Png | FileKind::Jpeg | FileKind::Webp)) if n == 1 => file_response(obj, k.mime_type(), "inline"),
+        Some(FileKind::Png | FileKind::Jpeg | FileKind::Webp) => {
+            Err(fail(ErrorCode::PreviewNotAvailable, format!("The document is a single image: it has no page {n}")))
+        }
+        Some(k @ (FileKind::Pdf | FileKind::Tiff)) => Err(fail(
+            ErrorCode::PreviewNotAvailable,
+            format!("No preview image of page {n}: previews of {} pages are not stored yet", k.extension().to_uppercase()),
+        )),
+        None => Err(fail(ErrorCode::PreviewNotAvailable, "No preview image: the stored file has no known type")),
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! `fetch` only routes ([`router`]); the logic lives in one module per area:
 //! [`submit`] (DocuRift submissions), [`documents`] (reads, list, delete,
-//! account), [`veryfi`] (Veryfi-compatible routes), [`admin`] (admin API),
+//! account, the uploaded file and page previews), [`app`] (the review page
+//! at `/app`), [`veryfi`] (Veryfi-compatible routes), [`admin`] (admin API),
 //! [`internal`] (the host API), [`inbox`] (the `email` handler: e-mail
 //! in), and three Durable Objects: [`account::Account`]
 //! (per organisation), [`document::Document`] (per document) and
@@ -11,6 +12,7 @@
 
 mod account;
 mod admin;
+mod app;
 mod auth;
 mod bench;
 mod config;

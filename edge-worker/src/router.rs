@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::http::{ApiResult, error_response, fail};
-use crate::{admin, documents, internal, openapi, submit, veryfi, webhooks};
+use crate::{admin, app, documents, internal, openapi, submit, veryfi, webhooks};
 use folio_core::ErrorCode;
 use worker::{Env, Method, Request, Response};
 
@@ -33,6 +33,15 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
     use Method::*;
     let not_allowed = || Err(fail(ErrorCode::MethodNotAllowed, format!("{} is not allowed here", method_name(&method))));
     match segs {
+        // The review page (static files compiled into the worker).
+        ["app"] => match method {
+            Get | Head => app::serve(&req, None),
+            _ => not_allowed(),
+        },
+        ["app", name] => match method {
+            Get | Head => app::serve(&req, Some(name)),
+            _ => not_allowed(),
+        },
         ["health"] => match method {
             Get | Head => Ok(Response::ok("ok")?),
             _ => not_allowed(),
@@ -51,6 +60,14 @@ async fn route(method: Method, segs: &[&str], req: Request, env: Env, cfg: Confi
         },
         ["v1", "documents"] => match method {
             Get => documents::list(req, env, cfg).await,
+            _ => not_allowed(),
+        },
+        ["v1", "documents", id, "file"] => match method {
+            Get => documents::file(req, env, cfg, id).await,
+            _ => not_allowed(),
+        },
+        ["v1", "documents", id, "pages", page, "preview"] => match method {
+            Get => documents::preview(req, env, cfg, id, page).await,
             _ => not_allowed(),
         },
         ["v1", "documents", id, "webhooks"] => match method {

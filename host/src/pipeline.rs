@@ -632,6 +632,8 @@ pub fn page_metadata(pages: &[Page]) -> Vec<PageMetadata> {
             ocr_engine: p.ocr.as_ref().map(|r| r.engine.clone()),
             model: p.ocr.as_ref().map(|r| r.model.clone()),
             rotation: p.ocr.as_ref().map_or(0, |r| r.rotation),
+            width: Some(f64::from(p.width)),
+            height: Some(f64::from(p.height)),
         })
         .collect()
 }

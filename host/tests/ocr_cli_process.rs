@@ -37,6 +37,11 @@ fn prints_the_docurift_data_object_for_an_invoice() {
     assert_eq!(d["extractedData"]["invoiceNumber"], "INV-2024-00917");
     assert!(d["metadata"]["processingTimeMs"].as_u64().unwrap() > 0);
     assert!(d["metadata"]["modelVersion"].as_str().unwrap().contains("tesseract-5.3.0-wasm"));
+    // The page's size in the units of fields[].bbox (a 300 DPI scan is read as it is).
+    let page = &d["metadata"]["pages"][0];
+    assert_eq!((page["width"].as_f64(), page["height"].as_f64()), (Some(2481.0), Some(3508.0)), "{page}");
+    let total = d["fields"]["totalAmount"]["bbox"].as_array().unwrap();
+    assert!(total[0].as_f64().unwrap() + total[2].as_f64().unwrap() <= 2481.0);
     assert!(d["processedAt"].as_str().unwrap().ends_with('Z'));
     assert!(d.get("ocr").is_none(), "OCR pages only with --include-ocr");
 }

@@ -32,8 +32,8 @@ def spec(edge):
 
 def concrete(path: str) -> str:
     if "{id}" in path:
-        return path.replace("{id}", "123456789" if path.startswith("/api/") else "doc_abc123xyz456")
-    return path
+        path = path.replace("{id}", "123456789" if path.startswith("/api/") else "doc_abc123xyz456")
+    return path.replace("{n}", "1")
 
 
 def test_every_documented_operation_is_routed(edge, spec):
@@ -104,6 +104,12 @@ def test_responses_follow_the_documented_schemas(edge, spec, admin, clean_queue)
     check("/v1/documents/{id}/outputs/{name}", "get", out)
     assert out.content == b"a text\f" and out.headers["content-type"] == "text/plain; charset=utf-8"
     check("/v1/documents/{id}/outputs/{name}", "get", s.get(edge.url(f"/v1/documents/{doc_id}/outputs/hocr"), headers=k.headers))
+    check("/v1/documents/{id}/file", "get", s.get(edge.url(f"/v1/documents/{doc_id}/file"), headers=k.headers))
+    check("/v1/documents/{id}/file", "get", s.get(edge.url("/v1/documents/doc_abc123xyz456/file"), headers=k.headers))
+    preview = "/v1/documents/{id}/pages/{n}/preview"
+    check(preview, "get", s.get(edge.url(f"/v1/documents/{doc_id}/pages/1/preview"), headers=k.headers))
+    check(preview, "get", s.get(edge.url(f"/v1/documents/{doc_id}/pages/2/preview"), headers=k.headers))
+    check(preview, "get", s.get(edge.url(f"/v1/documents/{doc_id}/pages/x/preview"), headers=k.headers))
     check("/v1/documents", "get", s.get(edge.url("/v1/documents"), headers=k.headers, params={"limit": 1}))
     check("/v1/documents", "get", s.get(edge.url("/v1/documents"), headers=k.headers, params={"status": "nope"}))
     check("/v1/account", "get", s.get(edge.url("/v1/account"), headers=k.headers))
