@@ -16,9 +16,11 @@ docs/screenshots/ (generated data only), referenced from the README."""
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,7 +37,10 @@ from harness.browser import browser_context  # noqa: E402
 from languages import generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's pictures are refreshed only on request (FOLIO_UPDATE_SCREENSHOTS=1):
+# every run has new ids and times, and a test run must leave the tree clean.
+SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("FOLIO_UPDATE_SCREENSHOTS") == "1"
+               else Path(tempfile.mkdtemp(prefix="folio-screenshots-")))
 MAGENTA = (255, 0, 255)  # --selected in edge-worker/app/app.css
 TIMEOUT_MS = 60_000
 
