@@ -220,7 +220,8 @@ fn not_found() -> crate::http::Failure {
     fail(ErrorCode::DocumentNotFound, "Document not found")
 }
 
-/// What the object holds.
+/// What the object holds (short-lived, read once per operation: no need to box the record).
+#[allow(clippy::large_enum_variant)]
 enum Stored {
     Record(DocumentRecord),
     /// Not leased yet: the record is still in the Account DO.

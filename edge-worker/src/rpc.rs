@@ -89,6 +89,8 @@ macro_rules! operations {
             }
         )*
         $(#[$meta])*
+        // Decoded once per request and matched at once: boxing variants buys nothing.
+        #[allow(clippy::large_enum_variant)]
         #[derive(serde::Deserialize)]
         #[serde(tag = "op", content = "args")]
         $vis enum $request {

@@ -143,6 +143,9 @@ impl PpOcrService {
     }
 }
 
+/// One page read (with its OCR time, when it was OCR'd), or why it failed.
+type PageOutcome = Result<(Page, Option<Duration>), ApiError>;
+
 /// The document pipeline; cheap to share between threads.
 pub struct Pipeline {
     tesseract: Arc<dyn OcrEngine>,
@@ -382,7 +385,7 @@ impl Pipeline {
         let n = input.page_count();
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
-        let results: Mutex<Vec<(usize, Result<(Page, Option<Duration>), ApiError>)>> = Mutex::new(Vec::with_capacity(n));
+        let results: Mutex<Vec<(usize, PageOutcome)>> = Mutex::new(Vec::with_capacity(n));
         std::thread::scope(|scope| {
             for _ in 0..self.page_workers.min(n) {
                 scope.spawn(|| {

@@ -188,7 +188,7 @@ fn page_deadline_fails_the_page_and_replaces_the_engine() {
     // A 300 DPI page takes several hundred milliseconds.
     let engine = own_engine(WasmLimits { page_deadline: Duration::from_millis(50), ..WasmLimits::default() });
     let params = OcrParams::new("en", 300, OcrProfile::Document);
-    let err = engine.recognize(&invoice_page(), &params).err().expect("deadline exceeded");
+    let err = engine.recognize(&invoice_page(), &params).expect_err("deadline exceeded");
     assert!(matches!(err, OcrError::DeadlineExceeded(_)), "{err:?}");
     let api = err.to_api_error();
     assert_eq!(api.code, ErrorCode::OcrFailed);
@@ -208,7 +208,7 @@ fn memory_cap_fails_the_page_cleanly() {
     let loaded = probe.new_instance("en").unwrap().memory_bytes();
     let cap = loaded + (16 << 20);
     let engine = EnginePool::new(TesseractWasm::from_data_dir(WasmLimits { memory_bytes: cap, ..WasmLimits::default() }).unwrap(), 1);
-    let err = engine.recognize(&invoice_page(), &OcrParams::new("en", 300, OcrProfile::Document)).err().expect("memory cap hit");
+    let err = engine.recognize(&invoice_page(), &OcrParams::new("en", 300, OcrProfile::Document)).expect_err("memory cap hit");
     assert!(matches!(err, OcrError::MemoryCap { .. }), "{err:?}");
     assert!(err.to_api_error().message.contains(&format!("{} MiB memory cap", cap >> 20)), "{err}");
     assert_eq!(engine.stats().discarded, 1);

@@ -335,12 +335,11 @@ fn ocr_one(dir: &Path, s: &Sample, plugins: &PluginHost, ocr: &OcrRun) -> Outcom
         Ok(p) => p,
         Err(e) => return failed(format!("{e:#}"), started.elapsed()),
     };
-    if let Some(d) = ocr.dump {
-        if let Err(e) =
+    if let Some(d) = ocr.dump
+        && let Err(e) =
             serde_json::to_vec(&page).map_err(anyhow::Error::from).and_then(|b| Ok(std::fs::write(d.join(format!("{}.json", s.name)), b)?))
-        {
-            eprintln!("dumping OCR of {}: {e:#}", s.name);
-        }
+    {
+        eprintln!("dumping OCR of {}: {e:#}", s.name);
     }
     extract(s, receipt_document(&s.name, page), plugins, started.elapsed())
 }

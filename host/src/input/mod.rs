@@ -77,7 +77,7 @@ impl Default for InputOptions {
 enum Source {
     Image { kind: FileKind },
     Tiff { pages: usize },
-    Pdf(pdf::PdfInput),
+    Pdf(Box<pdf::PdfInput>),
 }
 
 /// An uploaded file, checked and with its page count known.
@@ -93,7 +93,7 @@ impl InputDocument {
         let kind = FileKind::detect(&bytes)?;
         let bytes = Arc::new(bytes);
         let source = match kind {
-            FileKind::Pdf => Source::Pdf(pdf::PdfInput::open(&bytes)?),
+            FileKind::Pdf => Source::Pdf(Box::new(pdf::PdfInput::open(&bytes)?)),
             FileKind::Tiff => Source::Tiff { pages: tiff::check(&bytes)? },
             FileKind::Png | FileKind::Jpeg | FileKind::Webp => {
                 raster::check(&bytes, kind)?;

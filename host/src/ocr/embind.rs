@@ -490,7 +490,7 @@ pub fn call(c: &mut impl AsContextMut<Data = EmscriptenState>, f: &Func, args: &
             (Val::I32(i), ValType::I64) => Val::I64(*i as i64),
             (Val::I32(i), ValType::F32) => Val::F32((*i as f32).to_bits()),
             (Val::I32(i), ValType::F64) => Val::F64((*i as f64).to_bits()),
-            (a, _) => a.clone(),
+            (a, _) => *a,
         })
         .collect();
     let mut results = vec![Val::I32(0); ty.results().len()];

@@ -861,9 +861,9 @@ fn find_name(ctx: &Context, header_end: usize, address_start: Option<usize>) -> 
     // 1. Legal form above the address (or anywhere in the header without one).
     let mut chosen: Option<(usize, usize, f32)> = None; // row, end token, confidence
     let legal_scan_end = if address_start.is_some() { limit } else { header_end };
-    for ri in 0..legal_scan_end {
-        if let Some(end) = legal_form_end(&rows[ri])
-            && (!is_detail_row(&rows[ri]) || rows[ri].find_any_label(&["sdn bhd"]).is_some())
+    for (ri, row) in rows.iter().enumerate().take(legal_scan_end) {
+        if let Some(end) = legal_form_end(row)
+            && (!is_detail_row(row) || row.find_any_label(&["sdn bhd"]).is_some())
         {
             // The one closest to the address wins (a trading name above
             // a legal entity line usually belongs to the same company).
@@ -895,11 +895,11 @@ fn find_name(ctx: &Context, header_end: usize, address_start: Option<usize>) -> 
     // 3. The first plausible row, preferring business words and tall text.
     if chosen.is_none() {
         let mut best: Option<(usize, f32)> = None;
-        for ri in 0..header_end.min(8) {
+        for (ri, row) in rows.iter().enumerate().take(header_end.min(8)) {
             if !plausible(ri) {
                 continue;
             }
-            let s = business_words(&rows[ri]) as f32 + rows[ri].bbox.height / 40.0 - ri as f32 * 0.1;
+            let s = business_words(row) as f32 + row.bbox.height / 40.0 - ri as f32 * 0.1;
             if best.is_none_or(|(_, b)| s > b) {
                 best = Some((ri, s));
             }
@@ -968,6 +968,8 @@ fn opens_paren(s: &str) -> bool {
 fn name_text(row: &Row, end: usize) -> String {
     let mut toks: Vec<String> = row.tokens[..end].iter().map(|t| t.text.clone()).collect();
     // Legal forms as they should read (`SON BHO` -> `SDN BHD`, `$/B` -> `S/B`).
+    // Indexes: each token is compared with its neighbours in `row.tokens`.
+    #[allow(clippy::needless_range_loop)]
     for k in 0..toks.len() {
         let key = row.tokens[k].key.as_str();
         let next = row.tokens.get(k + 1).map(|t| t.key.as_str()).unwrap_or("");

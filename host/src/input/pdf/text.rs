@@ -64,7 +64,7 @@ impl PageGeometry {
     }
 
     /// A point in PDF user space -> displayed page pixels at `scale` pixels per point.
-    fn to_pixels(&self, x: f32, y: f32, scale: f32) -> (f32, f32) {
+    fn to_pixels(self, x: f32, y: f32, scale: f32) -> (f32, f32) {
         let (w, h) = (self.bbox[2] - self.bbox[0], self.bbox[3] - self.bbox[1]);
         // Unrotated, top-left origin, in points.
         let (u, v) = (x - self.bbox[0], self.bbox[3] - y);
