@@ -212,7 +212,7 @@ pub struct SubmissionOptions {
     /// written, so fingerprints of requests without it are unchanged.
     #[serde(default, skip_serializing_if = "OcrEngineChoice::is_auto")]
     pub ocr_engine: OcrEngineChoice,
-    /// Outputs to make besides the JSON result (issue #14), in
+    /// Outputs to make besides the JSON result, in
     /// `OutputName::ALL` order; not written when empty (fingerprints of
     /// requests without it are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -20,9 +20,9 @@ pub mod filetype;
 pub mod ids;
 #[allow(missing_docs)]
 pub mod language;
-// Searchable PDF, hOCR, text and OCR JSON made after OCR (issue #14).
+// Searchable PDF, hOCR, text and OCR JSON made after OCR.
 pub mod outputs;
-// Edge API (issue #5): submission rules, edge<->host jobs, secrets, time, URL guard, Veryfi compat.
+// Edge API: submission rules, edge<->host jobs, secrets, time, URL guard, Veryfi compat.
 #[allow(missing_docs)]
 pub mod api;
 #[allow(missing_docs)]

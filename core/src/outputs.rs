@@ -1,8 +1,8 @@
-//! Files made from a document's OCR besides the JSON result (issue #14):
+//! Files made from a document's OCR besides the JSON result:
 //! the outputs a caller asks for at submission (`outputs`), and the generic
 //! "artifact" the host uploads to the edge before `complete`, which also
 //! covers files that are not public outputs (per-page preview rasters for
-//! the review page, issue #16).
+//! the review page).
 //!
 //! One owner per rule: names, content types, download file names, the
 //! `outputs` field's parsing, size limits, R2 keys and the public listing

@@ -1,4 +1,4 @@
-//! Fault injection for tests (issue #11): KV, R2 and Durable Object calls
+//! Fault injection for tests: KV, R2 and Durable Object calls
 //! fail at chosen points or with a chosen probability, by the rules of
 //! `folio_core::faults`. Off unless the `FAULT_INJECTION` var is set, and the
 //! worker refuses to serve with it set unless `ALLOW_LOOPBACK_WEBHOOKS` is

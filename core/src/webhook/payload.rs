@@ -46,7 +46,7 @@ const DOCURIFT_DATA_FIELDS: &[&str] = &[
     "metadata",
     "processedAt",
     "error",
-    // Folio's addition (issue #14), present when outputs were asked for.
+    // Folio's addition, present when outputs were asked for.
     "outputs",
 ];
 

@@ -1,4 +1,4 @@
-//! Webhook delivery (issue #6): signed, retried by Durable Object alarms,
+//! Webhook delivery: signed, retried by Durable Object alarms,
 //! observable and replayable. The rules (payload bytes, signatures, retry
 //! profiles, the alarm-safe state machine, the 24 h admin digest) are
 //! folio-core's `webhook` module; this is the glue around them.

@@ -1,4 +1,4 @@
-//! `folio bench outputs FILE...`: what each output (issue #14) costs beside
+//! `folio bench outputs FILE...`: what each output costs beside
 //! the OCR pass it is made from, in the same run: per file, the OCR time of
 //! its pages, then the time to make each output (best of `--repeat`), as a
 //! share of the OCR time, and the searchable PDF's size against the input's.

@@ -1,4 +1,4 @@
-//! Outputs made from one OCR pass (issue #14): a searchable PDF ([`pdf`]),
+//! Outputs made from one OCR pass: a searchable PDF ([`pdf`]),
 //! hOCR ([`hocr`]), plain text and the OCR JSON, from the document model the
 //! pipeline built and the uploaded bytes. Names, content types and file
 //! names are `folio_core::outputs`'s.

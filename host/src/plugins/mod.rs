@@ -43,11 +43,10 @@
 //! time; more wait). The engine is private to the `PluginHost`, so other
 //! engines (OCR) can use different settings.
 //!
-//! Differences from the first sketch of this API: [`Extracted`] also carries
-//! the plugin's log lines; [`PluginHost::inspect_file`] validates a file
-//! without registering it (`folio plugins check`, the load benchmark);
-//! [`PluginHost::failed_loads`] keeps the reports of files
-//! `with_default_plugins` skipped.
+//! Besides extraction: [`Extracted`] carries the plugin's log lines;
+//! [`PluginHost::inspect_file`] validates a file without registering it
+//! (`folio plugins check`, the load benchmark); [`PluginHost::failed_loads`]
+//! keeps the reports of files `with_default_plugins` skipped.
 
 pub mod bindings;
 pub mod cache;
