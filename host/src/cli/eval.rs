@@ -305,6 +305,7 @@ struct OcrRun<'a> {
 fn ocr_pass(dir: &Path, samples: &[Sample], plugins: &PluginHost, ocr: &OcrRun, threads: usize) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
+    let progress = super::progress::bar(samples.len(), "receipts");
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
@@ -313,10 +314,16 @@ fn ocr_pass(dir: &Path, samples: &[Sample], plugins: &PluginHost, ocr: &OcrRun, 
                     let Some(s) = samples.get(i) else { break };
                     let outcome = ocr_one(dir, s, plugins, ocr);
                     results.lock().unwrap_or_else(|e| e.into_inner()).push((i, outcome));
+                    if let Some(bar) = &progress {
+                        bar.inc(1);
+                    }
                 }
             });
         }
     });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, o)| o).collect()

@@ -8,4 +8,5 @@ pub mod eval_languages;
 pub mod languages;
 pub mod plugins;
 pub mod process;
+pub mod progress;
 pub mod work;

@@ -7,8 +7,7 @@ use crate::pipeline::{Extractor, Pipeline, ProcessOptions};
 use crate::plugins::{PluginHost, SandboxConfig};
 use anyhow::{Context, Result};
 use folio_core::{ApiError, DocumentData, OcrEngineChoice, OutputName, ProcessingMetadata, ProcessingResult};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -96,11 +95,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ocr_engine: args.ocr_engine,
     };
 
-    let progress = (args.files.len() > 1 && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(args.files.len() as u64);
-        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} files {elapsed} {msg}").expect("valid template"));
-        bar
-    });
+    let progress = super::progress::bar(args.files.len(), "files");
 
     // Workers process files; this thread prints results in input order as they arrive.
     let next = AtomicUsize::new(0);
