@@ -39,6 +39,31 @@ pub struct LeaseRequest {
     /// Empty = any type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub document_types: Vec<String>,
+    /// Every document type the host's plugins serve, each with the plugin
+    /// that serves it: the edge accepts submissions of these types as well
+    /// as its configured `DOCUMENT_TYPES`, so a third-party plugin's type
+    /// works through the API once a host runs it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<ServedType>,
+}
+
+/// A document type a host serves, and with which plugin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServedType {
+    pub document_type: String,
+    pub plugin: String,
+    pub version: String,
+}
+
+/// The most types one host may report (the rest are ignored).
+pub const MAX_SERVED_TYPES: usize = 64;
+
+impl ServedType {
+    /// A type name the API would accept: 1 to 64 of `[a-z0-9_-]`.
+    pub fn is_valid_name(t: &str) -> bool {
+        (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    }
 }
 
 /// Which OCR engine reads the pages: the submission option `ocrEngine`

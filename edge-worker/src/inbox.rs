@@ -150,9 +150,11 @@ async fn receive(message: &ForwardableEmailMessage, env: &Env) -> Result<Vec<Str
     let raw = message.raw_bytes().await.map_err(temporary)?;
     let contents = read_message(&raw, cfg.email_max_message_bytes)?;
     drop(raw);
-    let document_type = document_type_for(&address, &contents.subject, &cfg.document_types)?;
+    // The configured types and those hosts serve: a +tag may name a plugin's own type.
+    let policy = crate::queue::submission_policy(env, &cfg, address.document_type.as_deref()).await;
+    let document_type = document_type_for(&address, &contents.subject, &policy.document_types)?;
     let raw_options = RawSubmission { document_type: Some(&document_type), ..RawSubmission::default() };
-    let options = parse_submission(&raw_options, &cfg.submission_policy()).map_err(|e| from_failure(e.into()))?;
+    let options = parse_submission(&raw_options, &policy).map_err(|e| from_failure(e.into()))?;
     let origin = EmailOrigin { from: sender.clone(), subject: contents.subject.clone(), message_id: contents.message_id.clone() };
     let now = now_ms();
     let mut documents = Vec::with_capacity(MAX_DOCUMENTS_PER_MESSAGE);

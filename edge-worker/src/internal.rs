@@ -31,7 +31,7 @@ use crate::queue::{
 };
 use folio_core::jobs::{
     CompleteRequest, FailRequest, HeartbeatResponse, JobFile, JobOptions, Lease, LeaseOutcome, LeaseRequest, MAX_LEASE_WAIT_SECONDS,
-    PagesRequest, parse_lease_id,
+    MAX_SERVED_TYPES, PagesRequest, ServedType, parse_lease_id,
 };
 use folio_core::outputs::{Artifact, MAX_ARTIFACT_BYTES, OutputName, artifact_r2_key};
 use folio_core::{ApiError, DocumentStatus, ErrorCode};
@@ -63,6 +63,14 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     if body.host_id.trim().is_empty() || body.host_id.len() > 200 {
         return Err(fail(ErrorCode::InvalidRequest, "hostId must be 1 to 200 characters"));
     }
+    // What the host's plugins serve; names the API could not accept are dropped.
+    let served: Vec<ServedType> = body
+        .serves
+        .iter()
+        .filter(|t| ServedType::is_valid_name(&t.document_type) && t.plugin.len() <= 200 && t.version.len() <= 64)
+        .take(MAX_SERVED_TYPES)
+        .cloned()
+        .collect();
     let wait_ms = body.wait_seconds.min(MAX_LEASE_WAIT_SECONDS) as u64 * 1000;
     let deadline = now_ms() + wait_ms as i64;
     // A job whose document is gone (deleted meanwhile) is dropped and the next one tried.
@@ -74,6 +82,7 @@ pub async fn lease(mut req: Request, env: Env, cfg: Config) -> ApiResult {
                     host_id: body.host_id.clone(),
                     wait_ms: remaining,
                     document_types: body.document_types.clone(),
+                    serves: served.clone(),
                     lease_seconds: cfg.lease_seconds,
                     max_attempts: cfg.max_attempts,
                     max_per_org: cfg.max_processing_per_org,

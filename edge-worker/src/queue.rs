@@ -20,7 +20,8 @@ use crate::document::{DocumentClient, FailArgs, LeaseRef, Outcome};
 use crate::http::{ApiResult, fail, now_ms};
 use crate::rpc::{Client, answer, decode, operations, reply};
 use folio_core::ErrorCode;
-use folio_core::jobs::estimate_completion_ms;
+use folio_core::api::SubmissionPolicy;
+use folio_core::jobs::{ServedType, estimate_completion_ms};
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,8 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS durations (id INTEGER PRIMARY KEY AUTOINCREMENT, ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS hosts (host_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS org_turns (org_id TEXT PRIMARY KEY, last_turn INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS host_types (
+  document_type TEXT PRIMARY KEY, plugin TEXT NOT NULL, version TEXT NOT NULL, host_id TEXT NOT NULL, seen_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS jobs_by_org ON jobs(org_id, state);
 ";
 
@@ -50,6 +53,9 @@ const ADDED_COLUMNS: &[(&str, &str)] = &[("max_processing_ms", "INTEGER"), ("pro
 const RECENT_DURATIONS: i64 = 50;
 /// A host counts as active for the estimate this long after its last lease request.
 const HOST_ACTIVE_MS: i64 = 60_000;
+/// A document type a host reported is accepted this long after the last
+/// report (a day: submissions keep working while hosts restart or scale to zero).
+const SERVED_TYPE_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Retry delay for notifying a Document DO after its last attempt expired.
 const NOTIFY_RETRY_MS: i64 = 5_000;
 
@@ -91,6 +97,9 @@ pub struct LeaseArgs {
     pub max_attempts: u32,
     /// Leased documents one organisation may hold at once.
     pub max_per_org: u32,
+    /// The types the host's plugins serve (validated by the caller).
+    #[serde(default)]
+    pub serves: Vec<ServedType>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -155,6 +164,10 @@ pub struct CheckLease {
 #[derive(Serialize, Deserialize)]
 pub struct GetStats;
 
+/// The document types hosts reported in the last day (`served_types`).
+#[derive(Serialize, Deserialize)]
+pub struct GetServedTypes;
+
 operations! {
     /// The Queue DO's operations.
     pub enum QueueRequest for QueueObject (crate::config::QUEUE) {
@@ -166,6 +179,7 @@ operations! {
         Ack(AckArgs) -> AckResult,
         Cancel(CancelArgs) -> CancelArgs,
         Stats(GetStats) -> QueueStats,
+        ServedTypes(GetServedTypes) -> Vec<ServedType>,
     }
 }
 
@@ -217,6 +231,9 @@ pub struct QueueStats {
     pub leased: u64,
     pub active_hosts: u64,
     pub average_processing_ms: Option<u64>,
+    /// Document types hosts serve (reported in the last day), with their plugins.
+    #[serde(default)]
+    pub served_types: Vec<ServedType>,
 }
 
 struct Load {
@@ -297,6 +314,7 @@ impl DurableObject for Queue {
             Ok(QueueRequest::Ack(a)) => reply::<AckArgs>(self.ack(a)),
             Ok(QueueRequest::Cancel(a)) => reply::<CancelArgs>(self.cancel(&a.doc_id)),
             Ok(QueueRequest::Stats(GetStats)) => reply::<GetStats>(self.stats()),
+            Ok(QueueRequest::ServedTypes(GetServedTypes)) => reply::<GetServedTypes>(self.served_types()),
         };
         self.reschedule_alarm().await;
         r
@@ -431,6 +449,13 @@ impl Queue {
             "INSERT INTO hosts (host_id, seen_at) VALUES (?, ?) ON CONFLICT(host_id) DO UPDATE SET seen_at = excluded.seen_at",
             vec![s(a.host_id.clone()), i(now)],
         )?;
+        for t in &a.serves {
+            self.exec(
+                "INSERT INTO host_types (document_type, plugin, version, host_id, seen_at) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT(document_type) DO UPDATE SET plugin = excluded.plugin, version = excluded.version, host_id = excluded.host_id, seen_at = excluded.seen_at",
+                vec![s(t.document_type.clone()), s(t.plugin.clone()), s(t.version.clone()), s(a.host_id.clone()), i(now)],
+            )?;
+        }
         // Highest priority first; within it the organisation whose turn
         // came longest ago, skipping organisations at their cap; FIFO within one.
         let mut q = String::from(
@@ -604,6 +629,23 @@ impl Queue {
         Ok(CancelArgs { doc_id: doc_id.to_string() })
     }
 
+    /// Types hosts reported within [`SERVED_TYPE_TTL_MS`], by name.
+    fn served_types(&self) -> ApiResult<Vec<ServedType>> {
+        #[derive(Deserialize)]
+        struct Row {
+            document_type: String,
+            plugin: String,
+            version: String,
+        }
+        let rows = self
+            .exec(
+                "SELECT document_type, plugin, version FROM host_types WHERE seen_at > ? ORDER BY document_type",
+                vec![i(now_ms() - SERVED_TYPE_TTL_MS)],
+            )?
+            .to_array::<Row>()?;
+        Ok(rows.into_iter().map(|r| ServedType { document_type: r.document_type, plugin: r.plugin, version: r.version }).collect())
+    }
+
     fn stats(&self) -> ApiResult<QueueStats> {
         #[derive(Deserialize)]
         struct N {
@@ -616,6 +658,7 @@ impl Queue {
             leased: count("SELECT COUNT(*) AS n FROM jobs WHERE state = 'leased'", vec![])?,
             active_hosts: count("SELECT COUNT(*) AS n FROM hosts WHERE seen_at > ?", vec![i(now_ms() - HOST_ACTIVE_MS)])?,
             average_processing_ms: (!durations.is_empty()).then(|| durations.iter().sum::<u64>() / durations.len() as u64),
+            served_types: self.served_types()?,
         })
     }
 
@@ -733,4 +776,50 @@ impl Queue {
             }
         }
     }
+}
+
+/// The submission rules, with the document types hosts serve added to the
+/// configured `DOCUMENT_TYPES` when the request names a type outside them
+/// (asked of the Queue DO then only, and remembered by the isolate for ten
+/// seconds): a third-party plugin's type works through the API once a host
+/// runs it, with no `wrangler.toml` edit.
+pub async fn submission_policy(env: &Env, cfg: &crate::config::Config, requested: Option<&str>) -> SubmissionPolicy {
+    let mut policy = cfg.submission_policy();
+    let Some(t) = requested.map(str::trim).filter(|t| !t.is_empty()) else { return policy };
+    if policy.document_types.iter().any(|k| k == t) {
+        return policy;
+    }
+    for served in served_type_names(env).await {
+        if !policy.document_types.contains(&served) {
+            policy.document_types.push(served);
+        }
+    }
+    policy
+}
+
+thread_local! {
+    /// The served types this isolate last read, and when (unix ms).
+    static SERVED_CACHE: RefCell<Option<(i64, Vec<String>)>> = const { RefCell::new(None) };
+}
+const SERVED_CACHE_MS: i64 = 10_000;
+
+async fn served_type_names(env: &Env) -> Vec<String> {
+    let now = now_ms();
+    if let Some(names) = SERVED_CACHE.with(|c| c.borrow().as_ref().filter(|(at, _)| now - at < SERVED_CACHE_MS).map(|(_, n)| n.clone())) {
+        return names;
+    }
+    let mut names = Vec::new();
+    for shard in crate::model::queue_shards() {
+        match QueueClient::named(env, shard) {
+            Ok(q) => match q.call(&GetServedTypes).await {
+                Ok(types) => names.extend(types.into_iter().map(|t| t.document_type)),
+                Err(f) => worker::console_error!("served types: {:?}", f.error),
+            },
+            Err(e) => worker::console_error!("served types: {e}"),
+        }
+    }
+    names.sort();
+    names.dedup();
+    SERVED_CACHE.with(|c| *c.borrow_mut() = Some((now, names.clone())));
+    names
 }

@@ -77,7 +77,7 @@ fn text_field(form: &worker::FormData, name: &str) -> ApiResult<Option<String>> 
 }
 
 /// Parses and validates a DocuRift multipart submission.
-async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upload> {
+async fn parse_docurift_upload(req: &mut Request, env: &Env, cfg: &Config) -> ApiResult<Upload> {
     let idempotency_key = header(req, "idempotency-key");
     if let Some(k) = &idempotency_key {
         validate_idempotency_key(k)?;
@@ -113,7 +113,7 @@ async fn parse_docurift_upload(req: &mut Request, cfg: &Config) -> ApiResult<Upl
         ocr_engine: fields[7].as_deref(),
         outputs: fields[8].as_deref(),
     };
-    let options = parse_submission(&raw, &cfg.submission_policy())?;
+    let options = parse_submission(&raw, &crate::queue::submission_policy(env, cfg, raw.document_type).await)?;
     let file = form_file(form, "file").ok_or_else(|| fail(ErrorCode::InvalidRequest, "file must be a file upload"))?;
     let file_name = file.name();
     let file = UploadFile::Blob(file.into());
@@ -130,7 +130,7 @@ async fn accept_docurift(req: &mut Request, env: &Env, cfg: &Config) -> ApiResul
     let principal = identify(req, env).await?;
     auth::refuse_while_limited(&principal)?;
     let read = async {
-        let upload = parse_docurift_upload(req, cfg).await?;
+        let upload = parse_docurift_upload(req, env, cfg).await?;
         let scan = upload.scan().await?;
         Ok::<_, Failure>((upload, scan))
     };

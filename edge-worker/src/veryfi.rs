@@ -42,7 +42,7 @@ const DOWNLOAD_FAILED: &str = "file_url could not be downloaded";
 pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
     let principal = identify(&req, &env).await?;
     auth::refuse_while_limited(&principal)?;
-    let (upload, scan, wants_async) = match read_submission(&mut req, &cfg, &principal).await {
+    let (upload, scan, wants_async) = match read_submission(&mut req, &env, &cfg, &principal).await {
         Ok(x) => x,
         Err(f) => return Err(refusal_counted(&env, &cfg, &principal, f).await),
     };
@@ -60,7 +60,7 @@ pub async fn process(mut req: Request, env: Env, cfg: Config) -> ApiResult {
 
 /// The JSON body: signature checked, options validated, the file decoded
 /// (or downloaded) and scanned. Answers whether the client asked for async.
-async fn read_submission(req: &mut Request, cfg: &Config, principal: &Principal) -> ApiResult<(Upload, Scan, bool)> {
+async fn read_submission(req: &mut Request, env: &Env, cfg: &Config, principal: &Principal) -> ApiResult<(Upload, Scan, bool)> {
     if content_length(req).is_some_and(|len| len > JSON_BODY_LIMIT) {
         return Err(fail(ErrorCode::FileTooLarge, TOO_LARGE));
     }
@@ -80,7 +80,7 @@ async fn read_submission(req: &mut Request, cfg: &Config, principal: &Principal)
         outputs: outputs.as_deref(),
         ..Default::default()
     };
-    let options = parse_submission(&raw, &cfg.submission_policy())?;
+    let options = parse_submission(&raw, &crate::queue::submission_policy(env, cfg, raw.document_type).await)?;
     let (file, file_name) = match (body.file_data, &sub.file_url, &sub.file_urls) {
         (FileData::Decoded, _, _) => (UploadFile::Blob(decoded), String::new()),
         (FileData::Refused(e), _, _) => return Err(body_refused(e)),

@@ -91,7 +91,10 @@ fn list_shows_loaded_plugins_and_failures() {
     // Two plugins for one type: the list says which one serves it.
     let legacy = stdout.lines().find(|l| l.starts_with("contract-v0-1")).expect(&stdout);
     assert!(legacy.contains("legacy,purchase-order (served by template-purchase-order)"), "{legacy}");
-    assert!(stdout.contains("edge setting for these types: DOCUMENT_TYPES=legacy,purchase-order"), "{stdout}");
+    assert!(
+        stdout.contains("edge setting for these types (optional, hosts report them): DOCUMENT_TYPES=legacy,purchase-order"),
+        "{stdout}"
+    );
     assert!(stdout.contains("not loaded:") && stdout.contains("broken.wasm is not a WebAssembly file"), "{stdout}");
 
     let json = folio(&scratch, &["plugins", "list", "--json"]);

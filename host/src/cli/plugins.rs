@@ -109,9 +109,9 @@ fn list(args: ListArgs) -> Result<ExitCode> {
             Some(p) => println!("\nother document types fall back to: {}", p.name),
             None => println!("\nno generic fallback: documents of other types are refused"),
         }
-        // The edge accepts the types of its DOCUMENT_TYPES setting (wrangler.toml
-        // [vars]); hosts serving these plugins need the edge to name them.
-        println!("edge setting for these types: DOCUMENT_TYPES={}", host.document_types().join(","));
+        // The edge accepts its DOCUMENT_TYPES setting and the types hosts report
+        // serving; naming them in the setting accepts them before any host has.
+        println!("edge setting for these types (optional, hosts report them): DOCUMENT_TYPES={}", host.document_types().join(","));
     }
     if !host.failed_loads().is_empty() {
         println!("\nnot loaded:");

@@ -5,6 +5,7 @@ use crate::plugins::{PluginHost, SandboxConfig};
 use crate::runner::{JobError, JobProcessor, ProcessedJob, Runner, RunnerConfig};
 use anyhow::Context;
 use folio_core::jobs::JobOptions;
+use folio_core::jobs::ServedType;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +65,8 @@ struct PipelineProcessor {
     pipeline: Pipeline,
     /// Types to lease; empty = any (a generic fallback plugin is installed).
     lease_types: Vec<String>,
+    /// Every named type with the plugin serving it, reported to the edge.
+    serves: Vec<ServedType>,
 }
 
 impl JobProcessor for PipelineProcessor {
@@ -92,13 +95,25 @@ impl JobProcessor for PipelineProcessor {
     fn document_types(&self) -> Vec<String> {
         self.lease_types.clone()
     }
+
+    fn serves(&self) -> Vec<ServedType> {
+        self.serves.clone()
+    }
 }
 
 fn pipeline_processor() -> anyhow::Result<Arc<dyn JobProcessor>> {
     let plugins = PluginHost::with_default_plugins(SandboxConfig::default()).context("loading extractor plugins")?;
     let lease_types =
         if plugins.plugin_for(folio_core::document::DEFAULT_DOCUMENT_TYPE).is_some() { Vec::new() } else { plugins.document_types() };
+    let serves: Vec<ServedType> = plugins
+        .document_types()
+        .into_iter()
+        .filter_map(|t| {
+            let p = plugins.plugin_for(&t)?;
+            Some(ServedType { document_type: t, plugin: p.name.clone(), version: p.version.clone() })
+        })
+        .collect();
     let extractor: Arc<dyn Extractor> = Arc::new(plugins);
     let pipeline = Pipeline::with_default_engine(Some(extractor)).map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    Ok(Arc::new(PipelineProcessor { pipeline, lease_types }))
+    Ok(Arc::new(PipelineProcessor { pipeline, lease_types, serves }))
 }

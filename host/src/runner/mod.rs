@@ -40,6 +40,11 @@ pub trait JobProcessor: Send + Sync {
     ) -> Result<ProcessedJob, JobError>;
     /// Document types this host can extract (sent with lease requests).
     fn document_types(&self) -> Vec<String>;
+    /// The types its plugins serve, with the serving plugin (reported to the
+    /// edge with every lease request, so the API accepts them).
+    fn serves(&self) -> Vec<folio_core::jobs::ServedType> {
+        Vec::new()
+    }
 }
 
 /// What processing one file made: the result and the outputs asked for
@@ -163,6 +168,7 @@ impl Worker {
             host_id: self.cfg.host_id.clone(),
             wait_seconds: self.cfg.wait_seconds,
             document_types: self.processor.document_types(),
+            serves: self.processor.serves(),
         };
         let mut backoff = Backoff::new(self.cfg.min_backoff, self.cfg.max_backoff);
         while !self.stop.load(Ordering::SeqCst) {
