@@ -48,25 +48,9 @@ impl<K: ObjectKind> Client<K> {
 
     /// Sends `op` and decodes its answer (fault-injection point `do.{NAME}`).
     pub async fn call<O: Operation<Object = K>>(&self, op: &O) -> ApiResult<O::Answer> {
-        crate::faults::guard(&format!("do.{}", op_name(O::NAME)), send(&self.stub, O::NAME, op)).await
+        // The fault points and logs keep their snake_case names (`do.submit`, `do.fail`).
+        crate::faults::guard(&format!("do.{}", folio_core::veryfi::snake_case(O::NAME)), send(&self.stub, O::NAME, op)).await
     }
-}
-
-/// `snake_case` of a variant name: the fault points and logs keep the names
-/// they had (`do.submit`, `do.fail`).
-fn op_name(variant: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in variant.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Declares an object kind's operations: the `Operation` impls and the enum
