@@ -2,7 +2,7 @@
 //! the OCR pass it is made from, in the same run: per file, the OCR time of
 //! its pages, then the time to make each output (best of `--repeat`), as a
 //! share of the OCR time, and the searchable PDF's size against the input's;
-//! also the page previews of a PDF or TIFF (issue #16), made for every such
+//! also the page previews of a PDF or TIFF, made for every such
 //! document, and their total size.
 
 use crate::outputs;

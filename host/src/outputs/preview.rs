@@ -1,4 +1,4 @@
-//! Page previews for the review page (issue #16): one small PNG per page of
+//! Page previews for the review page: one small PNG per page of
 //! a PDF or TIFF, the raster OCR was given (before any turn: like an image
 //! upload, which is its own preview, the viewer turns it by
 //! `metadata.pages[].rotation`, so a page read sideways is not turned twice),
