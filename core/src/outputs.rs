@@ -136,6 +136,15 @@ pub const MAX_ARTIFACT_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_ARTIFACTS_BYTES_PER_DOCUMENT: u64 = crate::filetype::MAX_FILE_BYTES * 2;
 /// Highest page number a preview may have (the largest plan's page cap).
 pub const MAX_PREVIEW_PAGE: u32 = 2000;
+/// Pages of a PDF or TIFF the host stores a preview raster of: the first 50
+/// (the review page is for checking a result, and 50 small PNGs stay far
+/// inside [`MAX_ARTIFACTS_BYTES_PER_DOCUMENT`]).
+pub const PREVIEW_PAGES: u32 = 50;
+/// Resolution of a preview raster (box units are the OCR resolution, about
+/// 300 DPI; the review page scales them to the image).
+pub const PREVIEW_DPI: u32 = 100;
+/// Longest side of a preview raster, in pixels.
+pub const PREVIEW_MAX_SIDE: u32 = 1200;
 
 /// Anything the host stores next to a document through
 /// `PUT /internal/v1/leases/{leaseId}/artifacts/{name}`: a public output or a

@@ -16,7 +16,7 @@ use crate::document::{DocumentClient, GetRecord};
 use crate::http::{ApiResult, fail, json_response, kv_get_json, parse_json, read_body_limited};
 use crate::model::{DocumentRecord, DocumentSnapshot, Profile, doc_kv_key, file_r2_key};
 use folio_core::api::{ok_envelope, parse_list_query};
-use folio_core::outputs::{Artifact, OutputName, artifact_r2_key, content_disposition};
+use folio_core::outputs::{Artifact, OutputName, PREVIEW_PAGES, artifact_r2_key, content_disposition};
 use folio_core::url_guard::validate_webhook_url;
 use folio_core::{ErrorCode, FileKind, ids};
 use futures_util::future::join_all;
@@ -230,7 +230,11 @@ pub async fn put_webhook(mut req: Request, env: Env, cfg: Config) -> ApiResult {
 /// The uploaded bytes of a document the caller may reach, from R2, with the
 /// type decided at upload (magic bytes, kept as the object's content type;
 /// `None` for an object stored without one).
-async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResult<(worker::Object, Option<FileKind>, String)> {
+async fn stored_file(
+    env: &Env,
+    principal: &Principal,
+    doc_id: &str,
+) -> ApiResult<(worker::Object, Option<FileKind>, folio_core::document::DocumentData)> {
     // Access first: another organisation's or profile's id is not found.
     let snap = snapshot(env, principal, doc_id).await?;
     let bucket = env.bucket(FILES)?;
@@ -240,7 +244,7 @@ async fn stored_file(env: &Env, principal: &Principal, doc_id: &str) -> ApiResul
     let content_type = obj.http_metadata().content_type.unwrap_or_default();
     let kind =
         [FileKind::Pdf, FileKind::Png, FileKind::Jpeg, FileKind::Webp, FileKind::Tiff].into_iter().find(|k| k.mime_type() == content_type);
-    Ok((obj, kind, snap.data.file_name))
+    Ok((obj, kind, snap.data))
 }
 
 /// Streams a stored object with headers that keep a browser from treating
@@ -274,15 +278,17 @@ fn attachment(file_name: &str) -> String {
 /// detected `Content-Type` (any state; gone once the document is deleted).
 pub async fn file(req: Request, env: Env, cfg: Config, doc_id: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
-    let (obj, kind, name) = stored_file(&env, &principal, doc_id).await?;
-    file_response(obj, kind.map_or("application/octet-stream", FileKind::mime_type), &attachment(&name))
+    let (obj, kind, data) = stored_file(&env, &principal, doc_id).await?;
+    file_response(obj, kind.map_or("application/octet-stream", FileKind::mime_type), &attachment(&data.file_name))
 }
 
 /// `GET /v1/documents/{id}/pages/{n}/preview`: an image of page `n` to draw
 /// `fields[].bbox` on (scaled by `metadata.pages[].width/height`). A PNG,
-/// JPEG or WebP upload is its own one-page preview. PDF and TIFF pages have
-/// none until the host stores preview rasters with the result:
-/// `404 PREVIEW_NOT_AVAILABLE`, as for a page the document does not have.
+/// JPEG or WebP upload is its own one-page preview. For PDF and TIFF pages
+/// the host stores a small PNG of each of the first [`PREVIEW_PAGES`] pages
+/// with the result (`preview-{n}.png`, deleted with the document); a page
+/// without one (not processed yet, beyond the cap, processed before
+/// previews were made, or beyond the last page) is `404 PREVIEW_NOT_AVAILABLE`.
 pub async fn preview(req: Request, env: Env, cfg: Config, doc_id: &str, page: &str) -> ApiResult {
     let principal = authenticate(&req, &env, &cfg).await?;
     let n: u32 = page
@@ -290,16 +296,39 @@ pub async fn preview(req: Request, env: Env, cfg: Config, doc_id: &str, page: &s
         .ok()
         .filter(|n| *n >= 1)
         .ok_or_else(|| fail(ErrorCode::InvalidRequest, "The page number must be a whole number from 1"))?;
-    let (obj, kind, _) = stored_file(&env, &principal, doc_id).await?;
+    // Access first (and the kind): another organisation's id is not found.
+    let (obj, kind, data) = stored_file(&env, &principal, doc_id).await?;
     match kind {
         Some(k @ (FileKind::Png | FileKind::Jpeg | FileKind::Webp)) if n == 1 => file_response(obj, k.mime_type(), "inline"),
         Some(FileKind::Png | FileKind::Jpeg | FileKind::Webp) => {
             Err(fail(ErrorCode::PreviewNotAvailable, format!("The document is a single image: it has no page {n}")))
         }
-        Some(k @ (FileKind::Pdf | FileKind::Tiff)) => Err(fail(
-            ErrorCode::PreviewNotAvailable,
-            format!("No preview image of page {n}: previews of {} pages are not stored yet", k.extension().to_uppercase()),
-        )),
+        Some(FileKind::Pdf | FileKind::Tiff) => {
+            drop(obj);
+            if let Some(pages) = data.pages_processed.filter(|p| n > *p) {
+                return Err(fail(ErrorCode::PreviewNotAvailable, format!("The document has {pages} pages: it has no page {n}")));
+            }
+            if n > PREVIEW_PAGES {
+                return Err(fail(
+                    ErrorCode::PreviewNotAvailable,
+                    format!("No preview image of page {n}: previews are stored for the first {PREVIEW_PAGES} pages only"),
+                ));
+            }
+            let key = artifact_r2_key(&principal.org_id, doc_id, &Artifact::Preview { page: n });
+            let bucket = env.bucket(FILES)?;
+            let stored = crate::faults::guard("r2.get", async { Ok(bucket.get(key).execute().await?) }).await?;
+            match stored {
+                Some(png) => file_response(png, Artifact::Preview { page: n }.content_type(), "inline"),
+                None if data.status != folio_core::DocumentStatus::Completed => Err(fail(
+                    ErrorCode::PreviewNotAvailable,
+                    format!("No preview image of page {n} yet: previews are stored when the document is processed"),
+                )),
+                None => Err(fail(
+                    ErrorCode::PreviewNotAvailable,
+                    format!("No preview image of page {n} was stored (documents processed before page previews were made have none)"),
+                )),
+            }
+        }
         None => Err(fail(ErrorCode::PreviewNotAvailable, "No preview image: the stored file has no known type")),
     }
 }

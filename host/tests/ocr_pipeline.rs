@@ -238,3 +238,28 @@ fn process_returns_the_docurift_result_with_the_invoice_plugin() {
     assert!(result.metadata.model_version.ends_with("/pdf-text"), "{}", result.metadata.model_version);
     assert!(result.ocr.is_none());
 }
+
+#[test]
+fn previews_match_each_pages_box_units() {
+    // A text-layer page (rendered at 100 DPI for its preview) and an OCR'd one
+    // (its OCR raster shrunk): the preview has the aspect ratio of the page's
+    // box units and about a third of their width (300 -> 100 DPI).
+    let (pipeline, _) = counting_pipeline();
+    let file = fixture("mixed.pdf");
+    let (doc, _) = pipeline.read_document("doc_test", file.clone(), &options("generic")).unwrap();
+    let previews = folio_host::outputs::preview::previews(&doc, &file).unwrap();
+    assert_eq!(previews.iter().map(|p| p.page).collect::<Vec<_>>(), [1, 2]);
+    for (p, page) in previews.iter().zip(&doc.pages) {
+        let img = image::load_from_memory_with_format(&p.png, image::ImageFormat::Png).unwrap();
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        assert!(((w / h) / (page.width / page.height) - 1.0).abs() < 0.02, "page {}: {w}x{h} vs {}x{}", p.page, page.width, page.height);
+        assert!((w * 3.0 / page.width - 1.0).abs() < 0.05, "page {}: {w} px for {} box units", p.page, page.width);
+    }
+    // A TIFF gets one per page; an image upload is its own preview and gets none.
+    let tiff = fixture("two-pages.tiff");
+    let (doc, _) = pipeline.read_document("doc_test", tiff.clone(), &options("generic")).unwrap();
+    assert_eq!(folio_host::outputs::preview::previews(&doc, &tiff).unwrap().len(), 2);
+    let png = fixture("scan-100dpi.png");
+    let (doc, _) = pipeline.read_document("doc_test", png.clone(), &options("generic")).unwrap();
+    assert!(folio_host::outputs::preview::previews(&doc, &png).unwrap().is_empty());
+}

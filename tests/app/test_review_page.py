@@ -8,7 +8,7 @@ and check on a screenshot that its highlighted box is drawn where the API's
 `fields.totalAmount.bbox` says (scaled from the OCR raster: the JPEG is
 declared 125 DPI, so the host reads it at twice its pixel size), click the
 box and see the panel follow, open the delivery log and redeliver. Then the
-list, a PDF without a preview, phone width, and another organisation's key,
+list, a scanned PDF drawn on its stored preview raster, phone width, and another organisation's key,
 which sees nothing. Throughout: no request leaves 127.0.0.1 and the key is
 in no URL. Screenshots of the list and the document view go to
 docs/screenshots/ (generated data only), referenced from the README."""
@@ -130,7 +130,7 @@ def test_review_page(edge, host, receiver, tmp_path):
         page = context.new_page()
         console_errors: list[str] = []
         # Script errors only: Chromium also logs every 4xx answer (the wrong
-        # key's 401, the PDF's missing preview) as a console error.
+        # key's 401) as a console error.
         page.on("console", lambda m: console_errors.append(m.text)
                 if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
         page.on("pageerror", lambda e: console_errors.append(str(e)))
@@ -247,7 +247,7 @@ def test_review_page(edge, host, receiver, tmp_path):
         page.locator("#webhooks details.delivery").filter(has_text="redelivery of").filter(has_text="delivered").wait_for()
         assert page.locator("#webhooks details.delivery").count() == 2
 
-        # --- More documents for the list: a receipt and a scanned PDF (no preview yet).
+        # --- More documents for the list: a receipt and a scanned PDF (its page drawn on the host's preview PNG).
         for content, name, dtype in ((receipt_png(7), "receipt.png", "receipt"), (scanned_pdf(1), "statement.pdf", "generic")):
             r = api(edge, key, "/v1/documents/process/async", "POST", files={"file": (name, content)},
                     data={"documentType": dtype, "ocrEngine": "tesseract"})
@@ -255,9 +255,17 @@ def test_review_page(edge, host, receiver, tmp_path):
             pdf_id = r.json()["data"]["id"]
         page.goto(edge.url(f"/app#/documents/{pdf_id}"))
         page.locator("#doc-status").filter(has_text="completed").wait_for(timeout=120_000)
-        nopreview = page.locator('figure[data-page="1"] .nopreview')
-        nopreview.wait_for()
-        assert "No preview image" in nopreview.inner_text() and "PREVIEW_NOT_AVAILABLE" in nopreview.inner_text()
+        pdf_svg = page.locator('figure[data-page="1"] svg.page-svg')
+        pdf_svg.wait_for()
+        assert page.locator('figure[data-page="1"] .nopreview').count() == 0
+        # The preview (about 100 DPI) stretched over the page's box units (the 300 DPI raster).
+        meta = api(edge, key, f"/v1/documents/{pdf_id}").json()["data"]["metadata"]["pages"][0]
+        assert float(pdf_svg.get_attribute("data-width")) == meta["width"]
+        assert float(pdf_svg.get_attribute("data-height")) == meta["height"]
+        natural = page.evaluate(
+            """() => new Promise((ok, no) => { const i = new Image(); i.onload = () => ok([i.naturalWidth, i.naturalHeight]);
+                 i.onerror = no; i.src = document.querySelector('figure[data-page="1"] svg image').getAttribute('href'); })""")
+        assert natural[0] > 0 and abs(natural[0] / natural[1] / (meta["width"] / meta["height"]) - 1) < 0.02, natural
         page.locator("#fields").wait_for()
 
         page.goto(edge.url("/app#/documents"))
@@ -274,8 +282,9 @@ def test_review_page(edge, host, receiver, tmp_path):
         page.locator("input[name=documentType]").fill("invoice")
         page.locator(".filters button[type=submit]").click()
         page.wait_for_url(re.compile(r".*documentType=invoice.*"))
-        page.locator("table.docs tbody tr").first.wait_for()
-        assert page.locator("table.docs tbody tr").count() == 1
+        # The list re-renders after the URL changes: wait for the filtered rows, not any row.
+        page.wait_for_function("() => document.querySelectorAll('table.docs tbody tr').length === 1")
+        assert "invoice-page.jpg" in page.locator("table.docs tbody tr").first.inner_text()
         # Paging with the API's cursors, forward and back.
         page.goto(edge.url("/app#/documents?limit=1"))
         first_row = page.locator("table.docs tbody tr").first.inner_text()

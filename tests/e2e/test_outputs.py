@@ -20,7 +20,7 @@ import pytest
 import requests
 from PIL import Image, ImageDraw, ImageFont
 
-from fixtures import scanned_pdf  # noqa: E402
+from fixtures import scanned_pdf, text_page  # noqa: E402
 from harness.host import HostProcess  # noqa: E402
 
 ALL = ["searchable-pdf", "hocr", "text", "ocr-json"]
@@ -349,6 +349,51 @@ def test_scanned_pdf_and_veryfi_submission(edge, tenant, host):
     r = download(edge, key, plain, "searchable-pdf")
     assert r.status_code == 404 and r.json() == {"success": False, "error": {
         "code": "OUTPUT_NOT_FOUND", "message": "The document has no searchable-pdf output (outputs are made when asked for at submission)"}}
+
+
+def preview(edge, key, doc_id: str, n: int) -> requests.Response:
+    return requests.get(edge.url(f"/v1/documents/{doc_id}/pages/{n}/preview"), headers=key.headers, timeout=30)
+
+
+def test_pdf_and_tiff_pages_get_preview_rasters(edge, tenant, other_tenant, host):
+    """Issue #16: the host stores a small PNG of every page of a PDF or TIFF
+    (no output asked for: previews are always made); the preview route serves
+    it with the page's aspect ratio, scoped and deleted like the document."""
+    org, key = tenant
+    tiff = io.BytesIO()
+    imgs = [text_page([f"Sheet {i + 1}", "Delivery note 5521"]) for i in range(2)]
+    imgs[0].save(tiff, "TIFF", save_all=True, append_images=imgs[1:], dpi=(300, 300))
+    for name, content in (("statement.pdf", scanned_pdf(2)), ("notes.tiff", tiff.getvalue())):
+        doc_id = submit(edge, key, content, name).json()["data"]["id"]
+        data = wait_final(edge, key, doc_id)
+        assert data["status"] == "completed", data
+        meta = data["metadata"]["pages"]
+        assert len(meta) == 2
+        for n in (1, 2):
+            r = preview(edge, key, doc_id, n)
+            assert r.status_code == 200, r.text
+            assert r.headers["content-type"] == "image/png" and r.headers["cache-control"] == "private, no-store"
+            img = Image.open(io.BytesIO(r.content))
+            assert img.format == "PNG" and max(img.size) <= 1200, img.size
+            m = meta[n - 1]
+            assert m["rotation"] == 0
+            got, want = img.width / img.height, m["width"] / m["height"]
+            assert abs(got / want - 1) < 0.02, (name, n, img.size, m)
+            # About 100 DPI: a third of the 300 DPI OCR raster the boxes are in.
+            assert abs(img.width * 3 / m["width"] - 1) < 0.05, (img.size, m)
+        r = preview(edge, key, doc_id, 3)
+        assert r.status_code == 404 and r.json() == {"success": False, "error": {
+            "code": "PREVIEW_NOT_AVAILABLE", "message": "The document has 2 pages: it has no page 3"}}
+        _, other = other_tenant
+        r = preview(edge, other, doc_id, 1)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "DOCUMENT_NOT_FOUND", r.text
+        # Never listed as outputs; deleted with the document.
+        assert "outputs" not in data
+        prefix = f"artifacts/{org.id}/{doc_id}/"
+        assert sorted(r2_keys(edge, prefix)) == [prefix + "preview-1.png", prefix + "preview-2.png"]
+        assert requests.delete(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=30).status_code == 200
+        assert r2_keys(edge, prefix) == []
+        assert preview(edge, key, doc_id, 1).json()["error"]["code"] == "DOCUMENT_NOT_FOUND"
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing: run scripts/setup")

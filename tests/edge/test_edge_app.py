@@ -69,7 +69,7 @@ def test_file_and_preview_of_an_image_are_the_upload(edge, admin, clean_queue):
         assert r.status_code == 404 and error_of(r) == "DOCUMENT_NOT_FOUND", path
 
 
-def test_pdf_pages_have_no_preview_yet(edge, admin):
+def test_pdf_page_previews_are_the_hosts_pngs(edge, admin):
     _, k = admin.new_tenant()
     pdf = pdf_bytes(2)
     d = submit_ok(edge, k, file=pdf, name="Zwei Seiten; März.pdf")
@@ -78,9 +78,32 @@ def test_pdf_pages_have_no_preview_yet(edge, admin):
     # A header-safe ASCII name, and the exact one (RFC 6266).
     assert r.headers["content-disposition"] == \
         "attachment; filename=\"Zwei Seiten Mrz.pdf\"; filename*=UTF-8''Zwei%20Seiten%3B%20M%C3%A4rz.pdf"
-    r = edge.session.get(edge.url(f"/v1/documents/{d['id']}/pages/1/preview"), headers=k.headers)
-    assert r.status_code == 404 and error_of(r) == "PREVIEW_NOT_AVAILABLE"
-    assert "PDF" in r.json()["error"]["message"]
+    def preview(n: int):
+        return edge.session.get(edge.url(f"/v1/documents/{d['id']}/pages/{n}/preview"), headers=k.headers)
+
+    def no_preview(n: int) -> str:
+        r = preview(n)
+        assert r.status_code == 404 and error_of(r) == "PREVIEW_NOT_AVAILABLE", r.text
+        return r.json()["error"]["message"]
+
+    # Not processed yet; past the 50-page cap.
+    assert no_preview(1) == "No preview image of page 1 yet: previews are stored when the document is processed"
+    assert no_preview(51) == "No preview image of page 51: previews are stored for the first 50 pages only"
+    # The host stores page 1's PNG (issue #16) and completes without page 2's.
+    hc = edge.host("preview-test-host")
+    lid = hc.lease_doc(d["id"])["leaseId"]
+    png = b"\x89PNG\r\n\x1a\n page one"
+    r = edge.session.put(edge.url(f"/internal/v1/leases/{lid}/artifacts/preview-1.png"), data=png,
+                         headers={**hc.headers, "Content-Type": "image/png"}, timeout=30)
+    assert r.status_code == 200, r.text
+    r = hc.call("POST", f"/internal/v1/leases/{lid}/complete", json={"result": processing_result("invoice", pages=2), "outputs": []})
+    assert r.status_code == 200 and r.json()["status"] == "completed", r.text
+    r = preview(1)
+    assert r.status_code == 200 and r.content == png, r.text
+    assert r.headers["content-type"] == "image/png" and r.headers["cache-control"] == "private, no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert no_preview(2) == "No preview image of page 2 was stored (documents processed before page previews were made have none)"
+    assert no_preview(3) == "The document has 2 pages: it has no page 3"
 
 
 def test_another_organisation_or_profile_gets_nothing(edge, admin):

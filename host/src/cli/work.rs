@@ -89,7 +89,12 @@ impl JobProcessor for PipelineProcessor {
         let (result, _, document) = self.pipeline.process_document(doc_id, bytes.to_vec(), &options, admit)?;
         // The same OCR pass makes every output asked for.
         let outputs = crate::outputs::make_all(&outputs, &document, bytes, file_name)?;
-        Ok(ProcessedJob { result, outputs })
+        // Previews are for the review page only: without them the result still stands.
+        let previews = crate::outputs::preview::previews(&document, bytes).unwrap_or_else(|e| {
+            crate::runner::log::warn("no page previews", &[("docId", doc_id.into()), ("error", e.message.as_str().into())]);
+            Vec::new()
+        });
+        Ok(ProcessedJob { result, outputs, previews })
     }
 
     fn document_types(&self) -> Vec<String> {

@@ -132,6 +132,21 @@ impl InputDocument {
     }
 }
 
+impl InputDocument {
+    /// Page `index` as an image at about `dpi` (never above the OCR
+    /// resolution): the raster OCR reads, or for a PDF page with a text
+    /// layer a render at `dpi`. For previews (`crate::outputs::preview`).
+    pub fn page_image(&self, index: usize, dpi: u32) -> Result<RasterPage, ApiError> {
+        match self.page(index)? {
+            PageContent::Raster(r) => Ok(r),
+            PageContent::TextLayer(_) => match &self.source {
+                Source::Pdf(p) => p.rasterize_within(index, Some(dpi), self.options.render_deadline),
+                _ => Err(ApiError::new(ErrorCode::InternalError, "only PDF pages have a text layer")),
+            },
+        }
+    }
+}
+
 /// `INVALID_FILE` with a message.
 pub(crate) fn invalid_file(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidFile, message)

@@ -5,6 +5,7 @@
 
 pub mod hocr;
 pub mod pdf;
+pub mod preview;
 
 use crate::model::{Document, Page};
 use folio_core::{ApiError, OutputName};

@@ -48,11 +48,13 @@ pub trait JobProcessor: Send + Sync {
 }
 
 /// What processing one file made: the result and the outputs asked for
-/// (`JobOptions::outputs`), uploaded before the result.
+/// (`JobOptions::outputs`) and the page previews (PDF and TIFF), uploaded
+/// before the result.
 #[derive(Clone, Debug)]
 pub struct ProcessedJob {
     pub result: ProcessingResult,
     pub outputs: Vec<crate::outputs::MadeOutput>,
+    pub previews: Vec<crate::outputs::preview::PagePreview>,
 }
 
 /// A processing failure and whether another attempt could succeed.
@@ -272,7 +274,7 @@ impl Worker {
             Err(e) => Err(e),
         };
         let report = match outcome {
-            Ok(ProcessedJob { result, outputs }) => {
+            Ok(ProcessedJob { result, outputs, .. }) => {
                 let pages = result.pages_processed;
                 let names: Vec<folio_core::OutputName> = outputs.iter().map(|o| o.name).collect();
                 let r = self.with_retries(|| self.client.complete(&lease.lease_id, result.clone(), names.clone()));
@@ -329,6 +331,31 @@ impl Worker {
         for out in &job.outputs {
             let artifact = folio_core::outputs::Artifact::Output(out.name);
             self.with_retries(|| self.client.put_artifact(&lease.lease_id, &artifact, &out.bytes))?;
+        }
+        self.upload_previews(lease, job)
+    }
+
+    /// Uploads the page previews. Only a lost lease (or deleted document)
+    /// stops the job: previews are for the review page, and a document
+    /// without them still completes. The edge refusing one for the
+    /// document's size budget stops the rest (they would be refused too).
+    fn upload_previews(&self, lease: &Lease, job: &ProcessedJob) -> Result<(), EdgeError> {
+        for p in &job.previews {
+            let artifact = folio_core::outputs::Artifact::Preview { page: p.page };
+            match self.with_retries(|| self.client.put_artifact(&lease.lease_id, &artifact, &p.png)) {
+                Ok(_) => {}
+                Err(e @ EdgeError::LeaseLost(_)) => return Err(e),
+                Err(e) => {
+                    let over_budget = matches!(&e, EdgeError::Api { error, .. } if error.code == ErrorCode::OutputTooLarge);
+                    log::warn(
+                        "page preview not stored",
+                        &[("docId", lease.doc_id.as_str().into()), ("page", p.page.into()), ("error", e.to_string().into())],
+                    );
+                    if over_budget {
+                        break;
+                    }
+                }
+            }
         }
         Ok(())
     }

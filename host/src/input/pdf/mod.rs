@@ -97,20 +97,22 @@ impl PdfInput {
         if let Some(scan) = self.embedded_scan(id, &geometry) {
             return Ok(PageContent::Raster(prepare(scan.image, Some(scan.dpi), profile)));
         }
-        self.rasterize_within(index, render_deadline).map(PageContent::Raster)
+        self.rasterize_within(index, None, render_deadline).map(PageContent::Raster)
     }
 
     /// [`Self::rasterize`] on a thread of its own, given up after
     /// `deadline`: hayro cannot be interrupted, so a page that takes longer
     /// fails the document and its thread is left to finish in the background
     /// (the job, and the host's slot, are freed at once).
-    pub fn rasterize_within(&self, index: usize, deadline: Duration) -> Result<RasterPage, ApiError> {
+    /// `dpi`: the resolution to render at (capped as [`Self::rasterize`]'s);
+    /// `None` for 300 DPI.
+    pub fn rasterize_within(&self, index: usize, dpi: Option<u32>, deadline: Duration) -> Result<RasterPage, ApiError> {
         let (tx, rx) = std::sync::mpsc::channel();
         let pdf = self.renderer()?;
         std::thread::Builder::new()
             .name(format!("render-page-{}", index + 1))
             .spawn(move || {
-                let _ = tx.send(render_page(&pdf, index));
+                let _ = tx.send(render_page(&pdf, index, dpi));
             })
             .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot start rendering: {e}")))?;
         match rx.recv_timeout(deadline) {
@@ -214,7 +216,7 @@ impl PdfInput {
     /// Renders page `index` at 300 DPI (less if the page is huge) to 8-bit gray.
     pub fn rasterize(&self, index: usize) -> Result<RasterPage, ApiError> {
         let pdf = self.renderer()?;
-        render_page(&pdf, index)
+        render_page(&pdf, index, None)
     }
 
     /// hayro's parse of the file, made once.
@@ -231,10 +233,11 @@ impl PdfInput {
 }
 
 /// Renders page `index` of a parsed PDF with hayro.
-fn render_page(pdf: &Pdf, index: usize) -> Result<RasterPage, ApiError> {
+/// At `dpi` when given (never above the 300 DPI cap), else at 300 DPI.
+fn render_page(pdf: &Pdf, index: usize, dpi: Option<u32>) -> Result<RasterPage, ApiError> {
     let page = pdf.pages().get(index).ok_or_else(|| invalid_file(format!("Page {} of the PDF cannot be rendered", index + 1)))?;
     let (w_pt, h_pt) = page.render_dimensions();
-    let dpi = raster_dpi(w_pt, h_pt);
+    let dpi = raster_dpi(w_pt, h_pt).min(dpi.unwrap_or(u32::MAX)).max(1);
     let scale = dpi as f32 / 72.0;
     let pixmap = hayro::render(
         page,
