@@ -4,9 +4,10 @@ is made to fail, then the invariants, for every document and organisation.
 The stack: the worker under `wrangler dev` with `FAULT_INJECTION` failing 5%
 of KV, R2 and Durable Object calls; two `folio work` hosts, each killed
 (SIGKILL) and restarted at random; `wrangler dev` restarted twice mid-run;
-webhook receivers that answer 200, fail at random (503), time out (held past
-the worker's 30 s timeout) or answer 410 Gone. Submissions retry like a
-careful client: the same `Idempotency-Key` until a definite answer.
+webhook receivers that answer 200, fail at random (503, at most 3 times an
+event), time out (held past the worker's 30 s timeout) or answer 410 Gone.
+Submissions retry like a careful client: the same `Idempotency-Key` until a
+definite answer.
 
 Invariants checked at the end:
 - every document that was accepted (202) has exactly one final state, and
@@ -96,18 +97,27 @@ class Client:
         return r.json()["data"]
 
 
-def receiver_answer(kind: str, rng: random.Random, lock: threading.Lock, seen: set):
+# A flaky receiver fails one event at most this many times. DocuRift's policy
+# gives an event 6 attempts; left to chance, a 35% failure rate exhausts one of
+# ~70 events in about one run in eight (0.35^6 each), which is the policy
+# working, not a lost webhook. Capped, an undelivered event is a bug.
+FLAKY_FAILURES_PER_EVENT = 3
+
+
+def receiver_answer(kind: str, rng: random.Random, lock: threading.Lock, failures: collections.Counter):
     def answer(n: int, rec) -> Answer:
         if kind == "gone":
             return Answer(status=410)
         if kind == "flaky":
+            event = rec.header("webhook-id")
             with lock:
                 roll = rng.random()
-                first = rec.header("webhook-id") not in seen
-                seen.add(rec.header("webhook-id"))
-            if first and roll < 0.03:
+                first = event not in failures
+                fail = failures[event] < FLAKY_FAILURES_PER_EVENT and roll < 0.35
+                failures[event] += 1 if fail else 0
+            if fail and first and roll < 0.03:
                 return Answer(status=200, delay=33.0)  # past the worker's 30 s: a timeout
-            if roll < 0.35:
+            if fail:
                 return Answer(status=503)
         return Answer(status=200)
     return answer
@@ -117,7 +127,7 @@ def test_soak_nothing_lost_nothing_doubled_credits_balanced(tmp_path):
     rng = random.Random(SEED)
     stats: collections.Counter = collections.Counter()
     lock = threading.Lock()
-    receivers = {kind: Receiver(receiver_answer(kind, random.Random(SEED + i), lock, set()))
+    receivers = {kind: Receiver(receiver_answer(kind, random.Random(SEED + i), lock, collections.Counter()))
                  for i, kind in enumerate(("good", "flaky", "gone"))}
     edge = EdgeServer(vars=EDGE_VARS, name="soak", port=free_port())
     edge.start()
@@ -261,7 +271,11 @@ def test_soak_nothing_lost_nothing_doubled_credits_balanced(tmp_path):
             if not missing:
                 break
             time.sleep(1)
-        assert not missing, f"{len(missing)} documents never had their webhook delivered"
+        if missing:
+            # What the edge recorded for each, to tell a lost event from a refused one.
+            logs = {d: client.call("GET", f"/v1/documents/{d}/webhooks", headers={"X-API-Key": accepted[d]["key"]}).text
+                    for d in missing[:5]}
+            raise AssertionError(f"{len(missing)} documents never had their webhook delivered (seed {SEED}): {logs}")
         for kind, rx in receivers.items():
             for doc_id, recs in events_by_doc(rx).items():
                 ids = {r.header("webhook-id") for r in recs}
