@@ -59,7 +59,7 @@ pub mod versions;
 
 use bindings::wit;
 use cache::{CacheStatus, CompiledCache};
-use folio_core::contract::limits;
+use folio_core::contract::output::Limits as OutputLimits;
 use folio_core::{ApiError, ErrorCode};
 use sandbox::{CallOutcome, Sandbox};
 use serde::Serialize;
@@ -88,13 +88,8 @@ pub struct SandboxConfig {
     /// columns per table (32), warnings (64), bytes per text value or warning
     /// (16 KiB) and text bytes in all (1 MiB: the edge keeps results of up
     /// to 1.5 MB per document, JSON and per-field detail included).
-    pub max_fields: usize,
-    pub max_tables: usize,
-    pub max_table_rows: usize,
-    pub max_table_columns: usize,
-    pub max_warnings: usize,
-    pub max_text_bytes: usize,
-    pub max_output_bytes: usize,
+    /// Default: the contract's (owner: `folio_core::contract::limits`).
+    pub output: OutputLimits,
     /// Instances that may run at once (the pooling allocator's size; 32).
     pub max_concurrent_calls: usize,
     /// Bytes of each pooled linear memory reset in place (`memset` of the
@@ -114,32 +109,10 @@ impl Default for SandboxConfig {
             max_log_bytes: 64 << 10,
             max_log_calls: 1_000,
             max_stderr_bytes: 16 << 10,
-            // The contract's output limits (owner: folio_core::contract::limits).
-            max_fields: limits::MAX_FIELDS,
-            max_tables: limits::MAX_TABLES,
-            max_table_rows: limits::MAX_TABLE_ROWS,
-            max_table_columns: limits::MAX_TABLE_COLUMNS,
-            max_warnings: limits::MAX_WARNINGS,
-            max_text_bytes: limits::MAX_TEXT_BYTES,
-            max_output_bytes: limits::MAX_OUTPUT_TEXT_BYTES,
+            output: OutputLimits::default(),
             max_concurrent_calls: 32,
             keep_resident_bytes: 8 << 20,
             cache_dir: Some(default_cache_dir()),
-        }
-    }
-}
-
-impl SandboxConfig {
-    /// The output limits validation applies.
-    pub fn output_limits(&self) -> folio_core::contract::output::Limits {
-        folio_core::contract::output::Limits {
-            max_fields: self.max_fields,
-            max_tables: self.max_tables,
-            max_table_rows: self.max_table_rows,
-            max_table_columns: self.max_table_columns,
-            max_warnings: self.max_warnings,
-            max_text_bytes: self.max_text_bytes,
-            max_output_bytes: self.max_output_bytes,
         }
     }
 }

@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 pub fn validate(x: &wit::Extraction, doc: &model::Document, cfg: &SandboxConfig) -> Result<(), String> {
     let pages: Vec<contract::PageSize> =
         doc.pages.iter().map(|p| contract::PageSize { number: p.number, width: p.width, height: p.height }).collect();
-    contract::validate(&to_contract(x), &pages, &cfg.output_limits())
+    contract::validate(&to_contract(x), &pages, &cfg.output)
 }
 
 /// The WIT extraction in the contract's plain shape.
@@ -259,14 +259,15 @@ mod tests {
     #[test]
     fn rejects_oversized_output() {
         let cfg = cfg();
-        let many = (0..=cfg.max_fields).map(|i| field(&format!("f{i}"), wit::FieldValue::Boolean(true))).collect();
-        assert!(rejected(extraction(many)).contains(&format!("too many fields: {}", cfg.max_fields + 1)));
-        let big = field("note", wit::FieldValue::Text("z".repeat(cfg.max_text_bytes + 1)));
+        let many = (0..=cfg.output.max_fields).map(|i| field(&format!("f{i}"), wit::FieldValue::Boolean(true))).collect();
+        assert!(rejected(extraction(many)).contains(&format!("too many fields: {}", cfg.output.max_fields + 1)));
+        let big = field("note", wit::FieldValue::Text("z".repeat(cfg.output.max_text_bytes + 1)));
         assert!(rejected(extraction(vec![big])).contains("field `note`: text is"));
-        let small_total = SandboxConfig { max_output_bytes: 3 * cfg.max_text_bytes, ..cfg };
-        let fields = (0..4).map(|i| field(&format!("f{i}"), wit::FieldValue::Text("z".repeat(small_total.max_text_bytes)))).collect();
+        let max_text = cfg.output.max_text_bytes;
+        let small_total = SandboxConfig { output: contract::Limits { max_output_bytes: 3 * max_text, ..cfg.output.clone() }, ..cfg };
+        let fields = (0..4).map(|i| field(&format!("f{i}"), wit::FieldValue::Text("z".repeat(max_text)))).collect();
         let err = validate(&extraction(fields), &doc(), &small_total).unwrap_err();
-        assert_eq!(err, format!("output text exceeds {} bytes in total", small_total.max_output_bytes));
+        assert_eq!(err, format!("output text exceeds {} bytes in total", small_total.output.max_output_bytes));
     }
 
     #[test]
