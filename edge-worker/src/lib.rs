@@ -27,6 +27,7 @@ mod openapi;
 mod queue;
 mod router;
 mod rpc;
+mod sql;
 mod submit;
 mod upload;
 mod veryfi;

@@ -19,13 +19,13 @@
 use crate::document::{DocumentClient, FailArgs, LeaseRef, Outcome};
 use crate::http::{ApiResult, fail, now_ms};
 use crate::rpc::{Client, answer, decode, operations, reply};
+use crate::sql::{add_column_if_missing, i, s};
 use folio_core::ErrorCode;
 use folio_core::api::SubmissionPolicy;
 use folio_core::jobs::{ServedType, estimate_completion_ms};
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -273,14 +273,6 @@ struct JobRow {
     failure: Option<String>,
 }
 
-fn s(v: impl Into<String>) -> SqlStorageValue {
-    SqlStorageValue::String(v.into())
-}
-
-fn i(v: i64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v)
-}
-
 impl DurableObject for Queue {
     fn new(state: State, env: Env) -> Self {
         crate::faults::init(&env);
@@ -289,14 +281,7 @@ impl DurableObject for Queue {
             worker::console_error!("queue schema: {e}");
         }
         for (column, kind) in ADDED_COLUMNS {
-            let present = sql
-                .exec(
-                    "SELECT COUNT(*) AS n FROM pragma_table_info('jobs') WHERE name = ?",
-                    vec![SqlStorageValue::String(column.to_string())],
-                )
-                .and_then(|c| c.one::<Value>())
-                .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
-            if !present && let Err(e) = sql.exec(&format!("ALTER TABLE jobs ADD COLUMN {column} {kind}"), None) {
+            if let Err(e) = add_column_if_missing(&sql, "jobs", column, &format!("ALTER TABLE jobs ADD COLUMN {column} {kind}")) {
                 worker::console_error!("queue schema ({column}): {e}");
             }
         }

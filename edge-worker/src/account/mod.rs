@@ -35,13 +35,13 @@ use crate::http::{ApiResult, Failure, fail, now_ms};
 use crate::model::{DocumentRecord, Profile, Role, queue_shard_for};
 use crate::queue::{EnqueueArgs, NewJob, Position, QueueClient};
 use crate::rpc::{Client, answer, decode, operations, reply};
+use crate::sql::{add_column_if_missing, i, s};
 use crate::webhooks::limits::{CountRedeliveryArgs, RedeliveryCounted, count_organisation_redelivery};
 use folio_core::api::{ListCursor, Plan, PlanLimits, RateDecision, RateLimit, insufficient_credits, rate_check};
 use folio_core::coalesce::Coalescer;
 use folio_core::{DocumentStatus, ErrorCode};
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::time::Duration;
 use worker::{Delay, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, durable_object};
 
@@ -439,14 +439,6 @@ struct ProfileRow {
     webhook_secret: Option<String>,
 }
 
-fn s(v: impl Into<String>) -> SqlStorageValue {
-    SqlStorageValue::String(v.into())
-}
-
-fn i(v: i64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v)
-}
-
 impl DurableObject for Account {
     fn new(state: State, env: Env) -> Self {
         crate::faults::init(&env);
@@ -455,11 +447,7 @@ impl DurableObject for Account {
             worker::console_error!("account schema: {e}");
         }
         for (column, add) in [("record", ADD_RECORD_COLUMN), ("profile", ADD_PROFILE_COLUMN)] {
-            let has_column = sql
-                .exec("SELECT COUNT(*) AS n FROM pragma_table_info('documents') WHERE name = ?", vec![s(column)])
-                .and_then(|c| c.one::<Value>())
-                .is_ok_and(|v| v["n"].as_f64() == Some(1.0));
-            if !has_column && let Err(e) = sql.exec(add, None) {
+            if let Err(e) = add_column_if_missing(&sql, "documents", column, add) {
                 worker::console_error!("account schema ({column} column): {e}");
             }
         }
