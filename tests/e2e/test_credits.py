@@ -11,8 +11,9 @@ import pytest
 import requests
 
 from fixtures import scanned_pdf
+from harness.edge import wait_final
 from harness.host import HostProcess
-from test_stack import submit, wait_final
+from test_stack import submit
 
 
 @pytest.fixture(scope="module")

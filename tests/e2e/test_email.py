@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhook_verifiers"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhooks"))
 
 from fixtures import receipt_png, scanned_pdf  # noqa: E402
-from harness.edge import EdgeServer, free_port  # noqa: E402
+from harness.edge import EdgeServer, free_port, wait_final  # noqa: E402
 from harness.host import HostProcess  # noqa: E402
 from receivers import Answer, NodeReceiver, Receiver  # noqa: E402
 from spec_veryfi import check_veryfi_signature  # noqa: E402
@@ -104,16 +104,6 @@ def documents(edge, key) -> list[dict]:
 
 def credits(edge, key) -> int:
     return requests.get(edge.url("/v1/account"), headers=key.headers, timeout=30).json()["data"]["account"]["credits"]
-
-
-def wait_final(edge, key, doc_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        d = requests.get(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=30).json()["data"]
-        if d["status"] in ("completed", "failed"):
-            return d
-        time.sleep(0.3)
-    raise AssertionError(f"{doc_id} not final after {timeout}s")
 
 
 def sent_emails(edge) -> list[dict]:

@@ -24,7 +24,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conftest import EDGE_VARS  # noqa: E402
-from harness.edge import EdgeServer, free_port  # noqa: E402
+from harness.edge import EdgeServer, free_port, wait_final  # noqa: E402
 from harness.host import HostProcess  # noqa: E402
 from languages import generate  # noqa: E402
 from languages.gates import NEEDS_B, installed_languages, locale_extraction_merged  # noqa: E402
@@ -70,16 +70,6 @@ def submit(edge, key, doc: dict, language: str) -> requests.Response:
     return requests.post(edge.url("/v1/documents/process/async"), headers=key.headers,
                          files={"file": (doc["image"], doc["bytes"])},
                          data={"documentType": doc["documentType"], "language": language}, timeout=60)
-
-
-def wait_final(edge, key, doc_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        r = requests.get(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=10)
-        if r.status_code == 200 and r.json()["data"]["status"] in ("completed", "failed"):
-            return r.json()["data"]
-        time.sleep(0.3)
-    raise AssertionError(f"{doc_id} not final after {timeout}s")
 
 
 def error(r: requests.Response) -> dict:

@@ -21,6 +21,7 @@ import requests
 from PIL import Image, ImageDraw, ImageFont
 
 from fixtures import scanned_pdf, text_page  # noqa: E402
+from harness.edge import wait_final  # noqa: E402
 from harness.host import HostProcess  # noqa: E402
 
 ALL = ["searchable-pdf", "hocr", "text", "ocr-json"]
@@ -46,16 +47,6 @@ def scan_jpeg() -> bytes:
 def submit(edge, key, content: bytes, name: str, **data) -> requests.Response:
     return requests.post(edge.url("/v1/documents/process/async"), headers=key.headers,
                          files={"file": (name, content)}, data=data, timeout=60)
-
-
-def wait_final(edge, key, doc_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        r = requests.get(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=10)
-        if r.status_code == 200 and r.json()["data"]["status"] in ("completed", "failed"):
-            return r.json()["data"]
-        time.sleep(0.3)
-    raise AssertionError(f"{doc_id} not final after {timeout}s")
 
 
 def download(edge, key, doc_id: str, name: str) -> requests.Response:

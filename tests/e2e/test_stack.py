@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhook_verifiers"
 
 import spec_client  # noqa: E402
 from fixtures import receipt_png, scanned_pdf  # noqa: E402
+from harness.edge import wait_final  # noqa: E402
 from harness.host import HostProcess  # noqa: E402
 from spec_docurift import verify_webhook  # noqa: E402
 
@@ -24,19 +25,6 @@ def submit(edge, key, content: bytes, name: str, **data) -> str:
                       files={"file": (name, content)}, data=data, timeout=60)
     assert r.status_code == 202, r.text
     return r.json()["data"]["id"]
-
-
-def wait_final(edge, key, doc_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            r = requests.get(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=10)
-            if r.status_code == 200 and r.json()["data"]["status"] in ("completed", "failed"):
-                return r.json()["data"]
-        except requests.RequestException:
-            pass  # the edge may be restarting
-        time.sleep(0.3)
-    raise AssertionError(f"{doc_id} not final after {timeout}s")
 
 
 def completed_doc_ids(*hosts: HostProcess) -> list[str]:

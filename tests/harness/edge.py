@@ -255,6 +255,21 @@ class EdgeServer:
         return HostClient(self, host_id)
 
 
+def wait_final(edge: EdgeServer, key: "Key", doc_id: str, timeout: float = 180) -> dict:
+    """Polls a document until it is completed or failed; its `data`. Transport
+    errors are retried: the edge may be restarting."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = requests.get(edge.url(f"/v1/documents/{doc_id}"), headers=key.headers, timeout=10)
+            if r.status_code == 200 and r.json()["data"]["status"] in ("completed", "failed"):
+                return r.json()["data"]
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{doc_id} not final after {timeout}s")
+
+
 # -- admin API -----------------------------------------------------------------
 
 
