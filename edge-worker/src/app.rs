@@ -41,7 +41,7 @@ pub fn serve(req: &Request, name: Option<&str>) -> ApiResult {
     // A strong validator from the bytes: a new build is fetched at once, an
     // unchanged one costs a 304. (Hashing a few KB per request is cheaper
     // than a stale app after a deploy.)
-    let etag = format!("\"{}\"", hex(&Sha256::digest(asset.body.as_bytes())[..12]));
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(asset.body.as_bytes())[..12]));
     let headers = Headers::new();
     headers.set("content-type", asset.content_type)?;
     headers.set("content-security-policy", CSP)?;
@@ -55,8 +55,4 @@ pub fn serve(req: &Request, name: Option<&str>) -> ApiResult {
         return Ok(Response::empty()?.with_status(304).with_headers(headers));
     }
     Ok(Response::ok(asset.body)?.with_headers(headers))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

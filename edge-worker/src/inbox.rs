@@ -182,15 +182,11 @@ async fn receive(message: &ForwardableEmailMessage, env: &Env) -> Result<Vec<Str
         // temporary failure) finds each attachment's earlier document.
         let idempotency = origin.message_id.as_ref().map(|id| IdempotencyArgs {
             key: format!("email:{}:{id}#{n}", profile.as_str()),
-            fingerprint: scan.sha256.as_deref().map(hex_digest).unwrap_or_default(),
+            fingerprint: scan.sha256.as_deref().map(hex::encode).unwrap_or_default(),
         });
         documents.push((record, idempotency, upload));
     }
     store_and_admit(env, &cfg, documents).await
-}
-
-fn hex_digest(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Files to R2, then one Account call admits them all or none; on refusal
