@@ -92,8 +92,21 @@ pub async fn decode<R: DeserializeOwned>(req: &mut Request) -> ApiResult<R> {
         Some(h) => b64().decode(h).map_err(|_| fail(ErrorCode::InternalError, "Internal error (rpc arguments)"))?,
         None => req.bytes().await?,
     };
-    let args: serde_json::Value = if body.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&body)? };
-    serde_json::from_value(serde_json::json!({ "op": op, "args": args })).map_err(|e| {
+    // `{"op": <name>, "args": <body>}` spliced as text and parsed into the
+    // typed enum: a large argument (a document's result) is not built as a
+    // `serde_json::Value` tree first. The body must still be one JSON value.
+    if !body.is_empty() {
+        serde_json::from_slice::<serde::de::IgnoredAny>(&body)?;
+    }
+    let name = serde_json::to_string(&op)?;
+    let args: &[u8] = if body.is_empty() { b"null" } else { &body };
+    let mut tagged = Vec::with_capacity(name.len() + args.len() + 16);
+    tagged.extend_from_slice(b"{\"op\":");
+    tagged.extend_from_slice(name.as_bytes());
+    tagged.extend_from_slice(b",\"args\":");
+    tagged.extend_from_slice(args);
+    tagged.push(b'}');
+    serde_json::from_slice(&tagged).map_err(|e| {
         worker::console_error!("rpc {op}: bad request: {e}");
         fail(ErrorCode::InternalError, format!("Internal error (rpc {op})"))
     })
